@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { appendEdgePart, buildGraph, closeEdges, components, pointAtFraction } from '../../../server/engine/graph.ts';
+import { gridFixture, SPACING } from './fixtures.ts';
+
+describe('buildGraph (CSR)', () => {
+  it('builds an undirected adjacency with the input lengths', () => {
+    const { input, nodeId } = gridFixture(`
++--+
+|  |
++--+---+`);
+    const g = buildGraph(input);
+    expect(g.nodeCount).toBe(5);
+    expect(g.edgeCount).toBe(5);
+    const v = input.nodes.ids.indexOf(nodeId(2, 3) as never);
+    const nbrs: number[] = [];
+    for (let k = g.adjStart[v]; k < g.adjStart[v + 1]; k++) nbrs.push(g.nodeIds[g.adjNode[k]]);
+    expect(nbrs.sort()).toEqual([nodeId(0, 3), nodeId(2, 0), nodeId(2, 7)].sort());
+    const e = g.edgeIndexById.get(input.edges.find((x) => x.source === nodeId(2, 3) && x.target === nodeId(2, 7))!.id)!;
+    expect(g.edgeLength[e]).toBe(4 * SPACING);
+    // projected geometry length agrees with the metric length within 0.5 %
+    expect(Math.abs(g.geomCum[g.geomStart[e + 1] - 1] - 40) / 40).toBeLessThan(0.005);
+  });
+
+  it('rejects edges to unknown nodes', () => {
+    const { input } = gridFixture('+--+');
+    input.edges[0].target = 42;
+    expect(() => buildGraph(input)).toThrow(/node 42/);
+  });
+
+  it('orients reversed geometry and cuts edges at fractions', () => {
+    const { input } = gridFixture('+----+');
+    const c = input.edges[0].coords as number[];
+    input.edges[0].coords = [c[2], c[3], c[0], c[1]];
+    const g = buildGraph(input);
+    const pt = [0, 0];
+    pointAtFraction(g, 0, 0.25, pt);
+    expect(pt[0]).toBeCloseTo(g.x[0] + 12.5, 1);
+    const out: number[] = [];
+    appendEdgePart(g, 0, 0.75, 0.25, out);
+    expect(out.length).toBe(4);
+    expect(out[0]).toBeGreaterThan(out[2]);
+  });
+
+  it('closing an edge splits components', () => {
+    const { input } = gridFixture('+--+--+');
+    const g = buildGraph(input);
+    expect(components(g).count).toBe(1);
+    closeEdges(g, [1]);
+    expect(components(g).count).toBe(2);
+  });
+});
