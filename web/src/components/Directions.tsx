@@ -1,0 +1,42 @@
+import { useTranslation } from 'react-i18next';
+import type { Step } from '../api/client.ts';
+import { formatDistance } from '../format.ts';
+
+/** Turn-by-turn directions as an ordered list; screen readers announce the list and its items. */
+export function Directions({ steps, destination, id }: { steps: Step[]; destination?: string; id?: string }) {
+  const { t } = useTranslation();
+  if (!steps.length) return null;
+  return (
+    <section className="directions" aria-labelledby={id ? `${id}-h` : undefined}>
+      <h3 id={id ? `${id}-h` : undefined}>{t('resident.steps')}</h3>
+      <ol>
+        {steps.map((s, i) => (
+          <li key={i}>{t('resident.stepItem', { instruction: s.instruction, distance: formatDistance(t, s.distanceM) })}</li>
+        ))}
+        {destination && <li>{t('resident.arrive', { name: destination })}</li>}
+      </ol>
+    </section>
+  );
+}
+
+export function WhatToBring() {
+  const { t } = useTranslation();
+  const bring = t('resident.bring', { returnObjects: true }) as string[];
+  const tips = t('resident.tips', { returnObjects: true }) as string[];
+  return (
+    <section className="bring" aria-labelledby="bring-h">
+      <h3 id="bring-h">{t('resident.bringHeading')}</h3>
+      <ul>
+        {bring.map((b) => (
+          <li key={b}>{b}</li>
+        ))}
+      </ul>
+      <h3>{t('resident.tipsHeading')}</h3>
+      <ul>
+        {tips.map((b) => (
+          <li key={b}>{b}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}

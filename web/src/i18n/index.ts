@@ -1,0 +1,44 @@
+import i18next, { type i18n } from 'i18next';
+import { initReactI18next } from 'react-i18next';
+import zh from './zh.ts';
+import en from './en.ts';
+
+export const LANGS = ['zh-CN', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+const STORAGE_KEY = 'cep.lang';
+
+function storedLang(): Lang {
+  try {
+    const v = globalThis.localStorage?.getItem(STORAGE_KEY);
+    if (v === 'en' || v === 'zh-CN') return v;
+  } catch {
+    /* private mode: no storage */
+  }
+  return 'zh-CN'; // Chinese by default, whatever the browser says: the product is for Chinese communities.
+}
+
+/** Creates an initialised i18next instance (one per app; tests make their own). */
+export function createI18n(lang: Lang = storedLang()): i18n {
+  const inst = i18next.createInstance();
+  void inst.use(initReactI18next).init({
+    resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+    lng: lang,
+    fallbackLng: 'zh-CN',
+    interpolation: { escapeValue: false }, // React escapes
+    returnObjects: true,
+    initAsync: false,
+  });
+  const sync = (l: string) => {
+    if (typeof document !== 'undefined') document.documentElement.lang = l;
+  };
+  sync(inst.language);
+  inst.on('languageChanged', (l) => {
+    sync(l);
+    try {
+      globalThis.localStorage?.setItem(STORAGE_KEY, l);
+    } catch {
+      /* ignore */
+    }
+  });
+  return inst;
+}
