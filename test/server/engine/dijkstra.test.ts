@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { buildGraph } from '../../../server/engine/graph.ts';
+import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
+import {
+  candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, pointPath, pointSearch, pointWorkspace,
+} from '../../../server/engine/dijkstra.ts';
+import type { EngineInput } from '../../../server/engine/types.ts';
+import { gridFixture, randomGridInput } from './fixtures.ts';
+import { bruteDistances } from './brute.ts';
+
+function setup(input: EngineInput, maxSnap = 200) {
+  const g = buildGraph(input);
+  const ix = buildSegmentIndex(g);
+  const snaps = snapBuildings(ix, input.buildings, maxSnap);
+  const ents = allEntrances(ix, input.sites, maxSnap);
+  const active = ents.map((_, i) => i);
+  return { g, ix, snaps, ents, active };
+}
+
+describe('multi-source nearest site (ASCII fixtures)', () => {
+  it('S--+--B: 60 m', () => {
+    const { g, snaps, ents, active } = setup(gridFixture('S--+--B').input);
+    const tree = nearestSearch(g, ents, active);
+    const out = [0, 0, 0];
+    nearestForSnap(g, tree, snaps.edge[0], snaps.fraction[0], out);
+    expect(out[0]).toBe(0);
+    expect(out[1]).toBeCloseTo(60, 9);
+  });
+
+  it('building and site on the same edge use the direct stretch', () => {
+    const { g, snaps, ents, active } = setup(gridFixture('+-b--s---------+').input);
+    const tree = nearestSearch(g, ents, active);
+    const out = [0, 0, 0];
+    nearestForSnap(g, tree, snaps.edge[0], snaps.fraction[0], out);
+    expect(out[1]).toBeCloseTo(30, 6);
+    expect(out[2]).toBeGreaterThanOrEqual(2); // via the same-edge entrance
+  });
+
+  it('picks the nearer of two sites by network, not straight-line, distance', () => {
+    // s1 is 30 m away as the crow flies but the wall forces an 80 m detour; s2 is 50 m along the path
+    const fx = gridFixture(`
++--b--+----S
+|
++-----+
+      |
+      S`);
+    const { g, snaps, ents, active } = setup(fx.input);
+    const tree = nearestSearch(g, ents, active);
+    const out = [0, 0, 0];
+    nearestForSnap(g, tree, snaps.edge[0], snaps.fraction[0], out);
+    expect(out[0]).toBe(0);
+    expect(out[1]).toBeCloseTo(30 + 50, 6);
+  });
+
+  it('a building in a component without a site is unreachable', () => {
+    const { g, snaps, ents, active } = setup(gridFixture(`
+S--+
+
++--B`).input);
+    const tree = nearestSearch(g, ents, active);
+    const out = [0, 0, 0];
+    nearestForSnap(g, tree, snaps.edge[0], snaps.fraction[0], out);
+    expect(out[0]).toBe(-1);
+    expect(out[1]).toBe(Infinity);
+  });
+
+  it('closed edges are not walked', () => {
+    const input = gridFixture(`
+S--+--B
+|     |
++-----+`).input;
+    const g = buildGraph(input);
+    g.closed[g.edgeIndexById.get(3)!] = 1; // (0,3)-(0,6)
+    const ix = buildSegmentIndex(g);
+    const snaps = snapBuildings(ix, input.buildings, 100);
+    const ents = allEntrances(ix, input.sites, 100);
+    const active = [0];
+    const tree = nearestSearch(g, ents, active);
+    const out = [0, 0, 0];
+    nearestForSnap(g, tree, snaps.edge[0], snaps.fraction[0], out);
+    expect(out[1]).toBeCloseTo(20 + 60 + 20, 6);
+  });
+});
+
+describe('exactness against brute force on random graphs', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`seed ${seed}: nearest distance and K nearest equal brute force for every building`, () => {
+      const input = randomGridInput({ w: 9, h: 7, spacing: 40, buildings: 40, sites: 6, seed, dropEdges: 0.25, lengthJitter: 0.8 });
+      const { g, snaps, ents, active } = setup(input);
+      const tree = nearestSearch(g, ents, active);
+      const K = 3;
+      const lab = kNearestSearch(g, ents, active, K, 1e9);
+      const out = [0, 0, 0];
+      const cs = new Int32Array(16), cd = new Float64Array(16), cv = new Int32Array(16);
+      for (let b = 0; b < input.buildings.length; b++) {
+        if (snaps.edge[b] < 0) continue;
+        const d = bruteDistances(g, { edge: snaps.edge[b], fraction: snaps.fraction[b] }, ents.map((e) => ({ edge: e.edgeIndex, fraction: e.fraction })));
+        const perSite = new Map<number, number>();
+        d.forEach((x, i) => perSite.set(ents[i].siteIndex, Math.min(perSite.get(ents[i].siteIndex) ?? Infinity, x)));
+        const sorted = [...perSite.entries()].filter(([, x]) => x < Infinity).sort((a, b) => a[1] - b[1]);
+        nearestForSnap(g, tree, snaps.edge[b], snaps.fraction[b], out);
+        if (sorted.length === 0) { expect(out[0]).toBe(-1); continue; }
+        expect(out[1]).toBeCloseTo(sorted[0][1], 6);
+        const n = candidatesForSnap(g, lab, snaps.edge[b], snaps.fraction[b], K, cs, cd, cv, 0);
+        expect(n).toBe(Math.min(K, sorted.length));
+        for (let j = 0; j < n; j++) expect(cd[j]).toBeCloseTo(sorted[j][1], 6);
+        // resident-style point search agrees too
+        const ws = pointWorkspace(g);
+        const hits = pointSearch(g, ws, ents, tree.byEdge, snaps.edge[b], snaps.fraction[b], K, Infinity);
+        expect(hits.map((h) => h.distance)).toEqual(sorted.slice(0, K).map(([, x]) => expect.closeTo(x, 6)));
+      }
+    });
+  }
+
+  it('bounded K-label search only keeps sites within the bound', () => {
+    const input = randomGridInput({ w: 9, h: 7, spacing: 40, buildings: 30, sites: 6, seed: 11, dropEdges: 0.2 });
+    const { g, ents, active } = setup(input);
+    const lab = kNearestSearch(g, ents, active, 4, 120);
+    for (let i = 0; i < lab.dist.length; i++) if (lab.site[i] >= 0) expect(lab.dist[i]).toBeLessThanOrEqual(120);
+  });
+});
+
+describe('path reconstruction', () => {
+  it('walks from the building end node to the site entrance along the tree', () => {
+    const fx = gridFixture(`
+S--+--+
+      |
+      +--B`);
+    const { g, snaps, ents, active } = setup(fx.input);
+    const tree = nearestSearch(g, ents, active);
+    const v = g.edgeSource[snaps.edge[0]]; // (2,6)
+    const steps: number[] = [];
+    const en = pathFromLabels(g, { K: 1, site: tree.site, pred: tree.pred }, v, 0, steps);
+    expect(en).toBe(0);
+    let len = 0;
+    for (const st of steps) len += g.edgeLength[st >> 1];
+    const ent = ents[en];
+    const last = steps[steps.length - 1];
+    const lastNode = last & 1 ? g.edgeSource[last >> 1] : g.edgeTarget[last >> 1];
+    const partial = (lastNode === g.edgeSource[ent.edgeIndex] ? ent.fraction : 1 - ent.fraction) * g.edgeLength[ent.edgeIndex];
+    expect(len + partial).toBeCloseTo(tree.dist[v], 9);
+    expect(tree.dist[v]).toBeCloseTo(80, 9);
+    expect(steps).toHaveLength(2);
+    const ws = pointWorkspace(g);
+    const hits = pointSearch(g, ws, ents, tree.byEdge, snaps.edge[0], snaps.fraction[0], 1, Infinity);
+    const psteps: number[] = [];
+    pointPath(g, ws, hits[0].node, psteps);
+    expect(psteps).toEqual(steps);
+  });
+});
