@@ -1,0 +1,89 @@
+/** Reads the engine's input (network, buildings, sites, zones, communities) from the database. */
+import type { Queryable } from '../db/index.ts';
+import type { EngineInput } from '../engine/types.ts';
+
+/** Flat [lon, lat, …] of a GeoJSON LineString / ring coordinate list. */
+function flat(coords: number[][]): number[] {
+  const out = new Array<number>(coords.length * 2);
+  for (let i = 0; i < coords.length; i++) {
+    out[2 * i] = coords[i][0];
+    out[2 * i + 1] = coords[i][1];
+  }
+  return out;
+}
+
+/** Outer rings of a GeoJSON Polygon / MultiPolygon (holes are ignored by the engine). */
+export function outerRings(geojson: string | null): number[][] {
+  if (!geojson) return [];
+  const g = JSON.parse(geojson);
+  if (g.type === 'Polygon') return [flat(g.coordinates[0])];
+  if (g.type === 'MultiPolygon') return g.coordinates.map((p: number[][][]) => flat(p[0]));
+  return [];
+}
+
+export async function loadEngineInput(db: Queryable): Promise<EngineInput> {
+  const [nodes, edges, buildings, sites, zones, communities] = await Promise.all([
+    db.query('SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM road_nodes ORDER BY id'),
+    db.query(
+      `SELECT id, source, target, length_m, highway, width_m, ST_AsGeoJSON(geom, 7) AS g FROM road_edges ORDER BY id`,
+    ),
+    db.query(
+      `SELECT id, osm_id, name, COALESCE(population_override, population_est) AS population,
+              GREATEST(1, COALESCE(levels, round(height_m / 3.0)::int, 1)) AS levels, community_id,
+              ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(geom, 1)), 7) AS ring
+         FROM buildings ORDER BY id`,
+    ),
+    db.query(
+      `SELECT id, name, kind, level, COALESCE(capacity_override, capacity) AS capacity, status, hazards, designated,
+              CASE WHEN GeometryType(geom) IN ('POLYGON', 'MULTIPOLYGON') THEN ST_AsGeoJSON(geom, 7) END AS g,
+              ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+         FROM sites ORDER BY id`,
+    ),
+    db.query('SELECT id, name, site_ids, ST_AsGeoJSON(geom, 7) AS g FROM zones ORDER BY id'),
+    db.query('SELECT id, name FROM communities ORDER BY id'),
+  ]);
+  const n = nodes.length;
+  const ids = new Float64Array(n);
+  const lon = new Float64Array(n);
+  const lat = new Float64Array(n);
+  nodes.forEach((r, i) => {
+    ids[i] = r.id;
+    lon[i] = r.lon;
+    lat[i] = r.lat;
+  });
+  return {
+    nodes: { ids, lon, lat },
+    edges: edges.map((r) => ({
+      id: r.id,
+      source: r.source,
+      target: r.target,
+      lengthM: r.length_m,
+      highway: r.highway,
+      widthM: r.width_m,
+      coords: flat(JSON.parse(r.g).coordinates),
+    })),
+    buildings: buildings.map((r) => ({
+      id: r.id,
+      osmId: r.osm_id,
+      name: r.name,
+      population: r.population,
+      levels: r.levels,
+      communityId: r.community_id,
+      ring: r.ring ? flat(JSON.parse(r.ring).coordinates) : [],
+    })),
+    sites: sites.map((r) => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      level: r.level,
+      capacity: r.capacity,
+      status: r.status,
+      hazards: r.hazards,
+      rings: outerRings(r.g),
+      point: [r.lon, r.lat] as [number, number],
+      candidate: !r.designated,
+    })),
+    zones: zones.map((r) => ({ id: r.id, name: r.name, rings: outerRings(r.g), siteIds: r.site_ids })),
+    communities: communities.map((r) => ({ id: r.id, name: r.name })),
+  };
+}
