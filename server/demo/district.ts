@@ -100,14 +100,15 @@ function lineClass(i: number): RoadClass {
 }
 
 /**
- * The demo's hand-placed uses (row 0 is the south): four compounds of 6-storey blocks, the park, square, school and
- * a garden to the west, and a north-east compound left mostly beyond 500 m of open space ('shops' = a civic block
- * without its lawn) so an inspector sees uncovered buildings.
+ * The demo's hand-placed uses (row 0 is the south): four compounds of 6-storey blocks with their central gardens,
+ * the park, square, school and a lawn to the west, and a north-east compound without garden or civil-defence works,
+ * partly beyond 500 m of open space ('shops' = a civic block without its lawn), so an inspector sees uncovered
+ * buildings and a capacity shortfall.
  */
 const DEMO_USES: Use[][] = [
   ['compound', 'civic', 'compound', 'shops'],
   ['park', 'square', 'shops', 'shops'],
-  ['compound', 'school', 'garden', 'compound'],
+  ['compound', 'school', 'shops', 'compound'],
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -297,7 +298,8 @@ function buildCompound(c: Cell, ord: Ordinals, gx: { ix: number; iy: number; see
     rows.push({ fy, by0, by1, tower });
     fy = by1 + (tower ? 36 : 22) - 5; // gap between blocks ≈ 1.2 × height, capped for towers
   }
-  const gardenRow = rows.length >= 3 && (gx.demo || rng.chance(0.6)) ? 1 + rng.int(0, rows.length - 3) : -1;
+  const underServed = gx.demo && gx.ix === 3; // the demo's north-east compound: no garden, no civil-defence works
+  const gardenRow = rows.length >= 3 && !underServed && (gx.demo || rng.chance(0.6)) ? 1 + rng.int(0, rows.length - 3) : -1;
   const gardenEast = rng.chance(0.5);
 
   // ring nodes where rows, the service road and a side gate meet it
@@ -424,7 +426,9 @@ function buildCompound(c: Cell, ord: Ordinals, gx: { ix: number; iy: number; see
   }
 
   // civil-defence works under some blocks
-  if (blocks.length && rng.chance(0.45)) {
+  // (the demo puts one under each western compound and none in the north-east one, which stays under-served)
+  const cdChance = gx.demo ? (underServed ? 0 : 1) : 0.45;
+  if (blocks.length && rng.chance(cdChance)) {
     const count = blocks.length > 6 && rng.chance(0.3) ? 2 : 1;
     for (let k = 0; k < count; k++) {
       const b = blocks[rng.int(0, blocks.length - 1)]!;
