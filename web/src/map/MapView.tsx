@@ -3,7 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { Layer } from '@deck.gl/core';
 import { MapLibreOverlay } from '@deck.gl/maplibre';
 import { maplibregl, type MapLibreMap } from './maplibre.ts';
-import { buildStyle, layerIdsByGroup, LAYER_GROUPS, type LayerGroup } from './style.ts';
+import { buildStyle, COMMUNITY_LABELS, labelPoints, layerIdsByGroup, LAYER_GROUPS, type LayerGroup } from './style.ts';
+import type { GeoJSONSource } from 'maplibre-gl';
+import type { FeatureCollection } from 'geojson';
 import { labelFontFaces, LABEL_FONT } from './fonts.ts';
 import { bboxOf, getLayer, type BBox } from '../api/client.ts';
 
@@ -22,17 +24,20 @@ export interface MapViewProps {
   onReady?: (map: MapLibreMap) => void;
 }
 
-/** Where the data is: communities first, then sites, then a sample of buildings. */
-export async function dataExtent(signal?: AbortSignal): Promise<BBox | null> {
+/** Where the data is (communities first, then sites, then a sample of buildings), and the communities. */
+export async function dataExtent(signal?: AbortSignal): Promise<{ bbox: BBox | null; communities: FeatureCollection | null }> {
+  let communities: FeatureCollection | null = null;
   for (const [layer, limit] of [['communities', 5000], ['sites', 5000], ['buildings', 2000]] as const) {
     try {
-      const b = bboxOf(await getLayer(layer, { limit }, signal));
-      if (b) return b;
+      const fc = await getLayer(layer, { limit }, signal);
+      if (layer === 'communities') communities = fc;
+      const b = bboxOf(fc);
+      if (b) return { bbox: b, communities };
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
     }
   }
-  return null;
+  return { bbox: null, communities };
 }
 
 function padBox([w, s, e, n]: BBox): BBox {
@@ -52,6 +57,8 @@ export function MapView({ dataVersion, visible = ALL_VISIBLE, extrude = false, d
   const [error, setError] = useState<string | null>(null);
   const visibleRef = useRef(visible);
   visibleRef.current = visible;
+  const focusRef = useRef(focus);
+  focusRef.current = focus;
 
   // Create the map once per data version / 3-D mode.
   useEffect(() => {
@@ -94,13 +101,17 @@ export function MapView({ dataVersion, visible = ALL_VISIBLE, extrude = false, d
         setError(ev.error.message);
       }
     });
-    if (!focus) {
-      dataExtent(ctrl.signal)
-        .then((b) => {
-          if (b && mapRef.current === map) map.fitBounds(padBox(b), { padding: 24, animate: false, maxZoom: 17 });
-        })
-        .catch(() => {});
-    }
+    dataExtent(ctrl.signal)
+      .then(({ bbox, communities }) => {
+        if (mapRef.current !== map) return;
+        if (bbox && !focusRef.current) map.fitBounds(padBox(bbox), { padding: 24, animate: false, maxZoom: 17 });
+        if (communities) {
+          const setLabels = () => (map.getSource(COMMUNITY_LABELS) as GeoJSONSource | undefined)?.setData(labelPoints(communities));
+          if (map.isStyleLoaded()) setLabels();
+          else map.once('load', setLabels);
+        }
+      })
+      .catch(() => {});
     const canvas = map.getCanvas();
     canvas.setAttribute('aria-label', t('map.label'));
     return () => {

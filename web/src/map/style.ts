@@ -8,6 +8,9 @@ import type {
   LayerSpecification,
   StyleSpecification,
 } from 'maplibre-gl';
+import type { Feature, FeatureCollection, Point } from 'geojson';
+
+export const COMMUNITY_LABELS = 'community-labels';
 
 export const TILE_LAYERS = ['communities', 'zones', 'sites', 'roads', 'buildings'] as const;
 export type TileLayer = (typeof TILE_LAYERS)[number];
@@ -99,9 +102,11 @@ export function buildStyle(opts: StyleOptions): StyleSpecification {
       tiles: [tileUrl(origin, l, opts.dataVersion)],
       minzoom: l === 'communities' ? 8 : 12,
       maxzoom: 16,
-      attribution: '© OpenStreetMap contributors (ODbL)',
     };
   }
+  // One label point per community (tile-clipped polygons would label every tile piece); MapView
+  // fills it from /api/layers/communities.
+  sources[COMMUNITY_LABELS] = { type: 'geojson', data: { type: 'FeatureCollection', features: [] } };
 
   const siteColor: ExpressionSpecification = [
     'match',
@@ -155,8 +160,8 @@ export function buildStyle(opts: StyleOptions): StyleSpecification {
     // Labels.
     g('labels', { id: 'label-roads', type: 'symbol', source: 'roads', 'source-layer': 'roads', minzoom: 15, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(12), 'text-max-angle': 30 }, paint: { 'text-color': '#5a4e40', 'text-halo-color': COLORS.halo, 'text-halo-width': 1.5 } }),
     g('labels', { id: 'label-buildings', type: 'symbol', source: 'buildings', 'source-layer': 'buildings', minzoom: 16, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(11), 'text-max-width': 6 }, paint: { 'text-color': '#4a3f35', 'text-halo-color': COLORS.halo, 'text-halo-width': 1.2 } }),
-    g('labels', { id: 'label-sites', type: 'symbol', source: 'sites', 'source-layer': 'sites', minzoom: 13, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(13), 'text-max-width': 8, 'text-variable-anchor': ['center', 'top', 'bottom'], 'text-radial-offset': 0.8 }, paint: { 'text-color': ['case', closed, '#616161', ['match', ['get', 'kind'], ...SITE_KINDS.flatMap((k) => [k, darken(SITE_COLORS[k])]), '#37474f']] as unknown as ExpressionSpecification, 'text-halo-color': COLORS.halo, 'text-halo-width': 1.8 } }),
-    g('labels', { id: 'label-communities', type: 'symbol', source: 'communities', 'source-layer': 'communities', maxzoom: 17, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(15), 'text-max-width': 8, 'text-padding': 20 }, paint: { 'text-color': '#3e2f1c', 'text-halo-color': COLORS.halo, 'text-halo-width': 2 } }),
+    g('labels', { id: 'label-sites', type: 'symbol', source: 'sites', 'source-layer': 'sites', minzoom: 13, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(13), 'text-max-width': 8, 'text-variable-anchor': ['top', 'bottom', 'center'], 'text-radial-offset': 0.8 }, paint: { 'text-color': ['case', closed, '#616161', ['match', ['get', 'kind'], ...SITE_KINDS.flatMap((k) => [k, darken(SITE_COLORS[k])]), '#37474f']] as unknown as ExpressionSpecification, 'text-halo-color': COLORS.halo, 'text-halo-width': 1.8 } }),
+    g('labels', { id: 'label-communities', type: 'symbol', source: COMMUNITY_LABELS, maxzoom: 17, filter: ['all', ['has', 'name'], ['!=', ['get', 'name'], '']], layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': text(15), 'text-max-width': 8, 'text-padding': 20 }, paint: { 'text-color': '#3e2f1c', 'text-halo-color': COLORS.halo, 'text-halo-width': 2 } }),
   ];
 
   for (const l of layers) {
@@ -208,4 +213,30 @@ export function styleUrls(style: StyleSpecification): string[] {
     else urls.push(...v.map((f) => f.url));
   }
   return urls;
+}
+
+/** Label points for polygons: the centroid of each feature's largest outer ring. */
+export function labelPoints(fc: FeatureCollection): FeatureCollection<Point> {
+  const out: Feature<Point>[] = [];
+  for (const f of fc.features) {
+    const g = f.geometry;
+    if (!g) continue;
+    const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    let best: { a: number; c: [number, number] } | null = null;
+    for (const poly of polys) {
+      const ring = poly[0];
+      let a = 0, cx = 0, cy = 0;
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const k = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+        a += k;
+        cx += (ring[j][0] + ring[i][0]) * k;
+        cy += (ring[j][1] + ring[i][1]) * k;
+      }
+      if (a === 0) continue;
+      const c: [number, number] = [cx / (3 * a), cy / (3 * a)];
+      if (!best || Math.abs(a) > best.a) best = { a: Math.abs(a), c };
+    }
+    if (best) out.push({ type: 'Feature', properties: { name: f.properties?.name ?? '' }, geometry: { type: 'Point', coordinates: best.c } });
+  }
+  return { type: 'FeatureCollection', features: out };
 }

@@ -1,0 +1,207 @@
+/**
+ * A small browser driver in the user's words, on playwright-core + Debian Chromium (flags from
+ * STACK.md: headless, SwiftShader WebGL2). `openResident()`, `searchFor()`, `chooseResult()`,
+ * `mapRendered()` … Each test gets screenshots under test-results/ when it fails.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const RESULTS_DIR = path.resolve(import.meta.dirname, '../../test-results');
+
+export function chromiumMissing(): string | null {
+  return existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install -y chromium fonts-wqy-microhei, or set CHROMIUM_PATH): browser tests skipped`;
+}
+
+const FLAGS = [
+  '--no-sandbox',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export interface Session {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Requests that left our origin (must stay empty: the app is fully offline). */
+  foreignRequests: string[];
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Starts Chromium with an empty profile and one page; geolocation can be granted up front. */
+export async function startBrowser(baseUrl: string, opts: { geolocation?: { latitude: number; longitude: number }; viewport?: { width: number; height: number } } = {}): Promise<Session> {
+  // playwright gives every launch a new empty profile of its own.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    viewport: opts.viewport ?? { width: 1200, height: 800 },
+    locale: 'zh-CN',
+    ...(opts.geolocation ? { geolocation: opts.geolocation, permissions: ['geolocation'] } : {}),
+  });
+  await context.addInitScript('globalThis.__name = f => f'); // tsx + page.evaluate (STACK.md)
+  const page = await context.newPage();
+  const origin = new URL(baseUrl).origin;
+  const foreignRequests: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) foreignRequests.push(u);
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  return {
+    browser,
+    context,
+    page,
+    foreignRequests,
+    consoleErrors,
+    close: async () => {
+      await browser.close();
+    },
+  };
+}
+
+/** The app as a user sees it. */
+export class App {
+  constructor(readonly s: Session) {}
+  get page() {
+    return this.s.page;
+  }
+
+  async openApp(p = '/') {
+    await this.page.goto(p, { waitUntil: 'domcontentloaded' });
+    await this.page.getByRole('banner').waitFor();
+    return this;
+  }
+  openResident() {
+    return this.openApp('/');
+  }
+  openBuilding(id: string | number) {
+    return this.openApp(`/building/${id}`);
+  }
+  openPlanner() {
+    return this.openApp('/planner');
+  }
+  openInspector() {
+    return this.openApp('/inspector');
+  }
+
+  /** Waits until MapLibre has loaded its style and tiles and is idle. */
+  async mapIdle(timeoutMs = 45_000) {
+    await this.page.waitForFunction(
+      () => {
+        const m = (globalThis as any).__cepMap;
+        return !!m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+      },
+      undefined,
+      { timeout: timeoutMs, polling: 250 },
+    );
+    // One more frame for deck.gl's overlay.
+    await this.page.waitForTimeout(500);
+  }
+
+  /** Pixels of the map area as [r,g,b] counts, decoded in the page from a real screenshot. */
+  async mapPixels(): Promise<{ distinct: number; total: number; counts: Record<string, number> }> {
+    const box = await this.page.getByTestId('map').boundingBox();
+    if (!box) throw new Error('the map is not on the page');
+    const png = await this.page.screenshot({ clip: box });
+    return this.page.evaluate(async (b64: string) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < d.length; i += 4) {
+        // Quantise to 16 levels per channel so anti-aliasing doesn't inflate the count.
+        const k = `${d[i] >> 4},${d[i + 1] >> 4},${d[i + 2] >> 4}`;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      return { distinct: Object.keys(counts).length, total: d.length / 4, counts };
+    }, png.toString('base64'));
+  }
+
+  /** True when the map canvas really drew something: several colours, none covering everything. */
+  async mapRendered(): Promise<{ ok: boolean; distinct: number; dominantShare: number }> {
+    await this.mapIdle();
+    const { distinct, total, counts } = await this.mapPixels();
+    const dominantShare = Math.max(...Object.values(counts)) / total;
+    return { ok: distinct >= 6 && dominantShare < 0.97, distinct, dominantShare };
+  }
+
+  /** Share of map pixels close to a colour (e.g. the route blue). */
+  async mapShareOf(rgb: [number, number, number], tolerance = 2): Promise<number> {
+    const { total, counts } = await this.mapPixels();
+    let n = 0;
+    for (const [k, v] of Object.entries(counts)) {
+      const [r, g, b] = k.split(',').map(Number);
+      if (Math.abs(r - (rgb[0] >> 4)) <= tolerance && Math.abs(g - (rgb[1] >> 4)) <= tolerance && Math.abs(b - (rgb[2] >> 4)) <= tolerance) n += v;
+    }
+    return n / total;
+  }
+
+  async searchFor(text: string) {
+    const box = this.page.getByRole('searchbox').first();
+    await box.fill(text);
+    await box.press('Enter');
+    await this.page.locator('.search-results, .search-status:has-text("没有"), .search-status:has-text("Nothing")').first().waitFor();
+    return this.page.locator('.search-results .result-name').allTextContents();
+  }
+
+  async chooseResult(name: string) {
+    await this.page.locator('.search-results .result', { hasText: name }).first().click();
+  }
+
+  async locateMe() {
+    await this.page.getByRole('button', { name: /定位我的位置|Locate me/ }).click();
+  }
+
+  /** The answer as shown: distance, minutes, and the directions read out by screen readers. */
+  async answer() {
+    const card = this.page.locator('.answer .card');
+    await card.waitFor({ timeout: 20_000 });
+    return {
+      heading: (await card.locator('h2').textContent())?.trim() ?? '',
+      distance: (await card.getByTestId('distance').textContent())?.trim() ?? '',
+      minutes: (await card.getByTestId('minutes').textContent())?.trim() ?? '',
+      steps: (await card.locator('.directions ol li').allTextContents()).map((s) => s.trim()),
+      live: await this.page.locator('.answer').getAttribute('aria-live'),
+    };
+  }
+
+  async switchLanguage() {
+    await this.page.getByRole('banner').locator('button.lang').click();
+  }
+
+  async screenshot(name: string) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = path.join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+    await this.page.screenshot({ path: file, fullPage: true });
+    return file;
+  }
+}
+
+/** Runs a step; on failure saves a screenshot under test-results/ and rethrows. */
+export async function withScreenshotOnFailure<T>(app: App, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const file = await app.screenshot(`${name}-failure`).catch(() => null);
+    if (file && e instanceof Error) e.message += `\n(screenshot: ${file})`;
+    throw e;
+  }
+}
