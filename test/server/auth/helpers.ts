@@ -35,16 +35,16 @@ export async function addUser(db: Db, role: Role, communityIds: number[] = [], n
   );
 }
 
-export function post(app: Hono, path: string, body: unknown, headers: Record<string, string> = {}, base = 'http://localhost') {
-  return app.request(base + path, {
+export async function post(app: Hono, path: string, body: unknown, headers: Record<string, string> = {}, base = 'http://localhost') {
+  return await app.request(base + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
 
-export function login(app: Hono, username: string, password = PASSWORD, o: { ip?: string; token?: boolean; base?: string; headers?: Record<string, string> } = {}) {
-  return post(
+export async function login(app: Hono, username: string, password = PASSWORD, o: { ip?: string; token?: boolean; base?: string; headers?: Record<string, string> } = {}) {
+  return await post(
     app,
     '/api/auth/login',
     { username, password, ...(o.token ? { token: true } : {}) },
