@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { assign, minCostFlowLowerBound, type AssignProblem } from '../../../server/engine/assign.ts';
+import { rng } from './fixtures.ts';
+
+/** A random assignment problem: buildings and sites at random points, candidates = sites within `reach` (Euclidean × detour). */
+function randomProblem(seed: number, nB: number, nS: number, capFactor: number, reach = 600): AssignProblem {
+  const r = rng(seed);
+  const bx = Array.from({ length: nB }, () => [r() * 1500, r() * 1500]);
+  const sx = Array.from({ length: nS }, () => [r() * 1500, r() * 1500]);
+  const population = Float64Array.from({ length: nB }, () => 5 + Math.floor(r() * 80));
+  const totalPop = population.reduce((a, b) => a + b, 0);
+  const w = Array.from({ length: nS }, () => 0.3 + r());
+  const ws = w.reduce((a, b) => a + b, 0);
+  const capacity = Float64Array.from(w, (x) => Math.round((capFactor * totalPop * x) / ws));
+  const candStart = new Int32Array(nB + 1);
+  const cs: number[] = [], cd: number[] = [];
+  for (let b = 0; b < nB; b++) {
+    const list = sx.map((p, s) => ({ s, d: Math.hypot(p[0] - bx[b][0], p[1] - bx[b][1]) * (1.1 + 0.3 * r()) })).filter((x) => x.d <= reach).sort((a, b) => a.d - b.d);
+    for (const x of list) { cs.push(x.s); cd.push(x.d); }
+    candStart[b + 1] = cs.length;
+  }
+  return { nB, nS, population, capacity, candStart, candSite: Int32Array.from(cs), candDist: Float64Array.from(cd) };
+}
+
+function check(pb: AssignProblem, res: ReturnType<typeof assign>) {
+  // capacity never exceeded, people conserved, parts only at candidates
+  for (let s = 0; s < pb.nS; s++) expect(res.load[s]).toBeLessThanOrEqual(pb.capacity[s] + 1e-6);
+  const load = new Float64Array(pb.nS);
+  for (let b = 0; b < pb.nB; b++) {
+    let sum = res.unplaced[b];
+    for (let i = res.partStart[b]; i < res.partStart[b + 1]; i++) {
+      const k = res.partCand[i];
+      expect(k).toBeGreaterThanOrEqual(pb.candStart[b]);
+      expect(k).toBeLessThan(pb.candStart[b + 1]);
+      load[pb.candSite[k]] += res.partPeople[i];
+      sum += res.partPeople[i];
+    }
+    expect(sum).toBeCloseTo(pb.population[b], 6);
+    if (res.partStart[b + 1] - res.partStart[b] > 1) expect(res.split[b]).toBe(1);
+  }
+  for (let s = 0; s < pb.nS; s++) expect(load[s]).toBeCloseTo(res.load[s], 6);
+}
+
+const greedyGaps: { seed: number; placedGap: number; costGap: number }[] = [];
+
+describe('assignment vs exact min-cost-flow optimum', () => {
+  it('fast path: ample capacity → everyone at the nearest site, equal to the optimum', () => {
+    const pb = randomProblem(1, 120, 8, 3);
+    const res = assign(pb);
+    check(pb, res);
+    expect(res.stats.fastPath).toBe(true);
+    const lb = minCostFlowLowerBound(pb);
+    expect(res.cost).toBeCloseTo(lb.cost, 6);
+  });
+
+  const cases: [number, number, number, number][] = [];
+  for (let seed = 1; seed <= 30; seed++) cases.push([seed, 60 + (seed % 5) * 30, 5 + (seed % 4) * 2, 1.15 + (seed % 3) * 0.2]);
+  it.each(cases)('seed %i (%i buildings, %i sites, capacity ×%f): within 5 %% of the optimum, capacity respected', (seed, nB, nS, f) => {
+    const pb = randomProblem(seed, nB, nS, f);
+    const res = assign(pb);
+    check(pb, res);
+    const lb = minCostFlowLowerBound(pb);
+    expect(res.placed).toBeCloseTo(lb.placed, 6); // nobody left out whom the optimum places
+    expect(res.cost).toBeGreaterThanOrEqual(lb.cost - 1e-6);
+    expect(res.cost).toBeLessThanOrEqual(lb.cost * 1.05 + 1e-6);
+    // the greedy + local search path (used for components too large for the exact solver)
+    const gr = assign(pb, { exactWork: 0 });
+    check(pb, gr);
+    greedyGaps.push({ seed, placedGap: (lb.placed - gr.placed) / lb.placed, costGap: gr.cost / lb.cost - 1 });
+  });
+
+  // Known limit: the greedy path (only used for overloaded components too large for the exact solver) can place a
+  // few % fewer people than the split optimum in tight random cases; its cost stays close.
+  it('greedy path: placement within 8 % of the optimum, mean cost gap ≤ 5 % where placement is equal', () => {
+    expect(greedyGaps.length).toBe(cases.length);
+    console.log('greedy gaps', JSON.stringify(greedyGaps.map((x) => [x.seed, +x.placedGap.toFixed(4), +x.costGap.toFixed(4)])));
+    for (const x of greedyGaps) expect(x.placedGap).toBeLessThanOrEqual(0.08);
+    const equal = greedyGaps.filter((x) => x.placedGap < 1e-9);
+    expect(equal.length).toBeGreaterThan(5);
+    const mean = equal.reduce((a, x) => a + x.costGap, 0) / equal.length;
+    expect(mean).toBeLessThanOrEqual(0.05);
+  });
+
+  it('tight capacity: splits buildings that fit nowhere whole, reports the rest unplaced', () => {
+    const pb: AssignProblem = {
+      nB: 2, nS: 2, population: Float64Array.from([70, 30]), capacity: Float64Array.from([50, 40]),
+      candStart: Int32Array.from([0, 2, 3]), candSite: Int32Array.from([0, 1, 0]), candDist: Float64Array.from([100, 200, 50]),
+    };
+    const res = assign(pb);
+    check(pb, res);
+    expect(res.split[0]).toBe(1);
+    expect(res.placed).toBe(90);
+    expect(res.unplaced[0] + res.unplaced[1]).toBe(10);
+    const lb = minCostFlowLowerBound(pb);
+    expect(lb.placed).toBe(90);
+  });
+
+  it('lower bound is a true bound: never above any feasible assignment found', () => {
+    for (let seed = 40; seed < 50; seed++) {
+      const pb = randomProblem(seed, 80, 6, 1.3);
+      const res = assign(pb);
+      const lb = minCostFlowLowerBound(pb);
+      if (Math.abs(res.placed - lb.placed) < 1e-6) expect(lb.cost).toBeLessThanOrEqual(res.cost + 1e-6);
+    }
+  });
+});
+
