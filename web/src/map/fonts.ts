@@ -1,34 +1,30 @@
 /**
  * The map's label font, bundled: Noto Sans SC (SIL OFL, via @fontsource/noto-sans-sc), split by the
- * package into ~100 Unicode-range slices. We hand maplibre those slices through the style's
- * `font-faces`, so a label only downloads the slices its characters need — from our own origin,
- * never a glyph server. Characters outside every slice fall back to the machine's local fonts
- * (maplibre's default when the style has no `glyphs`).
+ * package into ~100 Unicode-range slices (listed in its unicode.json). We hand maplibre those slices
+ * through the style's `font-faces`, so a label only downloads the slices its characters need — from
+ * our own origin, never a glyph server. Characters outside every slice fall back to the machine's
+ * local fonts (maplibre's default when the style has no `glyphs`).
  */
 import type { FontFacesSpecification } from 'maplibre-gl';
-import css400 from '@fontsource/noto-sans-sc/400.css?raw';
+import unicode from '@fontsource/noto-sans-sc/unicode.json';
 
 export const LABEL_FONT = 'Noto Sans SC Regular';
 
-const files = import.meta.glob('../../../node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-[0-9]*-400-normal.woff2', {
-  query: '?url',
-  import: 'default',
-  eager: true,
-}) as Record<string, string>;
+const files = import.meta.glob(
+  [
+    '../../../node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-400-normal.woff2',
+    // the all-in-one file duplicates the slices
+    '!../../../node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2',
+  ],
+  { query: '?url', import: 'default', eager: true },
+) as Record<string, string>;
 
-/** Parses fontsource's CSS into (file name → unicode-range list). Pure; exported for tests. */
-export function parseFontsourceCss(css: string): { file: string; ranges: string[] }[] {
-  const out: { file: string; ranges: string[] }[] = [];
-  for (const block of css.split('@font-face').slice(1)) {
-    const src = /url\(\.?\/?files\/([^)]+?\.woff2)\)/.exec(block);
-    const range = /unicode-range:\s*([^;]+);/.exec(block);
-    if (!src) continue;
-    out.push({
-      file: src[1],
-      ranges: range ? range[1].split(',').map((r) => r.trim().toUpperCase().replace(/^U\+/, 'U+')) : [],
-    });
-  }
-  return out;
+/** fontsource's unicode.json ({"[12]": "U+…,U+…", "latin": …}) → (file name, ranges). Pure. */
+export function slicesFromUnicodeJson(map: Record<string, string>, weight = 400): { file: string; ranges: string[] }[] {
+  return Object.entries(map).map(([key, ranges]) => ({
+    file: `noto-sans-sc-${key.replace(/^\[(\d+)\]$/, '$1')}-${weight}-normal.woff2`,
+    ranges: ranges.split(',').map((r) => r.trim().toUpperCase()).filter(Boolean),
+  }));
 }
 
 let cached: FontFacesSpecification | null = null;
@@ -38,9 +34,9 @@ export function labelFontFaces(): FontFacesSpecification {
   if (cached) return cached;
   const byName = new Map<string, string>();
   for (const [path, url] of Object.entries(files)) byName.set(path.slice(path.lastIndexOf('/') + 1), url);
-  const faces = parseFontsourceCss(css400)
+  const faces = slicesFromUnicodeJson(unicode as Record<string, string>)
     .filter((f) => byName.has(f.file))
-    .map((f) => ({ url: absolute(byName.get(f.file)!), ...(f.ranges.length ? { 'unicode-range': f.ranges } : {}) }));
+    .map((f) => ({ url: absolute(byName.get(f.file)!), 'unicode-range': f.ranges }));
   cached = faces.length ? { [LABEL_FONT]: faces } : {};
   return cached;
 }
