@@ -1,0 +1,494 @@
+/**
+ * runPlan: the whole planning engine for one hazard.
+ *
+ *   graph → snap (buildings, site entrances) → nearest site (one multi-source Dijkstra) → candidates (bounded
+ *   k-nearest per level and zone group) → capacity-aware assignment → routes, flows, clearance → signs / guides
+ *   (hooks filled by their own modules) → coverage, criticality, where to add capacity.
+ *
+ * Pure: no I/O. Big per-building outputs are typed arrays (columnar, indexed by building index = position in
+ * input.buildings); use `buildingRows` / `routeCoords` to materialise objects for APIs and files.
+ */
+import { z } from 'zod';
+import { buildGraph, type Graph } from './graph.ts';
+import { allEntrances, buildSegmentIndex, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
+import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, type KLabels, type NearestTree } from './dijkstra.ts';
+import { assign, minCostFlowLowerBound, type AssignProblem, type AssignResult } from './assign.ts';
+import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
+import { computeCoverage, type CoverageResult } from './coverage.ts';
+import type { EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
+import { HAZARDS } from './types.ts';
+
+export const PlanOptionsSchema = z.object({
+  hazard: z.enum(HAZARDS as unknown as [Hazard, ...Hazard[]]).default('earthquake'),
+  /** Service radius per level, network metres: emergency 500 m, fixed 2,500 m (GB 50413-2007 §8.2.10; DOMAIN.md). */
+  reachM: z.object({ emergency: z.number().positive().default(500), fixed: z.number().positive().default(2500) }).prefault({}),
+  /** Walking speeds m/s: 1.0 general, 0.5 vulnerable (Miyagi tsunami guideline; DOMAIN.md). */
+  walkSpeedMps: z.object({ normal: z.number().positive().default(1.0), vulnerable: z.number().positive().default(0.5) }).prefault({}),
+  /** Door/entrance → path snap limit (m). Engineering default: beyond ~250 m the OSM path network is missing. */
+  maxSnapM: z.number().positive().default(250),
+  /** Sites kept per building and level as assignment candidates (bounded k-nearest search). */
+  candidatesPerLevel: z.number().int().min(1).max(32).default(6),
+  /** Persons per metre of width per second (SFPE maximum specific flow; an assumption, see routes.ts). */
+  flowCapacity: z.number().positive().default(1.3),
+  widthByHighway: z.record(z.string(), z.number().positive()).optional(),
+  localSearchPasses: z.number().int().min(0).max(100).default(8),
+  /** Overloaded components up to this size (arcs × buildings) are solved exactly by min-cost flow + rounding. */
+  exactWork: z.number().min(0).default(2e7),
+  /** Compute the split (min-cost flow) lower bound when the whole problem is at most this many buildings. */
+  lowerBoundMaxBuildings: z.number().int().min(0).default(0),
+  /** Restrict the plan to these communities' buildings (what-if of one community). */
+  communityIds: z.array(z.number()).nullable().default(null),
+  /** Extra people already at each site (by site id), e.g. other communities' baseline loads in a what-if. */
+  siteBaseLoad: z.record(z.string(), z.number().min(0)).optional(),
+  closedEdgeIds: z.array(z.number()).default([]),
+  closedSiteIds: z.array(z.number()).default([]),
+});
+export type PlanOptionsInput = z.input<typeof PlanOptionsSchema>;
+export type PlanOptions = z.output<typeof PlanOptionsSchema>;
+
+export const REASON_CODES: (UnplacedReason | null)[] = [null, 'no_site_in_reach', 'all_full', 'unreachable'];
+
+/** Reusable, input-derived state (graph + spatial index): what-if runs share it. Not serialisable. */
+export interface PlanContext {
+  input: EngineInput;
+  graph: Graph;
+  index: SegmentIndex;
+  /** baseline building snaps on the open graph (reused when no edge is closed) */
+  baseSnaps: BuildingSnaps | null;
+  baseSnapMax: number;
+  widthKey: string;
+}
+
+export function prepareContext(input: EngineInput, opts: { widthByHighway?: Record<string, number> } = {}): PlanContext {
+  const graph = buildGraph(input, { widthByHighway: opts.widthByHighway });
+  const index = buildSegmentIndex(graph);
+  return { input, graph, index, baseSnaps: null, baseSnapMax: -1, widthKey: JSON.stringify(opts.widthByHighway ?? {}) };
+}
+
+export interface SiteResult {
+  index: number;
+  id: number;
+  name: string | null;
+  level: SiteLevel;
+  /** open, suits the hazard, not closed by the what-if, capacity > 0, and has an entrance */
+  eligible: boolean;
+  why: string | null;
+  capacity: number;
+  load: number;
+  utilisation: number;
+  buildings: number;
+  entrances: number;
+  clearanceS: number;
+  clearanceVulnerableS: number;
+  /** people whose only site within reach is this one (coverage lost if it closes) */
+  coverageLost: number;
+}
+
+export interface PlanResult {
+  hazard: Hazard;
+  options: PlanOptions;
+  /** buildings planned (after the community filter) */
+  included: Uint8Array;
+  buildings: {
+    snapEdge: Int32Array;
+    snapFraction: Float64Array;
+    snapDistance: Float64Array;
+    doorLon: Float64Array;
+    doorLat: Float64Array;
+    snapLon: Float64Array;
+    snapLat: Float64Array;
+    /** nearest eligible site by network distance regardless of reach/zones/capacity (-1 none) */
+    nearestSite: Int32Array;
+    nearestDistance: Float64Array;
+    /** site of the building's largest part, -1 when nobody placed */
+    site: Int32Array;
+    distance: Float64Array;
+    unplaced: Float64Array;
+    /** index into REASON_CODES */
+    reason: Uint8Array;
+    split: Uint8Array;
+    /** an eligible site (allowed by its zones) within reach */
+    covered: Uint8Array;
+    /** first zone index containing the door, -1 none */
+    zone: Int32Array;
+    partStart: Int32Array;
+  };
+  routes: RouteTable;
+  flows: FlowResult;
+  entrances: Entrance[];
+  sites: SiteResult[];
+  unplaced: { building: number; id: number; people: number; reason: UnplacedReason }[];
+  coverage: CoverageResult;
+  totals: {
+    buildings: number;
+    population: number;
+    sites: number;
+    assignedPopulation: number;
+    unplacedPopulation: number;
+    personMetres: number;
+    coveredPopulationShare: number;
+    maxSiteUtilisation: number;
+    splitBuildings: number;
+  };
+  /** the split relaxation's optimum (person-metres) and our gap to it, when computed */
+  lowerBound: { cost: number; placed: number; gap: number } | null;
+  assignStats: AssignResult['stats'];
+  /** Filled by the signage module through `hooks.signs` (null when not run). */
+  signs: unknown | null;
+  /** Filled by the guides module through `hooks.guides` (null when not run). */
+  guides: unknown | null;
+  ms: { graph: number; snap: number; assign: number; routes: number; signs: number; guides: number; coverage: number; total: number };
+  /** not serialisable: the graph etc. for routeCoords, signs, guides and what-if */
+  context: PlanContext;
+}
+
+export interface PlanHooks {
+  signs?: (plan: PlanResult) => unknown;
+  guides?: (plan: PlanResult) => unknown;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Runs a plan. Pass a `context` (from prepareContext or a previous plan) to skip building the graph. */
+export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, hooks: PlanHooks = {}, context?: PlanContext): PlanResult {
+  const t0 = now();
+  const options = PlanOptionsSchema.parse(optionsIn);
+  let ctx = context && context.input === input && context.widthKey === JSON.stringify(options.widthByHighway ?? {}) ? context : undefined;
+  if (!ctx) ctx = prepareContext(input, { widthByHighway: options.widthByHighway });
+  const g0 = ctx.graph;
+  // closures (what-if) on a private copy of the flags
+  let g: Graph = g0;
+  if (options.closedEdgeIds.length > 0) {
+    const closed = new Uint8Array(g0.edgeCount);
+    for (const id of options.closedEdgeIds) {
+      const e = g0.edgeIndexById.get(id);
+      if (e === undefined) throw new Error(`plan: closed edge id ${id} is not in the graph`);
+      closed[e] = 1;
+    }
+    g = { ...g0, closed };
+  }
+  const ix: SegmentIndex = g === g0 ? ctx.index : { ...ctx.index, g };
+  const tGraph = now();
+
+  const { buildings, sites, zones } = input;
+  const nB = buildings.length, nS = sites.length;
+  const included = new Uint8Array(nB);
+  const commSet = options.communityIds ? new Set(options.communityIds) : null;
+  for (let b = 0; b < nB; b++) included[b] = !commSet || (buildings[b].communityId != null && commSet.has(buildings[b].communityId!)) ? 1 : 0;
+
+  // --- snap
+  let snaps: BuildingSnaps;
+  if (g === g0 && ctx.baseSnaps && ctx.baseSnapMax === options.maxSnapM) snaps = ctx.baseSnaps;
+  else if (g !== g0 && ctx.baseSnaps && ctx.baseSnapMax === options.maxSnapM) {
+    // re-snap only buildings whose edge got closed
+    const base = ctx.baseSnaps;
+    snaps = { edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(), doorX: base.doorX, doorY: base.doorY, snapX: base.snapX.slice(), snapY: base.snapY.slice() };
+    const redo: number[] = [];
+    for (let b = 0; b < nB; b++) if (snaps.edge[b] >= 0 && g.closed[snaps.edge[b]]) redo.push(b);
+    snapBuildings(ix, buildings, options.maxSnapM, Int32Array.from(redo), snaps);
+  } else {
+    snaps = snapBuildings(ix, buildings, options.maxSnapM);
+    if (g === g0) { ctx.baseSnaps = snaps; ctx.baseSnapMax = options.maxSnapM; }
+  }
+  const entrances = allEntrances(ix, sites, options.maxSnapM);
+  const tSnap = now();
+
+  // --- eligible sites
+  const closedSites = new Set(options.closedSiteIds);
+  const entranceCount = new Int32Array(nS);
+  for (const en of entrances) entranceCount[en.siteIndex]++;
+  const eligible = new Uint8Array(nS);
+  const why: (string | null)[] = new Array(nS).fill(null);
+  for (let s = 0; s < nS; s++) {
+    const st = sites[s];
+    if (st.candidate) why[s] = 'candidate';
+    else if (st.status !== 'open') why[s] = 'closed';
+    else if (closedSites.has(st.id)) why[s] = 'closed_in_what_if';
+    else if (!st.hazards.includes(options.hazard)) why[s] = `not_for_${options.hazard}`;
+    else if (!(st.capacity > 0)) why[s] = 'no_capacity';
+    else if (entranceCount[s] === 0) why[s] = 'no_entrance';
+    else eligible[s] = 1;
+  }
+  // community restriction: only sites that could be within reach of the included buildings (straight line ≤ network)
+  const maxReach = Math.max(options.reachM.emergency, options.reachM.fixed);
+  let nearestBound = Infinity;
+  if (commSet) {
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let b = 0; b < nB; b++) if (included[b]) {
+      minX = Math.min(minX, snaps.snapX[b]); maxX = Math.max(maxX, snaps.snapX[b]);
+      minY = Math.min(minY, snaps.snapY[b]); maxY = Math.max(maxY, snaps.snapY[b]);
+    }
+    nearestBound = maxReach * 2;
+    const p = g.proj;
+    for (let s = 0; s < nS; s++) {
+      if (!eligible[s]) continue;
+      let near = false;
+      for (const en of entrances) {
+        if (en.siteIndex !== s) continue;
+        const x = (en.point[0] - p.lon0) * p.kx, y = (en.point[1] - p.lat0) * p.ky;
+        const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
+        if (Math.hypot(dx, dy) <= nearestBound * 1.05) { near = true; break; }
+      }
+      if (!near) eligible[s] = 0; // cannot matter for these buildings
+    }
+  }
+  const activeAll: number[] = [];
+  for (let i = 0; i < entrances.length; i++) if (eligible[entrances[i].siteIndex]) activeAll.push(i);
+
+  // --- nearest site for every building (one multi-source search)
+  const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound);
+  const nearestSite = new Int32Array(nB).fill(-1), nearestDistance = new Float64Array(nB).fill(Infinity);
+  const tmp = [0, 0, 0];
+  for (let b = 0; b < nB; b++) {
+    if (!included[b]) continue;
+    nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], tmp);
+    nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
+  }
+
+  // --- zone groups: a building inside zones may only use the union of their siteIds
+  const siteIndexById = new Map<number, number>();
+  sites.forEach((s, i) => siteIndexById.set(s.id, i));
+  const zoneOf = new Int32Array(nB).fill(-1);
+  const groupKey: string[] = new Array(nB).fill('');
+  if (zones.length > 0) {
+    const p = g.proj;
+    const zb = zones.map((z) => bboxOfRings(z.rings));
+    for (let b = 0; b < nB; b++) {
+      if (!included[b]) continue;
+      const lon = p.lon0 + snaps.doorX[b] / p.kx, lat = p.lat0 + snaps.doorY[b] / p.ky;
+      const inZ: number[] = [];
+      for (let z = 0; z < zones.length; z++) {
+        const bb = zb[z];
+        if (lon < bb[0] || lon > bb[2] || lat < bb[1] || lat > bb[3]) continue;
+        if (zones[z].rings.some((r) => pointInRing(r, lon, lat))) inZ.push(z);
+      }
+      if (inZ.length) { zoneOf[b] = inZ[0]; groupKey[b] = inZ.join(','); }
+    }
+  }
+  const groups = new Map<string, number[]>();
+  for (let b = 0; b < nB; b++) {
+    if (!included[b] || snaps.edge[b] < 0) continue;
+    let l = groups.get(groupKey[b]);
+    if (!l) groups.set(groupKey[b], (l = []));
+    l.push(b);
+  }
+
+  // --- candidates: per group and level, a bounded k-nearest search; merged ascending per building
+  const K = options.candidatesPerLevel;
+  const levels: SiteLevel[] = ['emergency', 'fixed'];
+  const labs: KLabels[] = [];
+  const maxC = 2 * K;
+  const candStart = new Int32Array(nB + 1);
+  const cSite = new Int32Array(nB * maxC), cDist = new Float64Array(nB * maxC), cVia = new Int32Array(nB * maxC), cLab = new Int32Array(nB * maxC);
+  const candCount = new Int32Array(nB);
+  const sS = new Int32Array(maxC + 64), sD = new Float64Array(maxC + 64), sV = new Int32Array(maxC + 64);
+  const hasCandidateInReach = new Uint8Array(nB);
+  for (const [key, list] of groups) {
+    let allowed: Uint8Array = eligible;
+    if (key !== '') {
+      allowed = new Uint8Array(nS);
+      for (const z of key.split(',').map(Number)) for (const id of zones[z].siteIds) {
+        const s = siteIndexById.get(id);
+        if (s !== undefined && eligible[s]) allowed[s] = 1;
+      }
+    }
+    for (const level of levels) {
+      const act: number[] = [];
+      for (const i of activeAll) { const s = entrances[i].siteIndex; if (allowed[s] && sites[s].level === level) act.push(i); }
+      if (act.length === 0) continue;
+      const lab = kNearestSearch(g, entrances, act, K, options.reachM[level]);
+      const li = labs.length;
+      labs.push(lab);
+      for (const b of list) {
+        const n = candidatesForSnap(g, lab, snaps.edge[b], snaps.fraction[b], K, sS, sD, sV, 0);
+        const base = b * maxC;
+        for (let j = 0; j < n; j++) {
+          const c = candCount[b]++;
+          cSite[base + c] = sS[j]; cDist[base + c] = sD[j]; cVia[base + c] = sV[j]; cLab[base + c] = li;
+        }
+      }
+    }
+  }
+  // compact into CSR, sorted by distance
+  for (let b = 0; b < nB; b++) candStart[b + 1] = candStart[b] + candCount[b];
+  const C = candStart[nB];
+  const candSite = new Int32Array(C), candDist = new Float64Array(C), candVia = new Int32Array(C), candLab = new Int32Array(C);
+  const ord: number[] = [];
+  for (let b = 0; b < nB; b++) {
+    const n = candCount[b], base = b * maxC;
+    if (n > 0) hasCandidateInReach[b] = 1;
+    ord.length = 0;
+    for (let j = 0; j < n; j++) ord.push(j);
+    if (n > 1) ord.sort((x, y) => cDist[base + x] - cDist[base + y] || cSite[base + x] - cSite[base + y]);
+    for (let j = 0; j < n; j++) {
+      const k = candStart[b] + j, from = base + ord[j];
+      candSite[k] = cSite[from]; candDist[k] = cDist[from]; candVia[k] = cVia[from]; candLab[k] = cLab[from];
+    }
+  }
+
+  // --- assignment
+  const population = new Float64Array(nB);
+  for (let b = 0; b < nB; b++) population[b] = included[b] ? Math.max(0, buildings[b].population) : 0;
+  const capacity = new Float64Array(nS);
+  for (let s = 0; s < nS; s++) capacity[s] = eligible[s] ? sites[s].capacity : 0;
+  if (options.siteBaseLoad) for (const [id, l] of Object.entries(options.siteBaseLoad)) {
+    const s = siteIndexById.get(Number(id));
+    if (s !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
+  }
+  const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
+  const ar = assign(problem, { maxPasses: options.localSearchPasses, exactWork: options.exactWork });
+  let lowerBound: PlanResult['lowerBound'] = null;
+  if (options.lowerBoundMaxBuildings > 0 && nB <= options.lowerBoundMaxBuildings) {
+    const lb = minCostFlowLowerBound(problem);
+    lowerBound = { cost: lb.cost, placed: lb.placed, gap: lb.cost > 0 ? ar.cost / lb.cost - 1 : 0 };
+  }
+  const reason = new Uint8Array(nB);
+  const unplacedList: PlanResult['unplaced'] = [];
+  for (let b = 0; b < nB; b++) {
+    if (!included[b] || population[b] <= 0) continue;
+    if (ar.unplaced[b] <= 1e-9) continue;
+    let r: UnplacedReason;
+    if (snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity) r = 'unreachable';
+    else if (candStart[b] === candStart[b + 1]) r = 'no_site_in_reach';
+    else r = 'all_full';
+    reason[b] = REASON_CODES.indexOf(r);
+    unplacedList.push({ building: b, id: buildings[b].id, people: ar.unplaced[b], reason: r });
+  }
+  const tAssign = now();
+
+  // --- routes
+  const P = ar.partCand.length;
+  const partBuilding = new Int32Array(P), partSite = new Int32Array(P), partPeople = new Float64Array(P), partDistance = new Float64Array(P);
+  const partEntrance = new Int32Array(P), partVia = new Int32Array(P), stepStart = new Int32Array(P + 1);
+  let steps = new Int32Array(Math.max(1024, P * 8));
+  let nSteps = 0;
+  const buf: number[] = [];
+  const site = new Int32Array(nB).fill(-1), distance = new Float64Array(nB).fill(NaN);
+  for (let b = 0; b < nB; b++) {
+    let best = -1;
+    for (let p = ar.partStart[b]; p < ar.partStart[b + 1]; p++) {
+      const k = ar.partCand[p];
+      partBuilding[p] = b; partSite[p] = candSite[k]; partPeople[p] = ar.partPeople[p]; partDistance[p] = candDist[k];
+      const via = candVia[k];
+      partVia[p] = via;
+      stepStart[p] = nSteps;
+      if (via >= 2) partEntrance[p] = via - 2;
+      else {
+        const e = snaps.edge[b];
+        const node = via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
+        buf.length = 0;
+        partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
+        if (nSteps + buf.length > steps.length) { const a = new Int32Array(Math.max(steps.length * 2, nSteps + buf.length)); a.set(steps); steps = a; }
+        for (let i = 0; i < buf.length; i++) steps[nSteps++] = buf[i];
+      }
+      if (best < 0 || partPeople[p] > partPeople[best]) best = p;
+    }
+    if (best >= 0) { site[b] = partSite[best]; distance[b] = partDistance[best]; }
+  }
+  stepStart[P] = nSteps;
+  const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: steps.slice(0, nSteps) };
+  const flows = flowsAndClearance(g, routes, snaps.edge, entrances, options.walkSpeedMps, options.flowCapacity);
+  const tRoutes = now();
+
+  // --- result skeleton (signs / guides hooks see it)
+  const p = g.proj;
+  const toLon = (xs: Float64Array) => xs.map((x) => p.lon0 + x / p.kx);
+  const toLat = (ys: Float64Array) => ys.map((y) => p.lat0 + y / p.ky);
+  const siteResults: SiteResult[] = sites.map((s, i) => ({
+    index: i, id: s.id, name: s.name, level: s.level, eligible: !!eligible[i], why: why[i],
+    capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
+    clearanceS: 0, clearanceVulnerableS: 0, coverageLost: 0,
+  }));
+  const siteBuildings = new Set<string>();
+  for (let q = 0; q < P; q++) {
+    const sr = siteResults[partSite[q]];
+    sr.load += partPeople[q];
+    const key = `${partSite[q]}:${partBuilding[q]}`;
+    if (!siteBuildings.has(key)) { siteBuildings.add(key); sr.buildings++; }
+    sr.clearanceS = Math.max(sr.clearanceS, flows.clearance[q]);
+    sr.clearanceVulnerableS = Math.max(sr.clearanceVulnerableS, flows.clearanceVulnerable[q]);
+  }
+  for (const sr of siteResults) sr.utilisation = sr.capacity > 0 ? sr.load / sr.capacity : 0;
+
+  let totalPop = 0, unplacedPop = 0, splitCount = 0, nIncluded = 0;
+  for (let b = 0; b < nB; b++) if (included[b]) { nIncluded++; totalPop += population[b]; unplacedPop += ar.unplaced[b]; splitCount += ar.split[b]; }
+  const result: PlanResult = {
+    hazard: options.hazard, options, included,
+    buildings: {
+      snapEdge: snaps.edge, snapFraction: snaps.fraction, snapDistance: snaps.distance,
+      doorLon: toLon(snaps.doorX), doorLat: toLat(snaps.doorY), snapLon: toLon(snaps.snapX), snapLat: toLat(snaps.snapY),
+      nearestSite, nearestDistance, site, distance, unplaced: ar.unplaced, reason, split: ar.split,
+      covered: hasCandidateInReach, zone: zoneOf, partStart: ar.partStart,
+    },
+    routes, flows, entrances, sites: siteResults, unplaced: unplacedList,
+    coverage: null as unknown as CoverageResult,
+    totals: {
+      buildings: nIncluded, population: totalPop, sites: eligible.reduce((a, x) => a + x, 0),
+      assignedPopulation: ar.placed, unplacedPopulation: unplacedPop, personMetres: ar.cost,
+      coveredPopulationShare: 0, maxSiteUtilisation: siteResults.reduce((a, s) => Math.max(a, s.utilisation), 0), splitBuildings: splitCount,
+    },
+    lowerBound, assignStats: ar.stats, signs: null, guides: null,
+    ms: { graph: 0, snap: 0, assign: 0, routes: 0, signs: 0, guides: 0, coverage: 0, total: 0 },
+    context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1 },
+  };
+
+  const tS0 = now();
+  if (hooks.signs) result.signs = hooks.signs(result);
+  const tS1 = now();
+  if (hooks.guides) result.guides = hooks.guides(result);
+  const tG1 = now();
+
+  // --- coverage
+  result.coverage = computeCoverage({
+    g, input, options, included, population, snaps, entrances, eligible, candStart, candSite, zoneOf,
+    groupsKeys: groupKey, unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
+  });
+  result.totals.coveredPopulationShare = result.coverage.coveredShare;
+  const tCov = now();
+
+  result.ms = {
+    graph: tGraph - t0, snap: tSnap - tGraph, assign: tAssign - tSnap, routes: tRoutes - tAssign,
+    signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
+  };
+  return result;
+}
+
+function bboxOfRings(rings: ArrayLike<number>[]): [number, number, number, number] {
+  let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
+  for (const r of rings) for (let i = 0; i + 1 < r.length; i += 2) {
+    a = Math.min(a, r[i]); c = Math.max(c, r[i]); b = Math.min(b, r[i + 1]); d = Math.max(d, r[i + 1]);
+  }
+  return [a, b, c, d];
+}
+
+/** Plain-object rows per included building (for APIs and assignments.csv). */
+export function buildingRows(plan: PlanResult): {
+  buildingId: number; osmId: number | null; siteId: number | null; nearestSiteId: number | null; nearestDistanceM: number | null;
+  assignedDistanceM: number | null; population: number; unplaced: number; reason: UnplacedReason | null; split: boolean;
+  parts: { siteId: number; people: number; distanceM: number }[];
+}[] {
+  const { input } = plan.context;
+  const B = plan.buildings;
+  const rows = [];
+  for (let b = 0; b < input.buildings.length; b++) {
+    if (!plan.included[b]) continue;
+    const parts = [];
+    for (let p = B.partStart[b]; p < B.partStart[b + 1]; p++) {
+      parts.push({ siteId: input.sites[plan.routes.partSite[p]].id, people: plan.routes.partPeople[p], distanceM: plan.routes.partDistance[p] });
+    }
+    rows.push({
+      buildingId: input.buildings[b].id, osmId: input.buildings[b].osmId,
+      siteId: B.site[b] >= 0 ? input.sites[B.site[b]].id : null,
+      nearestSiteId: B.nearestSite[b] >= 0 ? input.sites[B.nearestSite[b]].id : null,
+      nearestDistanceM: Number.isFinite(B.nearestDistance[b]) ? B.nearestDistance[b] : null,
+      assignedDistanceM: B.site[b] >= 0 ? B.distance[b] : null,
+      population: input.buildings[b].population, unplaced: B.unplaced[b], reason: REASON_CODES[B.reason[b]], split: !!B.split[b], parts,
+    });
+  }
+  return rows;
+}
+
+/** Flat lon,lat polyline of route part `p` (door snap → site entrance). */
+export function planRouteCoords(plan: PlanResult, p: number): number[] {
+  return routeCoords(plan.context.graph, plan.routes, plan.buildings.snapEdge, plan.buildings.snapFraction, plan.entrances, p);
+}

@@ -1,0 +1,114 @@
+/**
+ * Routes, flows and clearance times.
+ *
+ * A route (one per assignment part) is stored compactly: the building's snapped edge from its fraction to the
+ * end node it leaves by, full edges `steps` (edge*2 + dir, dir 0 = source→target), and the entrance's edge from its
+ * end node to the entrance fraction. `via` ≥ 2 means building and entrance are on the same edge (direct stretch).
+ * Polylines are materialised on demand (`routeCoords`), so a 10⁶-node city does not allocate millions of arrays.
+ *
+ * Clearance model (simple, stated): every edge passes at most `flowCapacity` persons per metre of width per
+ * second (default 1.3 p/m/s, the maximum specific flow of the SFPE Handbook's hydraulic model — an engineering
+ * assumption, not in DOMAIN.md, configurable). People on an edge queue for flow_e / (width_e × capacity) seconds.
+ * A route's clearance = its walking time (length ÷ speed; speeds from DOMAIN.md: 1.0 m/s normal, 0.5 m/s
+ * vulnerable, Miyagi tsunami guideline) + the largest queueing time on any of its edges. A site's (zone's)
+ * clearance is the largest over the routes into it (of its buildings).
+ * Limits: queues on different edges are not added (bottleneck only), arrival times are not staggered (everyone
+ * is assumed present at once, like CCRP's worst case without its time-expanded reservation), site entrance
+ * widths and stairs inside buildings are ignored, and counter-flows are not modelled.
+ */
+import type { Graph } from './graph.ts';
+import { appendEdgePart } from './graph.ts';
+import type { Entrance } from './types.ts';
+
+export interface RouteTable {
+  /** parts (assignment pieces): building, site, people, distance, entrance, via code (0 src end, 1 tgt end, ≥2 same edge) */
+  partBuilding: Int32Array;
+  partSite: Int32Array;
+  partPeople: Float64Array;
+  partDistance: Float64Array;
+  partEntrance: Int32Array;
+  partVia: Int32Array;
+  /** full edges walked: steps[stepStart[p] .. stepStart[p+1]-1] */
+  stepStart: Int32Array;
+  steps: Int32Array;
+}
+
+/** Coordinates (flat lon,lat) of route part p from the building's snapped point to the site entrance. */
+export function routeCoords(g: Graph, rt: RouteTable, snapEdge: Int32Array, snapFraction: Float64Array, entrances: Entrance[], p: number): number[] {
+  const b = rt.partBuilding[p];
+  const e = snapEdge[b], f = snapFraction[b];
+  const en = entrances[rt.partEntrance[p]];
+  const out: number[] = [];
+  const via = rt.partVia[p];
+  if (via >= 2) { appendEdgePart(g, e, f, en.fraction, out); return out; }
+  appendEdgePart(g, e, f, via === 0 ? 0 : 1, out);
+  let node = via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
+  for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) {
+    const st = rt.steps[i], ed = st >> 1, fwd = (st & 1) === 0;
+    appendEdgePart(g, ed, fwd ? 0 : 1, fwd ? 1 : 0, out, true);
+    node = fwd ? g.edgeTarget[ed] : g.edgeSource[ed];
+  }
+  appendEdgePart(g, en.edgeIndex, node === g.edgeSource[en.edgeIndex] ? 0 : 1, en.fraction, out, true);
+  return out;
+}
+
+/** Node indexes along route part p (the junctions walked through), in walking order. Empty for a direct stretch. */
+export function routeNodes(g: Graph, rt: RouteTable, snapEdge: Int32Array, p: number): number[] {
+  const via = rt.partVia[p];
+  if (via >= 2) return [];
+  const e = snapEdge[rt.partBuilding[p]];
+  let node = via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
+  const out = [node];
+  for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) {
+    const st = rt.steps[i], ed = st >> 1;
+    node = (st & 1) === 0 ? g.edgeTarget[ed] : g.edgeSource[ed];
+    out.push(node);
+  }
+  return out;
+}
+
+export interface FlowResult {
+  /** people walking each edge (whole or partly) */
+  edgePeople: Float64Array;
+  /** per part: clearance (s) at normal / vulnerable speed, walking time (s) at both speeds */
+  timeNormal: Float64Array;
+  timeVulnerable: Float64Array;
+  clearance: Float64Array;
+  clearanceVulnerable: Float64Array;
+  /** largest queueing time on the part's route (s) */
+  queue: Float64Array;
+}
+
+export function flowsAndClearance(
+  g: Graph, rt: RouteTable, snapEdge: Int32Array, entrances: Entrance[],
+  speeds: { normal: number; vulnerable: number }, flowCapacity: number,
+): FlowResult {
+  const P = rt.partBuilding.length;
+  const edgePeople = new Float64Array(g.edgeCount);
+  const forEachEdge = (p: number, fn: (e: number) => void) => {
+    const e0 = snapEdge[rt.partBuilding[p]], e1 = entrances[rt.partEntrance[p]].edgeIndex;
+    fn(e0);
+    for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) fn(rt.steps[i] >> 1);
+    if (e1 !== e0 || rt.stepStart[p + 1] > rt.stepStart[p]) fn(e1);
+  };
+  for (let p = 0; p < P; p++) {
+    const people = rt.partPeople[p];
+    forEachEdge(p, (e) => { edgePeople[e] += people; });
+  }
+  const timeNormal = new Float64Array(P), timeVulnerable = new Float64Array(P);
+  const clearance = new Float64Array(P), clearanceVulnerable = new Float64Array(P), queue = new Float64Array(P);
+  for (let p = 0; p < P; p++) {
+    let q = 0;
+    forEachEdge(p, (e) => {
+      const t = edgePeople[e] / (g.edgeWidth[e] * flowCapacity);
+      if (t > q) q = t;
+    });
+    const d = rt.partDistance[p];
+    timeNormal[p] = d / speeds.normal;
+    timeVulnerable[p] = d / speeds.vulnerable;
+    queue[p] = q;
+    clearance[p] = timeNormal[p] + q;
+    clearanceVulnerable[p] = timeVulnerable[p] + q;
+  }
+  return { edgePeople, timeNormal, timeVulnerable, clearance, clearanceVulnerable, queue };
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { buildingRows, planRouteCoords, prepareContext, runPlan } from '../../../server/engine/plan.ts';
+import { routeNodes } from '../../../server/engine/routes.ts';
+import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
+import { bruteDistances } from './brute.ts';
+
+describe('runPlan on ASCII fixtures', () => {
+  it('assigns, routes and times a simple street', () => {
+    const { input } = gridFixture('S--+--B', { population: 30 });
+    const plan = runPlan(input);
+    const [row] = buildingRows(plan);
+    expect(row.siteId).toBe(1);
+    expect(row.assignedDistanceM).toBeCloseTo(60, 6);
+    expect(plan.flows.timeNormal[0]).toBeCloseTo(60, 6); // 1.0 m/s
+    expect(plan.flows.timeVulnerable[0]).toBeCloseTo(120, 6); // 0.5 m/s
+    // queue: 30 people over a 2 m footway at 1.3 p/m/s
+    expect(plan.flows.queue[0]).toBeCloseTo(30 / (2 * 1.3), 6);
+    const line = planRouteCoords(plan, 0);
+    expect(line.length).toBeGreaterThanOrEqual(4);
+    // polyline starts at the building and ends at the site
+    expect(line[0]).toBeCloseTo(input.buildings[0].point![0], 9);
+    expect(line[line.length - 2]).toBeCloseTo(input.sites[0].point[0], 9);
+    expect(plan.flows.edgePeople.reduce((a, x) => a + x, 0)).toBe(60); // two edges × 30 people
+    expect(plan.signs).toBeNull();
+    expect(plan.guides).toBeNull();
+    expect(Object.keys(plan.ms).sort()).toEqual(['assign', 'coverage', 'graph', 'guides', 'routes', 'signs', 'snap', 'total']);
+  });
+
+  it('respects reach: 600 m to an emergency site is not covered', () => {
+    const { input } = gridFixture('S' + '-'.repeat(59) + 'B');
+    const plan = runPlan(input);
+    expect(plan.unplaced).toEqual([{ building: 0, id: 1, people: 10, reason: 'no_site_in_reach' }]);
+    expect(plan.coverage.coveredShare).toBe(0);
+    const fixedPlan = runPlan({ ...input, sites: input.sites.map((s) => ({ ...s, level: 'fixed' as const })) });
+    expect(fixedPlan.unplaced).toEqual([]);
+    expect(fixedPlan.coverage.coveredShare).toBe(1);
+  });
+
+  it('reports unreachable buildings and hazard-unsuitable sites', () => {
+    const { input } = gridFixture(`
+S--+
+
++--B`);
+    let plan = runPlan(input);
+    expect(plan.unplaced[0].reason).toBe('unreachable');
+    const { input: i2 } = gridFixture('S--+--B');
+    plan = runPlan(i2, { hazard: 'flood' });
+    expect(plan.sites[0].eligible).toBe(false);
+    expect(plan.sites[0].why).toBe('not_for_flood');
+    expect(plan.unplaced[0].reason).toBe('unreachable');
+  });
+
+  it('capacity: the overflow goes to the next site, never over capacity', () => {
+    const { input } = gridFixture('S--B--B----S', { population: 40, capacity: 50 });
+    const plan = runPlan(input);
+    const rows = buildingRows(plan);
+    expect(rows.map((r) => r.siteId).sort()).toEqual([1, 2]);
+    for (const s of plan.sites) expect(s.load).toBeLessThanOrEqual(s.capacity);
+    expect(plan.totals.assignedPopulation).toBe(80);
+  });
+
+  it('splits a building that fits nowhere whole and flags it; all_full for the rest', () => {
+    const { input } = gridFixture('S--B--S', { population: 100, capacity: 60 });
+    const plan = runPlan(input);
+    const [row] = buildingRows(plan);
+    expect(row.split).toBe(true);
+    expect(row.parts.map((p) => p.people).reduce((a, b) => a + b, 0)).toBe(100);
+    input.buildings[0].population = 150;
+    const p2 = runPlan(input);
+    expect(p2.unplaced[0]).toMatchObject({ reason: 'all_full', people: 30 });
+    expect(p2.coverage.capacity.unplacedAllFull).toBe(30);
+    expect(p2.coverage.addCapacity.map((a) => a.kind)).toEqual(['expand', 'expand']);
+  });
+
+  it('zones: a building inside a zone only uses the zone\'s sites', () => {
+    const { input } = gridFixture('S-B----------S');
+    const ring: number[] = [];
+    for (const [e, s] of [[-5, -5], [50, -5], [50, 5], [-5, 5], [-5, -5]]) ring.push(...metresLonLat(e, s));
+    input.zones = [{ id: 7, name: '一片区', rings: [ring], siteIds: [2] }];
+    const plan = runPlan(input);
+    expect(buildingRows(plan)[0].siteId).toBe(2);
+    expect(buildingRows(plan)[0].nearestSiteId).toBe(1);
+    expect(plan.coverage.zones[0]).toMatchObject({ id: 7, population: 10, assignedPopulation: 10 });
+  });
+
+  it('criticality and where to add capacity', () => {
+    const { input } = gridFixture(`
+S--B--+` + '-'.repeat(60) + `B--s`);
+    input.sites[1].status = 'closed';
+    input.sites[1].candidate = true;
+    const plan = runPlan(input);
+    expect(plan.sites[0].coverageLost).toBe(10);
+    expect(plan.coverage.uncovered.map((u) => u.id)).toEqual([2]);
+    expect(plan.coverage.addCapacity[0]).toMatchObject({ id: 2, kind: 'new_space', people: 10 });
+  });
+});
+
+describe('runPlan on random graphs', () => {
+  it('assigned distances are true network distances (brute force) and routes add up', () => {
+    const input = randomGridInput({ w: 10, h: 8, spacing: 60, buildings: 60, sites: 5, seed: 5, dropEdges: 0.2, lengthJitter: 0.5, capacity: [100, 300] });
+    const plan = runPlan(input);
+    const g = plan.context.graph;
+    for (let p = 0; p < plan.routes.partBuilding.length; p++) {
+      const b = plan.routes.partBuilding[p];
+      const ents = plan.entrances.filter((e) => e.siteIndex === plan.routes.partSite[p]);
+      const d = bruteDistances(g, { edge: plan.buildings.snapEdge[b], fraction: plan.buildings.snapFraction[b] }, ents.map((e) => ({ edge: e.edgeIndex, fraction: e.fraction })));
+      expect(plan.routes.partDistance[p]).toBeCloseTo(Math.min(...d), 6);
+      // the stored route's length equals the distance
+      const en = plan.entrances[plan.routes.partEntrance[p]];
+      const via = plan.routes.partVia[p];
+      let len = 0;
+      if (via >= 2) len = Math.abs(plan.buildings.snapFraction[b] - en.fraction) * g.edgeLength[en.edgeIndex];
+      else {
+        const e = plan.buildings.snapEdge[b];
+        len += (via === 0 ? plan.buildings.snapFraction[b] : 1 - plan.buildings.snapFraction[b]) * g.edgeLength[e];
+        for (let i = plan.routes.stepStart[p]; i < plan.routes.stepStart[p + 1]; i++) len += g.edgeLength[plan.routes.steps[i] >> 1];
+        const nodes = routeNodes(g, plan.routes, plan.buildings.snapEdge, p);
+        const last = nodes[nodes.length - 1];
+        len += (last === g.edgeSource[en.edgeIndex] ? en.fraction : 1 - en.fraction) * g.edgeLength[en.edgeIndex];
+      }
+      expect(len).toBeCloseTo(plan.routes.partDistance[p], 6);
+    }
+    for (const s of plan.sites) expect(s.load).toBeLessThanOrEqual(s.capacity + 1e-9);
+  });
+
+  it('reports the lower bound gap within 5 %', () => {
+    const input = randomGridInput({ w: 12, h: 10, spacing: 50, buildings: 150, sites: 8, seed: 9, dropEdges: 0.15, capacity: [150, 400] });
+    const plan = runPlan(input, { lowerBoundMaxBuildings: 1000 });
+    expect(plan.lowerBound).not.toBeNull();
+    expect(plan.lowerBound!.gap).toBeLessThanOrEqual(0.05);
+    expect(plan.totals.assignedPopulation).toBeCloseTo(plan.lowerBound!.placed, 6);
+  });
+
+  it('reuses a context (warm run) and gives the same answer', () => {
+    const input = randomGridInput({ w: 12, h: 10, spacing: 50, buildings: 150, sites: 8, seed: 3 });
+    const ctx = prepareContext(input);
+    const a = runPlan(input, {}, {}, ctx);
+    const b = runPlan(input, {}, {}, ctx);
+    expect(Array.from(b.buildings.site)).toEqual(Array.from(a.buildings.site));
+    expect(b.context.graph).toBe(a.context.graph);
+  });
+
+  it('rejects bad options with a clear message', () => {
+    const input = randomGridInput({ w: 3, h: 3, buildings: 1, sites: 1, seed: 1 });
+    expect(() => runPlan(input, { hazard: 'tsunami' as never })).toThrow(/hazard/);
+    expect(() => runPlan(input, { reachM: { emergency: -1 } })).toThrow();
+  });
+});
