@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { runPlan } from '../../../server/engine/plan.ts';
+import { edgesHitBy, whatIf } from '../../../server/engine/whatif.ts';
+import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
+
+describe('what-if', () => {
+  const fx = () => gridFixture(`
+S--+--B
+|     |
++-----+------S`);
+
+  it('closing a road by id reroutes and reports the added time', () => {
+    const { input } = fx();
+    const base = runPlan(input);
+    expect(base.buildings.distance[0]).toBeCloseTo(60, 6);
+    const { plan, diff } = whatIf(base, { closeEdgeIds: [3] }); // (0,3)-(0,6)
+    // now the east site is nearer: down 20 m, east 70 m (the west one would be 20 + 60 + 20)
+    expect(plan.buildings.distance[0]).toBeCloseTo(20 + 70, 6);
+    expect(diff.changed).toHaveLength(1);
+    expect(diff.changed[0]).toMatchObject({ fromSite: 1, toSite: 2 });
+    expect(diff.changed[0].addedTimeS).toBeCloseTo(30, 6);
+    expect(diff.summary.changedBuildings).toBe(1);
+    expect(diff.summary.maxAddedTimeS).toBeCloseTo(30, 6);
+    // with the east site closed too, the detour to the west site
+    const both = whatIf(base, { closeEdgeIds: [3], closeSiteIds: [2] });
+    expect(both.plan.buildings.distance[0]).toBeCloseTo(100, 6);
+    expect(both.diff.changed[0].addedTimeS).toBeCloseTo(40, 6);
+    // the baseline is untouched
+    expect(base.context.graph.closed.every((x) => x === 0)).toBe(true);
+  });
+
+  it('a drawn line closes the edges it crosses', () => {
+    const { input } = fx();
+    const base = runPlan(input);
+    const line = [...metresLonLat(45, -10), ...metresLonLat(45, 10)];
+    expect(edgesHitBy(base.context.graph, base.context.index, line, false)).toEqual([3]);
+    const area = [...metresLonLat(-5, 15), ...metresLonLat(25, 15), ...metresLonLat(25, 25), ...metresLonLat(-5, 25), ...metresLonLat(-5, 15)];
+    expect(edgesHitBy(base.context.graph, base.context.index, area, true).sort()).toEqual([2, 5]);
+    const { plan } = whatIf(base, { closeLine: line });
+    expect(plan.buildings.distance[0]).toBeCloseTo(90, 6);
+  });
+
+  it('closing a site moves people and can leave them unplaced', () => {
+    const { input } = fx();
+    const base = runPlan(input);
+    const { diff, plan } = whatIf(base, { closeSiteIds: [1] });
+    expect(plan.buildings.site[0]).toBe(1);
+    expect(diff.summary.changedBuildings).toBe(1);
+    expect(diff.changed[0]).toMatchObject({ fromSite: 1, toSite: 2 });
+    const both = whatIf(base, { closeSiteIds: [1, 2] });
+    expect(both.diff.summary.newlyUnplacedPeople).toBe(10);
+    expect(both.diff.changed[0].reason).toBe('unreachable');
+  });
+
+  it('a community re-plan keeps other communities\' loads on the sites', () => {
+    const input = randomGridInput({ w: 15, h: 12, spacing: 50, buildings: 300, sites: 6, seed: 21, capacity: [400, 900] });
+    const base = runPlan(input);
+    const { plan, diff } = whatIf(base, { communityIds: [2], closeSiteIds: [input.sites[0].id] });
+    expect(plan.totals.buildings).toBe(input.buildings.filter((b) => b.communityId === 2).length);
+    // loads of this plan + the other communities' baseline loads never exceed capacity
+    for (const s of plan.sites) {
+      const other = Number(plan.options.siteBaseLoad?.[String(s.id)] ?? 0);
+      expect(s.load + other).toBeLessThanOrEqual(s.capacity + 1e-6);
+    }
+    for (const c of diff.changed) expect(input.buildings[c.building].communityId).toBe(2);
+  });
+});
