@@ -73,7 +73,8 @@ describe('passwords (scrypt)', () => {
     };
     const real = (await time(() => verifyPassword('guess', h))) + (await time(() => verifyPassword('guess', h)));
     const dummy = (await time(() => verifyDummy('guess'))) + (await time(() => verifyDummy('guess')));
-    expect(dummy / real).toBeGreaterThan(0.5);
-    expect(dummy / real).toBeLessThan(2);
+    // Loose bounds: the machine is shared, but a missing dummy check would make the ratio ~0.
+    expect(dummy / real).toBeGreaterThan(0.3);
+    expect(dummy / real).toBeLessThan(3.5);
   });
 });
