@@ -53,7 +53,7 @@ forEachDb('users', (getDb) => {
     const db = getDb();
     const app = testApp(db);
     const u = await addUser(db, 'inspector');
-    const staff = (t: string) => app.request('/t/staff', { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+    const staff = async (t: string) => (await app.request('/t/staff', { headers: { authorization: `Bearer ${t}` } })).status;
     const t1 = await bearerSession(app, u.username);
     await db.transaction((tx) => setDisabled(tx, u.username, true, { actor }));
     expect(await staff(t1)).toBe(401);
