@@ -1,15 +1,17 @@
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Step } from '../api/client.ts';
 import { formatDistance } from '../format.ts';
 
 /** Turn-by-turn directions as an ordered list; screen readers announce the list and its items. */
-export function Directions({ steps, destination, id }: { steps: Step[]; destination?: string; id?: string }) {
+export function Directions({ steps, destination }: { steps: Step[]; destination?: string }) {
   const { t } = useTranslation();
+  const hid = useId();
   if (!steps.length) return null;
   return (
-    <section className="directions" aria-labelledby={id ? `${id}-h` : undefined}>
-      <h3 id={id ? `${id}-h` : undefined}>{t('resident.steps')}</h3>
-      <ol>
+    <section className="directions" aria-labelledby={hid}>
+      <h3 id={hid}>{t('resident.steps')}</h3>
+      <ol aria-labelledby={hid}>
         {steps.map((s, i) => (
           <li key={i}>{t('resident.stepItem', { instruction: s.instruction, distance: formatDistance(t, s.distanceM) })}</li>
         ))}

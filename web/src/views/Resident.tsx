@@ -193,7 +193,7 @@ function BuildingAnswer({ plan, headingRef }: { plan: BuildingPlan; headingRef: 
             <span className="badge">{t(`map.kind.${plan.site.kind}`, { defaultValue: plan.site.kind })}</span> <strong>{plan.site.name}</strong>
           </p>
           <Figures distanceM={plan.distanceM} minutes={plan.minutes} minutesVulnerable={plan.minutesVulnerable} />
-          <Directions steps={plan.steps} destination={plan.site.name} id="plan-steps" />
+          <Directions steps={plan.steps} destination={plan.site.name} />
           {plan.signs.length > 0 && <p>{t('resident.signs', { count: plan.signs.length })}</p>}
         </>
       ) : (
@@ -267,7 +267,7 @@ function NearestAnswerView({
         {cur.site.status && <span>{t(`resident.status.${cur.site.status}`, { defaultValue: cur.site.status })}</span>}
       </p>
       <Figures distanceM={cur.distanceM} minutes={cur.minutes} minutesVulnerable={cur.minutesVulnerable} />
-      <Directions steps={cur.steps} destination={cur.site.name} id="nearest-steps" />
+      <Directions steps={cur.steps} destination={cur.site.name} />
     </article>
   );
 }
