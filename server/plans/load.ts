@@ -1,6 +1,7 @@
 /** Reads the engine's input (network, buildings, sites, zones, communities) from the database. */
 import type { Queryable } from '../db/index.ts';
 import type { EngineInput } from '../engine/types.ts';
+import { defaultHazards, type SiteKind } from '../domain/hazards.ts';
 
 /** Flat [lon, lat, …] of a GeoJSON LineString / ring coordinate list. */
 function flat(coords: number[][]): number[] {
@@ -78,7 +79,8 @@ export async function loadEngineInput(db: Queryable): Promise<EngineInput> {
       level: r.level,
       capacity: r.capacity,
       status: r.status,
-      hazards: r.hazards,
+      // no hazards recorded → the kind's defaults (server/domain/hazards.ts)
+      hazards: r.hazards?.length ? r.hazards : defaultHazards(r.kind as SiteKind),
       rings: outerRings(r.g),
       point: [r.lon, r.lat] as [number, number],
       candidate: !r.designated,

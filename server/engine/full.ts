@@ -1,0 +1,58 @@
+/**
+ * The whole plan: runPlan plus the signage and guides steps, wired through runPlan's hooks so their timings land
+ * in `ms.signs` / `ms.guides`. Pure, like the rest of the engine.
+ */
+import { computeSigns, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
+import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
+import { routeNodes } from './routes.ts';
+
+/** One SignRoute per assigned route part (door snap → site entrance), in part order. */
+export function signRoutes(plan: PlanResult): SignRoute[] {
+  const { graph: g } = plan.context;
+  const rt = plan.routes;
+  const B = plan.buildings;
+  const out: SignRoute[] = [];
+  for (let p = 0; p < rt.partBuilding.length; p++) {
+    const b = rt.partBuilding[p];
+    const en = plan.entrances[rt.partEntrance[p]];
+    out.push({
+      buildingIndex: b,
+      siteIndex: rt.partSite[p],
+      nodes: routeNodes(g, rt, B.snapEdge, p),
+      startPoint: [B.snapLon[b], B.snapLat[b]],
+      endPoint: en.point,
+      lengthM: rt.partDistance[p],
+      coords: planRouteCoords(plan, p),
+      people: rt.partPeople[p],
+    });
+  }
+  return out;
+}
+
+export function planSigns(plan: PlanResult, options: SignOptions = {}): SignResult {
+  const { input, graph } = plan.context;
+  return computeSigns(
+    {
+      graph,
+      routes: signRoutes(plan),
+      buildings: input.buildings.map((b, i) => ({
+        id: b.id,
+        name: b.name,
+        levels: b.levels,
+        door: [plan.buildings.doorLon[i], plan.buildings.doorLat[i]] as [number, number],
+      })),
+      sites: input.sites.map((s) => ({ id: s.id, name: s.name, point: s.point })),
+    },
+    options,
+  );
+}
+
+export interface FullPlanOptions {
+  signs?: SignOptions;
+}
+
+export function fullPlanHooks(opts: FullPlanOptions = {}): PlanHooks {
+  return {
+    signs: (plan) => planSigns(plan, opts.signs),
+  };
+}
