@@ -261,12 +261,12 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
         const lim = Math.min(arr.length, swapScan);
         for (let i = 0; i < lim; i++) {
           const o = arr[i];
+          if (load[s] - pop[o] + pop[b] > cap[s] + EPS) continue;
+          if (load[a] - pop[b] + pop[o] > cap[a] + EPS) continue;
           const ko = candOf(o, a);
           if (ko < 0) continue;
           const lossO = pop[o] * (candDist[ko] - candDist[cur[o]]);
           if (gainB - lossO <= EPS) continue;
-          if (load[s] - pop[o] + pop[b] > cap[s] + EPS) continue;
-          if (load[a] - pop[b] + pop[o] > cap[a] + EPS) continue;
           const ks = k;
           move(o, ko);
           move(b, ks);
@@ -278,7 +278,10 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
       }
     }
     // ejection: make room for unplaced people by moving someone out to a site with spare room
-    for (let b = 0; b < nB; b++) {
+    let maxRoom = 0;
+    const roomNow = () => { maxRoom = 0; for (let s = 0; s < nS; s++) if (cap[s] - load[s] > maxRoom) maxRoom = cap[s] - load[s]; };
+    roomNow();
+    for (let b = 0; b < nB && maxRoom > EPS; b++) {
       if (unplaced[b] <= EPS || splitCount[b] > 0) continue;
       const need = pop[b];
       for (let k = candStart[b], end = candStart[b + 1]; k < end; k++) {
@@ -287,18 +290,19 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
         let ok = false;
         for (let i = 0; i < Math.min(arr.length, swapScan) && !ok; i++) {
           const o = arr[i];
-          if (cap[s] - load[s] + pop[o] + EPS < need) continue;
+          if (pop[o] > maxRoom + EPS || cap[s] - load[s] + pop[o] + EPS < need) continue;
           for (let ko = candStart[o], eo = candStart[o + 1]; ko < eo; ko++) {
             const t = candSite[ko];
             if (t === s || cap[t] - load[t] + EPS < pop[o]) continue;
             move(o, ko);
             cur[b] = k; addMember(b, s); load[s] += pop[b]; unplaced[b] = 0;
             stats.ejections++; improved = true; ok = true;
+            roomNow();
             break;
           }
         }
         if (ok) break;
-        if (cap[s] - load[s] + EPS >= need) { cur[b] = k; addMember(b, s); load[s] += pop[b]; unplaced[b] = 0; improved = true; break; }
+        if (cap[s] - load[s] + EPS >= need) { cur[b] = k; addMember(b, s); load[s] += pop[b]; unplaced[b] = 0; improved = true; roomNow(); break; }
       }
     }
     if (!improved) break;

@@ -193,39 +193,39 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
  * (≤ bound), at most `max`. Writes site indexes / distances / via codes (0 source end, 1 target end, 2+entrance
  * same edge) into the out arrays from `offset`; returns how many.
  */
+const scS = new Int32Array(1024), scD = new Float64Array(1024), scV = new Int32Array(1024);
+
 export function candidatesForSnap(
   g: Graph, lab: KLabels, e: number, f: number, max: number,
   outSite: Int32Array, outDist: Float64Array, outVia: Int32Array, offset: number,
 ): number {
   if (e < 0 || g.closed[e]) return 0;
   const L = g.edgeLength[e];
-  let n = 0;
-  const consider = (s: number, d: number, via: number) => {
-    if (d > lab.bound) return;
-    for (let j = 0; j < n; j++) {
-      if (outSite[offset + j] === s) {
-        if (d < outDist[offset + j]) { outDist[offset + j] = d; outVia[offset + j] = via; }
-        return;
-      }
-    }
-    outSite[offset + n] = s; outDist[offset + n] = d; outVia[offset + n] = via; n++;
-  };
-  // scratch capacity is 2K + same-edge entrances; the caller gives `max` ≥ that or we trim afterwards
   const K = lab.K;
   const sn = g.edgeSource[e], tn = g.edgeTarget[e];
-  const tmpS: number[] = [], tmpD: number[] = [], tmpV: number[] = [];
-  for (let j = 0, c = lab.count[sn]; j < c; j++) { tmpS.push(lab.site[sn * K + j]); tmpD.push(f * L + lab.dist[sn * K + j]); tmpV.push(0); }
-  for (let j = 0, c = lab.count[tn]; j < c; j++) { tmpS.push(lab.site[tn * K + j]); tmpD.push((1 - f) * L + lab.dist[tn * K + j]); tmpV.push(1); }
+  // gather (site, distance, via) from both end nodes' labels and same-edge entrances, in scratch typed arrays
+  let m = 0;
+  const addRaw = (s: number, d: number, v: number) => {
+    if (d > lab.bound || m >= scS.length) return;
+    // keep per site only the shortest
+    for (let j = 0; j < m; j++) if (scS[j] === s) { if (d < scD[j]) { scD[j] = d; scV[j] = v; } return; }
+    scS[m] = s; scD[m] = d; scV[m] = v; m++;
+  };
+  for (let j = 0, c = lab.count[sn]; j < c; j++) addRaw(lab.site[sn * K + j], f * L + lab.dist[sn * K + j], 0);
+  for (let j = 0, c = lab.count[tn]; j < c; j++) addRaw(lab.site[tn * K + j], (1 - f) * L + lab.dist[tn * K + j], 1);
   for (let k = lab.byEdge.entStart[e], end = lab.byEdge.entStart[e + 1]; k < end; k++) {
     const en = lab.entrances[lab.byEdge.entByEdge[k]];
-    tmpS.push(en.siteIndex); tmpD.push(Math.abs(f - en.fraction) * L); tmpV.push(2 + lab.byEdge.entByEdge[k]);
+    addRaw(en.siteIndex, Math.abs(f - en.fraction) * L, 2 + lab.byEdge.entByEdge[k]);
   }
-  // insertion by ascending distance
-  const order = tmpD.map((_, i) => i).sort((a, b) => tmpD[a] - tmpD[b] || tmpS[a] - tmpS[b]);
-  for (const i of order) {
-    if (n >= max) break;
-    consider(tmpS[i], tmpD[i], tmpV[i]);
+  // insertion sort by (distance, site)
+  for (let i = 1; i < m; i++) {
+    const s = scS[i], d = scD[i], v = scV[i];
+    let j = i - 1;
+    while (j >= 0 && (scD[j] > d || (scD[j] === d && scS[j] > s))) { scS[j + 1] = scS[j]; scD[j + 1] = scD[j]; scV[j + 1] = scV[j]; j--; }
+    scS[j + 1] = s; scD[j + 1] = d; scV[j + 1] = v;
   }
+  const n = Math.min(m, max);
+  for (let j = 0; j < n; j++) { outSite[offset + j] = scS[j]; outDist[offset + j] = scD[j]; outVia[offset + j] = scV[j]; }
   return n;
 }
 

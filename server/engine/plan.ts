@@ -133,6 +133,8 @@ export interface PlanResult {
   /** the split relaxation's optimum (person-metres) and our gap to it, when computed */
   lowerBound: { cost: number; placed: number; gap: number } | null;
   assignStats: AssignResult['stats'];
+  /** the `assign` stage split into: nearest-site search, candidate (k-nearest) searches, the assignment itself */
+  msDetail: { nearest: number; candidates: number; assign: number };
   /** Filled by the signage module through `hooks.signs` (null when not run). */
   signs: unknown | null;
   /** Filled by the guides module through `hooks.guides` (null when not run). */
@@ -152,6 +154,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 /** Runs a plan. Pass a `context` (from prepareContext or a previous plan) to skip building the graph. */
 export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, hooks: PlanHooks = {}, context?: PlanContext): PlanResult {
   const t0 = now();
+  const msDetail = { nearest: 0, candidates: 0, assign: 0 };
   const options = PlanOptionsSchema.parse(optionsIn);
   let ctx = context && context.input === input && context.widthKey === JSON.stringify(options.widthByHighway ?? {}) ? context : undefined;
   if (!ctx) ctx = prepareContext(input, { widthByHighway: options.widthByHighway });
@@ -245,6 +248,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
   }
 
+  const tNear = now();
   // --- zone groups: a building inside zones may only use the union of their siteIds
   const siteIndexById = new Map<number, number>();
   sites.forEach((s, i) => siteIndexById.set(s.id, i));
@@ -313,16 +317,17 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   for (let b = 0; b < nB; b++) candStart[b + 1] = candStart[b] + candCount[b];
   const C = candStart[nB];
   const candSite = new Int32Array(C), candDist = new Float64Array(C), candVia = new Int32Array(C), candLab = new Int32Array(C);
-  const ord: number[] = [];
   for (let b = 0; b < nB; b++) {
-    const n = candCount[b], base = b * maxC;
+    const n = candCount[b], base = b * maxC, k0 = candStart[b];
     if (n > 0) hasCandidateInReach[b] = 1;
-    ord.length = 0;
-    for (let j = 0; j < n; j++) ord.push(j);
-    if (n > 1) ord.sort((x, y) => cDist[base + x] - cDist[base + y] || cSite[base + x] - cSite[base + y]);
+    // insertion sort by (distance, site) while copying (n ≤ 2K)
     for (let j = 0; j < n; j++) {
-      const k = candStart[b] + j, from = base + ord[j];
-      candSite[k] = cSite[from]; candDist[k] = cDist[from]; candVia[k] = cVia[from]; candLab[k] = cLab[from];
+      const s = cSite[base + j], d = cDist[base + j], v = cVia[base + j], l = cLab[base + j];
+      let i = k0 + j - 1;
+      while (i >= k0 && (candDist[i] > d || (candDist[i] === d && candSite[i] > s))) {
+        candSite[i + 1] = candSite[i]; candDist[i + 1] = candDist[i]; candVia[i + 1] = candVia[i]; candLab[i + 1] = candLab[i]; i--;
+      }
+      candSite[i + 1] = s; candDist[i + 1] = d; candVia[i + 1] = v; candLab[i + 1] = l;
     }
   }
 
@@ -336,6 +341,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (s !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
   }
   const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
+  const tCand = now();
   const ar = assign(problem, { maxPasses: options.localSearchPasses, exactWork: options.exactWork });
   let lowerBound: PlanResult['lowerBound'] = null;
   if (options.lowerBoundMaxBuildings > 0 && nB <= options.lowerBoundMaxBuildings) {
@@ -355,6 +361,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     unplacedList.push({ building: b, id: buildings[b].id, people: ar.unplaced[b], reason: r });
   }
   const tAssign = now();
+  msDetail.nearest = tNear - tSnap; msDetail.candidates = tCand - tNear; msDetail.assign = tAssign - tCand;
 
   // --- routes
   const P = ar.partCand.length;
@@ -399,12 +406,11 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
     clearanceS: 0, clearanceVulnerableS: 0, coverageLost: 0,
   }));
-  const siteBuildings = new Set<string>();
+  const lastBuilding = new Int32Array(nS).fill(-1); // parts of one building are contiguous
   for (let q = 0; q < P; q++) {
     const sr = siteResults[partSite[q]];
     sr.load += partPeople[q];
-    const key = `${partSite[q]}:${partBuilding[q]}`;
-    if (!siteBuildings.has(key)) { siteBuildings.add(key); sr.buildings++; }
+    if (lastBuilding[partSite[q]] !== partBuilding[q]) { lastBuilding[partSite[q]] = partBuilding[q]; sr.buildings++; }
     sr.clearanceS = Math.max(sr.clearanceS, flows.clearance[q]);
     sr.clearanceVulnerableS = Math.max(sr.clearanceVulnerableS, flows.clearanceVulnerable[q]);
   }
@@ -427,7 +433,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       assignedPopulation: ar.placed, unplacedPopulation: unplacedPop, personMetres: ar.cost,
       coveredPopulationShare: 0, maxSiteUtilisation: siteResults.reduce((a, s) => Math.max(a, s.utilisation), 0), splitBuildings: splitCount,
     },
-    lowerBound, assignStats: ar.stats, signs: null, guides: null,
+    lowerBound, assignStats: ar.stats, msDetail, signs: null, guides: null,
     ms: { graph: 0, snap: 0, assign: 0, routes: 0, signs: 0, guides: 0, coverage: 0, total: 0 },
     context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1 },
   };

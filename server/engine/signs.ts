@@ -9,7 +9,11 @@
  *   All routes through one node share ONE sign with one arrow per (departure direction, target site).
  * - exit: one per building exit (the door), arrows towards the site(s) the building is assigned to.
  * - stairwell: one per floor landing of each stairwell (floors from the building's levels); position = the door.
- *   The source document (Changzhou opinion) asks for conspicuous signs in stairwells/corridors (楼道).
+ *   The source document (Changzhou opinion) asks for conspicuous signs in stairwells/corridors (楼道). By default a
+ *   stairwell is ONE `Sign` standing for all its landings (`floors` = landings, `floor` = null) — a 20-storey block
+ *   would otherwise stack 20 identical points on the map and cost 20 objects; the CSV schedule still has one row per
+ *   landing (id `F-n-<floor>`), and `counts.stairwell` counts landings. `stairwellPerFloor: true` gives one `Sign`
+ *   per landing instead.
  * - overview: an overview board (疏散场所总览图) at each used site entrance (GB 51143-2015 §8.3.1–8.3.4).
  * - spacing: along stretches longer than `spacingM` without another sign. GB/T 44014-2024 §9.1 asks for ≤ 150 m
  *   between signs *inside* a site; we use the same 150 m as the along-route default (a planning choice, configurable).
@@ -85,6 +89,8 @@ export interface SignOptions {
   allCrossings?: boolean;
   /** Stairwell floor-landing signs. Default true. */
   stairwells?: boolean;
+  /** One `Sign` per stairwell landing instead of one per stairwell (the CSV has a row per landing either way). Default false. */
+  stairwellPerFloor?: boolean;
   /** Prefix the CSV with a UTF-8 byte-order mark (Excel on Chinese Windows needs it). Default false. */
   csvBom?: boolean;
 }
@@ -113,7 +119,10 @@ export interface Sign {
   nodeIndex: number;
   buildingIndex: number;
   buildingId: number | null;
+  /** Stairwell signs: the landing (with `stairwellPerFloor`), else null. */
   floor: number | null;
+  /** Stairwell signs: landings this entry stands for (1 with `stairwellPerFloor`); other signs: 1. */
+  floors: number;
   /** Routes and people passing the sign. */
   routes: number;
   people: number;
@@ -132,6 +141,7 @@ export interface SignResult {
 
 const RAD = 180 / Math.PI;
 /** Shared empty list for signs without extra approaches (never mutated). */
+const SPACING_NOTE = '沿途指示牌：长直路段按间距设置';
 const EMPTY: number[] = Object.freeze([]) as unknown as number[];
 const MIN_SEG_M = 0.01; // segments shorter than this have no reliable bearing
 const NODE_TOL_M = 0.5; // a polyline vertex this close to a graph node is that node
@@ -143,7 +153,9 @@ export function bearingOf(dx: number, dy: number): number {
 }
 /** Absolute difference of two bearings, [0, 180]. */
 export function angleDiff(a: number, b: number): number {
-  const d = Math.abs(a - b) % 360;
+  let d = a - b;
+  if (d < 0) d = -d;
+  if (d >= 360) d %= 360;
   return d > 180 ? 360 - d : d;
 }
 
@@ -189,7 +201,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
     for (let i = 0; i < k; i++) {
       const x = (c[2 * i] - proj.lon0) * proj.kx, y = (c[2 * i + 1] - proj.lat0) * proj.ky;
       xs[i] = x; ys[i] = y;
-      if (i > 0) acc += Math.hypot(x - xs[i - 1], y - ys[i - 1]);
+      if (i > 0) { const dx = x - xs[i - 1], dy = y - ys[i - 1]; acc += Math.sqrt(dx * dx + dy * dy); }
       cum[i] = acc;
     }
     return k;
@@ -319,6 +331,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
   const spacingSigns = new Map<number, number[]>();
   const M = N + sites.length + 1;
   const stairwellsOn = options.stairwells !== false;
+  const perFloor = options.stairwellPerFloor === true;
   const stairBuildings: number[] = [];
   const pt = [0, 0];
   for (let r = 0; r < R; r++) {
@@ -375,7 +388,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
             si = signs.length;
             list[j - 1] = si;
             signs.push(makeSign('spacing', proj.lon0 + pt[0] / proj.kx, proj.lat0 + pt[1] / proj.ky, br, EMPTY, [], -1, -1, null, null, 0, 0,
-              `${KIND_ZH.spacing}：距上一指示牌 ${Math.round(j * spacingM)} 米`));
+              SPACING_NOTE));
           }
           const sg = signs[si];
           sg.routes++; sg.people += ppl;
@@ -422,16 +435,25 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
     // one arrow list per building, shared by its landings (outputs are read-only)
     const arrows = ex.arrows.map((a) => ({ ...a, bearing: null }));
     for (let w = 1; w <= wells; w++) {
-      for (let f = 1; f <= floors; f++) {
-        signs.push(makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, bld?.id ?? null, f, ex.routes, ex.people,
-          `${KIND_ZH.stairwell}：${wells > 1 ? `${w} 号楼梯 ` : ''}${f} 层平台，${f > 1 ? '下楼' : ''}出楼门后前往疏散场所`));
+      const note = `${KIND_ZH.stairwell}：${wells > 1 ? `${w} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
+      if (!perFloor) {
+        const sg = makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, bld?.id ?? null, null, ex.routes, ex.people, note);
+        sg.floors = floors;
+        signs.push(sg);
+      } else {
+        for (let f = 1; f <= floors; f++) signs.push(makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, bld?.id ?? null, f, ex.routes, ex.people, note));
       }
     }
   }
 
   // ids: kind prefix + running number in output order
   const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
-  for (const sg of signs) sg.id = `${KIND_PREFIX[sg.kind]}-${++counts[sg.kind]}`;
+  let landings = 0;
+  for (const sg of signs) {
+    sg.id = KIND_PREFIX[sg.kind] + '-' + ++counts[sg.kind];
+    if (sg.kind === 'stairwell') landings += sg.floors;
+  }
+  counts.stairwell = landings;
 
   // The CSV is built on first access (it is only needed for exports), then cached.
   let csv: string | null = null;
@@ -480,7 +502,7 @@ function sortArrows(arrows: SignArrow[]): SignArrow[] {
 
 function makeSign(kind: SignKind, lon: number, lat: number, facing: number | null, approaches: number[], arrows: SignArrow[], nodeIndex: number,
   buildingIndex: number, buildingId: number | null, floor: number | null, routes: number, people: number, note: string): Sign {
-  return { id: '', kind, lon, lat, facing, approaches, arrows, nodeIndex, buildingIndex, buildingId, floor, routes, people, note };
+  return { id: '', kind, lon, lat, facing, approaches, arrows, nodeIndex, buildingIndex, buildingId, floor, floors: 1, routes, people, note };
 }
 
 /** The building's door: given, else the footprint point nearest `towards`, else its point, else `towards`. */
@@ -514,7 +536,8 @@ function doorPoint(b: SignBuilding | undefined, towards: [number, number]): [num
 export const SIGN_CSV_HEADER = ['id', 'kind', 'lon', 'lat', 'facing', 'arrows', 'targets', 'distance_m', 'building', 'floor', 'note'] as const;
 
 /**
- * CSV for installation crews: UTF-8, one header row, one row per sign. Multi-valued columns (arrows, targets,
+ * CSV for installation crews: UTF-8, one header row, one row per sign — a stairwell sign standing for several
+ * landings gets one row per landing (id `<sign id>-<floor>`, floor 1 … floors). Multi-valued columns (arrows, targets,
  * distance_m) list one entry per arrow, separated by ';', in the same order. Arrow bearings are whole degrees from
  * north, clockwise; "down" on stairwell signs. Text cells are quoted when needed and guarded against spreadsheet
  * formula injection (a leading = + - @ gets a ').
@@ -535,10 +558,15 @@ export function signScheduleCsv(signs: Sign[], bom = false): string {
       }
       arrowCells = b + ',' + csvText(t) + ',' + d;
     }
-    out += s.id + ',' + s.kind + ',' + s.lon.toFixed(7) + ',' + s.lat.toFixed(7) + ','
+    const mid = ',' + s.kind + ',' + s.lon.toFixed(7) + ',' + s.lat.toFixed(7) + ','
       + (s.facing === null ? '' : String(Math.round(s.facing) % 360)) + ',' + arrowCells + ','
-      + (s.buildingId === null ? '' : String(s.buildingId)) + ',' + (s.floor === null ? '' : String(s.floor)) + ','
-      + csvText(s.note) + '\r\n';
+      + (s.buildingId === null ? '' : String(s.buildingId)) + ',';
+    const note = ',' + csvText(s.note) + '\r\n';
+    if (s.kind === 'stairwell' && s.floor === null) {
+      for (let f = 1; f <= s.floors; f++) out += s.id + '-' + f + mid + f + note;
+    } else {
+      out += s.id + mid + (s.floor === null ? '' : String(s.floor)) + note;
+    }
   }
   return out;
 }

@@ -319,8 +319,19 @@ S---B---+-----+-----S
     const floors = [...assigned].reduce((a, b) => a + buildings[b].levels, 0);
     expect(res.counts.exit).toBe(assigned.size);
     expect(res.counts.stairwell).toBe(floors);
+    // one entry per stairwell standing for its landings; per landing on request
     const st = res.signs.filter((s) => s.kind === 'stairwell' && s.buildingIndex === 3);
-    expect(st.map((s) => s.floor)).toEqual(Array.from({ length: buildings[3].levels }, (_, i) => i + 1));
+    expect(st.map((s) => [s.floors, s.floor])).toEqual([[buildings[3].levels, null]]);
+    expect(res.signs.filter((s) => s.kind === 'stairwell').reduce((a, s) => a + s.floors, 0)).toBe(floors);
+    const per = computeSigns({ graph: g, routes: all, buildings, sites }, { stairwellPerFloor: true });
+    expect(per.counts.stairwell).toBe(floors);
+    expect(per.signs.filter((s) => s.kind === 'stairwell').length).toBe(floors);
+    expect(per.signs.filter((s) => s.kind === 'stairwell' && s.buildingIndex === 3).map((s) => s.floor))
+      .toEqual(Array.from({ length: buildings[3].levels }, (_, i) => i + 1));
+    // the schedule has one row per landing either way
+    const rowsOf = (csv: string, kind: string) => parseCsv(csv).filter((r) => r[1] === kind).map((r) => `${r[8]}/${r[9]}`).sort();
+    expect(rowsOf(res.schedule, 'stairwell')).toEqual(rowsOf(per.schedule, 'stairwell'));
+    expect(rowsOf(res.schedule, 'stairwell').length).toBe(floors);
     const ex = res.signs.find((s) => s.kind === 'exit' && s.buildingIndex === routes[0].buildingIndex)!;
     expect(ex.routes).toBe(2);
     // more stairwells → more signs; stairwells can be switched off
@@ -352,8 +363,10 @@ S---B---+-----+-----S
     const res = computeSigns({ graph: g, routes, buildings, sites });
     const rows = parseCsv(res.schedule);
     expect(rows[0]).toEqual([...SIGN_CSV_HEADER]);
-    expect(rows.length).toBe(res.signs.length + 1);
-    expect(new Set(rows.slice(1).map((r) => r[0])).size).toBe(res.signs.length);
+    const expectedRows = res.signs.reduce((a, s) => a + (s.kind === 'stairwell' ? s.floors : 1), 0);
+    expect(expectedRows).toBe(res.signs.length - res.signs.filter((s) => s.kind === 'stairwell').length + res.counts.stairwell);
+    expect(rows.length).toBe(expectedRows + 1);
+    expect(new Set(rows.slice(1).map((r) => r[0])).size).toBe(expectedRows);
     for (const r of rows.slice(1)) expect(r.length).toBe(SIGN_CSV_HEADER.length);
     const withPark = rows.find((r) => r[6].includes('人民公园'))!;
     expect(withPark[6].startsWith("'=人民公园, \"东门\"") || withPark[6].includes(';')).toBe(true);
