@@ -7,6 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { compress } from 'hono/compress';
+import { cors } from 'hono/cors';
 import type { Db } from '../db/index.ts';
 import { errorJson, makeOnError, validationHook, defaultLogger, type Logger } from './errors.ts';
 import { createLayerRegistry, type LayerRegistry } from './layers.ts';
@@ -47,6 +49,14 @@ export function createApp(opts: AppOptions): OpenAPIHono {
   };
   const app = new OpenAPIHono({ defaultHook: validationHook as any });
   app.onError(makeOnError(deps.log));
+  // gzip/deflate JSON and GeoJSON (tiles gzip themselves); read-only map data may be fetched from any origin.
+  app.use('*', compress());
+  const readCors = cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'], exposeHeaders: ['ETag'], maxAge: 86400 });
+  app.use('/ogc/*', readCors);
+  app.use('/ogc', readCors);
+  app.use('/api/layers/*', readCors);
+  app.use('/api/tiles/*', readCors);
+  app.use('/api/openapi.json', readCors);
 
   registerApiRoutes(app, deps);
   registerOgcRoutes(app, deps);

@@ -1,5 +1,6 @@
 /** /api: health, layer index, GeoJSON layers, vector tiles. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { gzipSync } from 'node:zlib';
 import type { Context } from 'hono';
 import { getDataVersion } from '../data-version.ts';
 import { badParameter, errorResponses } from '../errors.ts';
@@ -209,5 +210,11 @@ async function tileHandler(deps: ApiDeps, c: Context): Promise<Response> {
   if (hit) return hit;
   const tile = await renderTile(deps.db, layer, z, x, y, deps.tileEncoder);
   if (!tile.byteLength) return c.body(null, 204);
-  return c.body(tile as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'application/vnd.mapbox-vector-tile' });
+  c.header('Content-Type', 'application/vnd.mapbox-vector-tile');
+  c.header('Vary', 'Accept-Encoding');
+  if (tile.byteLength >= 512 && /\bgzip\b/i.test(c.req.header('Accept-Encoding') ?? '')) {
+    c.header('Content-Encoding', 'gzip');
+    return c.body(gzipSync(tile, { level: 6 }) as Uint8Array<ArrayBuffer>, 200);
+  }
+  return c.body(tile as Uint8Array<ArrayBuffer>, 200);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
 import { VectorTile } from '@mapbox/vector-tile';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -403,6 +404,78 @@ forEachDb('HTTP API', (db, kind) => {
       await expectError('/ogc/collections/sites/items?limit=0', 400, /'limit'/);
       await expectError('/ogc/collections/sites/items?bbox=1,2,3,4,5', 400, /'bbox'.*4 \(or 6\)/);
       await expectError('/ogc/collections/sites/items?f=html', 400, /'f'/);
+    });
+  });
+
+  describe('layer registry, access and failures', () => {
+    it('serves a newly registered layer everywhere; a private one only to readers allowed by canRead', async () => {
+      const layers = createLayerRegistry().register({
+        id: 'civil_defence',
+        title: '人防工程',
+        description: 'Civil-defence works only',
+        from: '(SELECT * FROM sites)',
+        where: "t.kind = 'civil_defence_work'",
+        geometryColumn: 'geom',
+        idColumn: 'id',
+        geometryType: 'Point',
+        public: false,
+        minZoom: 10,
+        properties: { id: { sql: 't.id', type: 'integer' }, name: { sql: 't.name', type: 'string' }, ref: { sql: 't.ext_ref', type: 'string' } },
+      });
+      const open = createApp({ db: db(), layers, canRead: (l, c) => l.public || c.req.header('x-role') === 'planner' });
+      const asPlanner = (u: string) => open.request(u, { headers: { 'x-role': 'planner' } });
+      expect((await open.request('/api/layers/civil_defence')).status).toBe(404);
+      expect((await open.request('/ogc/collections/civil_defence')).status).toBe(404);
+      const cols = (await (await open.request('/ogc/collections')).json()) as any;
+      expect(cols.collections.map((c: any) => c.id)).not.toContain('civil_defence');
+
+      const gj = (await (await asPlanner('/api/layers/civil_defence')).json()) as any;
+      expect(gj.features.map((f: any) => [f.id, f.properties])).toEqual([[fx.sites[2], { id: fx.sites[2], name: '3号楼人防工程', ref: 'RF-3' }]]);
+      const items = (await (await asPlanner('/ogc/collections/civil_defence/items')).json()) as any;
+      expect(items.numberMatched).toBe(1);
+      // The layer's where applies to single features too.
+      expect((await asPlanner(`/ogc/collections/civil_defence/items/${fx.sites[0]}`)).status).toBe(404);
+      const [z, x, y] = tileOf(119.9785, 31.7825, 16);
+      const tile = await asPlanner(`/api/tiles/civil_defence/${z}/${x}/${y}.mvt`);
+      expect(tile.status).toBe(200);
+      expect([...tileFeatures(new Uint8Array(await tile.arrayBuffer()), 'civil_defence').keys()]).toEqual([fx.sites[2]]);
+    });
+
+    it('turns unexpected failures into a logged, generic 500 without SQL', async () => {
+      const seen: unknown[] = [];
+      const layers = createLayerRegistry().register({
+        ...createLayerRegistry().get('zones')!,
+        id: 'broken',
+        from: 'no_such_table',
+      });
+      const broken = createApp({ db: db(), layers, log: (_m, e) => seen.push(e) });
+      const r = await broken.request('/api/layers/broken');
+      expect(r.status).toBe(500);
+      expect(await r.json()).toEqual({ error: { code: 'internal_error', message: 'internal server error' } });
+      expect(seen).toHaveLength(1);
+      expect(String(seen[0])).toMatch(/no_such_table/);
+    });
+
+    it('compresses GeoJSON and tiles when asked, and allows cross-origin reads', async () => {
+      const r = await get('/api/layers/buildings', { 'Accept-Encoding': 'gzip' });
+      expect(r.headers.get('content-encoding')).toBe('gzip');
+      expect(JSON.parse(gunzipSync(new Uint8Array(await r.arrayBuffer())).toString('utf8')).numberReturned).toBe(6);
+      const [z, x, y] = tileOf(119.975, 31.782, 15);
+      const t = await get(`/api/tiles/zones/${z}/${x}/${y}.mvt`, { 'Accept-Encoding': 'gzip, br' });
+      const plain = await get(`/api/tiles/zones/${z}/${x}/${y}.mvt`);
+      const raw = new Uint8Array(await plain.arrayBuffer());
+      const body = new Uint8Array(await t.arrayBuffer());
+      if (raw.byteLength >= 512) {
+        expect(t.headers.get('content-encoding')).toBe('gzip');
+        expect(new Uint8Array(gunzipSync(body))).toEqual(raw);
+      } else {
+        expect(t.headers.get('content-encoding')).toBeNull();
+        expect(body).toEqual(raw);
+      }
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      const c = await get('/ogc/collections', { Origin: 'https://qgis.example' });
+      expect(c.headers.get('access-control-allow-origin')).toBe('*');
+      expect(c.headers.get('access-control-expose-headers')).toMatch(/ETag/i);
     });
   });
 
