@@ -173,10 +173,12 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
   const N = g.nodeCount;
   const { proj } = g;
   const R = routes.length;
-  const siteName = (s: number) => {
-    const site = sites[s];
-    return site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`;
-  };
+  const siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
+  const siteName = (s: number) => siteNames[s] ?? `疏散场所 ${s}`;
+  const siteIds = sites.map((site, s) => site?.id ?? s);
+  const siteId = (s: number) => siteIds[s] ?? s;
+  const routePeople = new Float64Array(R);
+  for (let r = 0; r < R; r++) routePeople[r] = routes[r].people ?? 0;
 
   // ---- pass 1: locate every route node on its polyline; bearings and distances per passage --------------------
   let P = 0;
@@ -245,7 +247,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
       const nx = g.x[v], ny = g.y[v];
       let found = -1, best = Infinity, bestI = vi;
       for (let i = vi; i < k; i++) {
-        const d = (xs[i] - nx) ** 2 + (ys[i] - ny) ** 2;
+        const d = (xs[i] - nx) * (xs[i] - nx) + (ys[i] - ny) * (ys[i] - ny);
         if (d <= NODE_TOL_M * NODE_TOL_M) { found = i; break; }
         if (d < best) { best = d; bestI = i; }
       }
@@ -277,13 +279,20 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
   for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
   for (let v = 0; v < N; v++) nodeStart[v + 1] += nodeStart[v];
   const fill = nodeStart.slice(0, N);
-  const byNode = new Int32Array(P);
-  for (let i = 0; i < P; i++) byNode[fill[pNode[i]]++] = i;
+  // scatter the passage data into node order once, so the per-node loops below read memory sequentially
+  const qIn = new Float64Array(P), qOut = new Float64Array(P), qRem = new Float64Array(P), qPeople = new Float64Array(P);
+  const qSite = new Int32Array(P);
+  for (let i = 0; i < P; i++) {
+    const q = fill[pNode[i]]++;
+    const r = pRoute[i];
+    qIn[q] = pIn[i]; qOut[q] = pOut[i]; qRem[q] = pRem[i]; qPeople[q] = routePeople[r]; qSite[q] = routes[r].siteIndex;
+  }
 
   const signs: Sign[] = [];
   const nodeSign = new Int32Array(N).fill(-1);
   const inDirs: number[] = [], inWeight: number[] = [], outDirs: number[] = [];
-  const people = (r: number) => routes[r].people ?? 0;
+  const people = (r: number) => routePeople[r];
+  const allCrossings = options.allCrossings === true;
   for (let v = 0; v < N; v++) {
     const a = nodeStart[v], b = nodeStart[v + 1];
     if (a === b) continue;
@@ -291,28 +300,27 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
     let turned = false;
     let ppl = 0;
     for (let q = a; q < b; q++) {
-      const i = byNode[q];
-      const bi = pIn[i], bo = pOut[i];
-      ppl += people(pRoute[i]);
+      const bi = qIn[q], bo = qOut[q];
+      ppl += qPeople[q];
       // Only routes passing through count for meet/branch: a route starting at the node (door exactly there) is
       // guided by its exit sign, a route ending there (entrance at the node) by the overview board.
       if (Number.isNaN(bi) || Number.isNaN(bo)) continue;
       const c = cluster(inDirs, bi, tol);
       if (c === inWeight.length) inWeight.push(0);
-      inWeight[c] += people(pRoute[i]) + 1e-9;
+      inWeight[c] += qPeople[q] + 1e-9;
       cluster(outDirs, bo, tol);
       if (angleDiff(bi, bo) >= turnDeg) turned = true;
     }
-    const junction = inDirs.length >= 2 || outDirs.length >= 2 || (options.allCrossings === true && g.adjStart[v + 1] - g.adjStart[v] >= 3);
+    const junction = inDirs.length >= 2 || outDirs.length >= 2 || (allCrossings && g.adjStart[v + 1] - g.adjStart[v] >= 3);
     if (!junction && !turned) continue;
     // arrows: one per (departure direction, site), the smallest distance remaining
     const arrows: SignArrow[] = [];
     for (let q = a; q < b; q++) {
-      const i = byNode[q];
-      if (Number.isNaN(pOut[i])) continue;
-      const c = cluster(outDirs, pOut[i], tol);
-      const s = routes[pRoute[i]].siteIndex;
-      addArrow(arrows, outDirs[c], s, sites[s]?.id ?? s, siteName(s), pRem[i]);
+      const bo = qOut[q];
+      if (Number.isNaN(bo)) continue;
+      const c = cluster(outDirs, bo, tol);
+      const s = qSite[q];
+      addArrow(arrows, outDirs[c], s, siteId(s), siteName(s), qRem[q]);
     }
     let main = 0;
     for (let c = 1; c < inDirs.length; c++) if (inWeight[c] > inWeight[main]) main = c;
@@ -327,7 +335,8 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
   const routeSigns: number[] = [];
   const routeSignStart = new Int32Array(R + 1);
   const exitSign = new Map<number, number>();
-  const overviewSign = new Map<string, number>();
+  // overview boards per site: [lon, lat, sign index] triples (a site has a handful of entrances)
+  const overviewSign: number[][] = sites.map(() => []);
   const spacingSigns = new Map<number, number[]>();
   const M = N + sites.length + 1;
   const stairwellsOn = options.stairwells !== false;
@@ -354,7 +363,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
     }
     const ex = signs[ei];
     ex.routes++; ex.people += ppl;
-    addArrow(ex.arrows, Number.isNaN(routeStartBearing[r]) ? null : routeStartBearing[r], s, sites[s]?.id ?? s, siteName(s), rt.lengthM);
+    addArrow(ex.arrows, Number.isNaN(routeStartBearing[r]) ? null : routeStartBearing[r], s, siteId(s), siteName(s), rt.lengthM);
     routeSigns.push(ei);
 
     // walk the anchors (start, signed nodes, end) and fill long gaps with spacing signs
@@ -392,7 +401,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
           }
           const sg = signs[si];
           sg.routes++; sg.people += ppl;
-          addArrow(sg.arrows, sg.facing, s, sites[s]?.id ?? s, siteName(s), rem);
+          addArrow(sg.arrows, sg.facing, s, siteId(s), siteName(s), rem);
           routeSigns.push(si);
         }
       }
@@ -403,8 +412,11 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
     }
 
     // overview board at the used site entrance
-    const okey = `${s}:${Math.round(rt.endPoint[0] * 1e7)}:${Math.round(rt.endPoint[1] * 1e7)}`;
-    let oi = overviewSign.get(okey);
+    const ov = overviewSign[s] ?? (overviewSign[s] = []);
+    let oi: number | undefined;
+    for (let j = 0; j < ov.length; j += 3) {
+      if (Math.abs(ov[j] - rt.endPoint[0]) < 1e-7 && Math.abs(ov[j + 1] - rt.endPoint[1]) < 1e-7) { oi = ov[j + 2]; break; }
+    }
     if (oi === undefined) {
       const site = sites[s];
       const facing = Number.isNaN(routeEndBearing[r]) ? null : routeEndBearing[r];
@@ -414,8 +426,8 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
         if (Math.hypot(dx, dy) > 1) into = bearingOf(dx, dy);
       }
       oi = signs.length;
-      overviewSign.set(okey, oi);
-      signs.push(makeSign('overview', rt.endPoint[0], rt.endPoint[1], facing, [], [{ bearing: into, siteIndex: s, siteId: site?.id ?? s, siteName: siteName(s), distanceM: 0 }],
+      ov.push(rt.endPoint[0], rt.endPoint[1], oi);
+      signs.push(makeSign('overview', rt.endPoint[0], rt.endPoint[1], facing, [], [{ bearing: into, siteIndex: s, siteId: siteId(s), siteName: siteName(s), distanceM: 0 }],
         -1, -1, null, null, 0, 0, `${KIND_ZH.overview}：${siteName(s)} 入口`));
     } else if (signs[oi].facing !== null && !Number.isNaN(routeEndBearing[r]) && angleDiff(signs[oi].facing!, routeEndBearing[r]) > tol
       && !signs[oi].approaches.some((b) => angleDiff(b, routeEndBearing[r]) <= tol)) {

@@ -390,11 +390,16 @@ S---B---+-----+-----S
       bl.push({ ...buildings[rt.buildingIndex], id: i + 1 });
     }
     computeSigns({ graph: g, routes: many, buildings: bl, sites });
-    const t0 = performance.now();
-    const res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
-    const ms = performance.now() - t0;
+    let ms = Infinity, cpu = Infinity, res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now(), c0 = process.cpuUsage().user;
+      res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
+      ms = Math.min(ms, performance.now() - t0);
+      cpu = Math.min(cpu, (process.cpuUsage().user - c0) / 1000);
+    }
     const vertices = many.reduce((a, r) => a + r.coords.length / 2, 0);
-    console.log(`computeSigns: 25,000 routes, ${vertices} route vertices → ${res.signs.length} signs in ${ms.toFixed(1)} ms`);
+    const nodes = many.reduce((a, r) => a + r.nodes.length, 0);
+    console.log(`computeSigns: 25,000 routes, ${nodes} route nodes, ${vertices} route vertices → ${res.signs.length} signs ${JSON.stringify(res.counts)}; best of 5: ${ms.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms cpu`);
     expect(ms).toBeLessThan(20_000); // loose: the machine is shared; figures are reported from the bench script
   });
 });
