@@ -61,7 +61,7 @@ async function openServer(url: string, schema?: string): Promise<Db> {
     connection: schema ? { search_path: `${schema},public` } : {},
   });
   if (schema) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  await sql.unsafe('CREATE EXTENSION IF NOT EXISTS postgis');
+  await sql.unsafe('CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public');
   const wrap = (s: any): Queryable => ({
     query: async (text, params = []) => [...(await s.unsafe(text, params as any[]))] as any[],
     exec: async (text) => {

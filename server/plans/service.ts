@@ -10,6 +10,7 @@ import type { EngineInput } from '../engine/types.ts';
 import { prepareContext, runPlan, buildingRows, planRouteCoords, type PlanContext, type PlanOptionsInput, type PlanResult } from '../engine/plan.ts';
 import { fullPlanHooks } from '../engine/full.ts';
 import { loadEngineInput } from './load.ts';
+import { bumpDataVersion } from '../api/data-version.ts';
 
 interface Cached {
   version: number;
@@ -94,11 +95,17 @@ export function planSummary(plan: PlanResult) {
 /** Runs the engine and saves the plan as a new version. Returns the saved plan's id and summary. */
 export async function runAndSavePlan(db: Db, req: PlanRequest) {
   const { plan, version } = await computePlan(db, req);
-  const id = await savePlan(db, plan, version, req);
+  const { id, dataVersion: after } = await savePlan(db, plan, version, req);
+  // A plan changes the result layers, not the engine's input: keep the cached input when ours was the only write.
+  const cached = caches.get(db);
+  if (after === version + 1 && cached) {
+    const c = await cached.catch(() => null);
+    if (c && c.version === version) caches.set(db, Promise.resolve({ ...c, version: after }));
+  }
   return { id, summary: planSummary(plan), plan };
 }
 
-export async function savePlan(db: Db, plan: PlanResult, version: number, req: PlanRequest): Promise<number> {
+export async function savePlan(db: Db, plan: PlanResult, version: number, req: PlanRequest): Promise<{ id: number; dataVersion: number }> {
   const { input } = plan.context;
   const speed = plan.options.walkSpeedMps;
   // assignments: one row per (building, site) part, plus one row for the unplaced remainder
@@ -184,7 +191,8 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
         [id, part.map((f) => f.layer), part.map((f) => f.ref), part.map((f) => f.geom), part.map((f) => f.props)],
       );
     }
-    return id;
+    // result layers are served as tiles/OGC collections: their caches follow the data version
+    return { id, dataVersion: await bumpDataVersion(tx) };
   });
 }
 

@@ -23,6 +23,7 @@ CREATE INDEX plans_hazard_idx ON plans (hazard, id DESC);
 -- One row per building and site it sends people to (a building split over sites has several rows;
 -- an unplaced building has one row with site_id NULL and a reason).
 CREATE TABLE plan_assignments (
+  id                    serial PRIMARY KEY,
   plan_id               integer NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
   building_id           integer NOT NULL,
   site_id               integer,
@@ -42,6 +43,7 @@ CREATE INDEX plan_assignments_route_idx ON plan_assignments USING gist (route);
 
 -- Other result layers of a plan as features: flow (people per edge), sign, guide, entrance.
 CREATE TABLE plan_features (
+  id       serial PRIMARY KEY,
   plan_id  integer NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
   layer    text NOT NULL,
   ref_id   text,
