@@ -118,7 +118,7 @@ const itemsRoute = createRoute({
         .string()
         .max(100)
         .optional()
-        .openapi({ description: 'Accepted for conformance; the collections have no temporal extent, so it selects nothing out.' }),
+        .openapi({ description: 'Accepted and ignored: the collections have no temporal properties.' }),
       limit: limitParam(OGC_DEFAULT_LIMIT),
       offset: offsetParam,
       f: fParam,
