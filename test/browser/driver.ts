@@ -162,8 +162,15 @@ export class App {
     return this.page.locator('.search-results .result-name').allTextContents();
   }
 
-  async chooseResult(name: string) {
-    await this.page.locator('.search-results .result', { hasText: name }).first().click();
+  /** Clicks a search result; `type` narrows it to a building, community or site. */
+  async chooseResult(name: string, type?: 'building' | 'community' | 'site') {
+    const sel = type ? `.search-results .result:has(.badge-${type})` : '.search-results .result';
+    await this.page.locator(sel, { hasText: name }).first().click();
+  }
+
+  /** Names of the building results currently listed. */
+  buildingResults() {
+    return this.page.locator('.search-results .result:has(.badge-building) .result-name').allTextContents();
   }
 
   async locateMe() {
