@@ -112,13 +112,13 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
   const a = {
     building: [] as number[], site: [] as (number | null)[], nearest: [] as (number | null)[], nearestM: [] as (number | null)[],
     assignedM: [] as (number | null)[], population: [] as number[], assigned: [] as number[], walk: [] as (number | null)[],
-    walkV: [] as (number | null)[], split: [] as boolean[], reason: [] as (string | null)[], route: [] as (string | null)[],
+    walkV: [] as (number | null)[], split: [] as number[], reason: [] as (string | null)[], route: [] as (string | null)[],
   };
   const push = (row: ReturnType<typeof buildingRows>[number], siteId: number | null, people: number, dist: number | null, route: string | null) => {
     a.building.push(row.buildingId); a.site.push(siteId); a.nearest.push(row.nearestSiteId); a.nearestM.push(row.nearestDistanceM);
     a.assignedM.push(dist); a.population.push(row.population); a.assigned.push(Math.round(people));
     a.walk.push(dist == null ? null : dist / speed.normal); a.walkV.push(dist == null ? null : dist / speed.vulnerable);
-    a.split.push(row.split); a.reason.push(siteId == null ? row.reason : null); a.route.push(route);
+    a.split.push(row.split ? 1 : 0); a.reason.push(siteId == null ? row.reason : null); a.route.push(route);
   };
   const rows = buildingRows(plan);
   const bIndex = new Map(input.buildings.map((b, i) => [b.id, i]));
@@ -176,9 +176,9 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
       await tx.query(
         `INSERT INTO plan_assignments (plan_id, building_id, site_id, nearest_site_id, nearest_distance_m, assigned_distance_m,
                                        population, assigned_population, walk_s, walk_vulnerable_s, split, reason, route)
-         SELECT $1, b, s, n, nm, am, p, ap, w, wv, sp, r, ST_GeomFromText(g, 4326)
+         SELECT $1, b, s, n, nm, am, p, ap, w, wv, sp = 1, r, ST_GeomFromText(g, 4326)
            FROM unnest($2::int[], $3::int[], $4::int[], $5::float8[], $6::float8[], $7::int[], $8::int[], $9::float8[],
-                       $10::float8[], $11::bool[], $12::text[], $13::text[]) AS t(b, s, n, nm, am, p, ap, w, wv, sp, r, g)`,
+                       $10::float8[], $11::int[], $12::text[], $13::text[]) AS t(b, s, n, nm, am, p, ap, w, wv, sp, r, g)`,
         [id, s(a.building), s(a.site), s(a.nearest), s(a.nearestM), s(a.assignedM), s(a.population), s(a.assigned), s(a.walk),
           s(a.walkV), s(a.split), s(a.reason), s(a.route)],
       );
