@@ -50,7 +50,7 @@ export interface AssignOptions {
   maxPasses?: number;
   /** swap partners examined per (building, site) */
   swapScan?: number;
-  /** an overloaded component is solved exactly (min-cost flow + rounding) when arcs × buildings ≤ this */
+  /** budget (Σ arcs × buildings) of overloaded components solved exactly (min-cost flow + rounding), smallest first */
   exactWork?: number;
 }
 
@@ -113,11 +113,16 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   }
   const greedyList: number[] = [];
   const exactWork = opts.exactWork ?? 2e7;
-  for (const list of compBuildings.values()) {
+  // exactWork is a budget over all components (smallest first): SSP costs ~ arcs × buildings per component
+  const comps = [...compBuildings.values()].map((list) => {
     let arcs = 0;
     for (const b of list) arcs += candStart[b + 1] - candStart[b] + 2;
-    if (arcs * list.length <= exactWork) solveExact(list);
-    else for (const b of list) greedyList.push(b);
+    return { list, work: arcs * list.length };
+  }).sort((x, y) => x.work - y.work);
+  let budget = exactWork;
+  for (const c of comps) {
+    if (c.work <= budget) { budget -= c.work; solveExact(c.list); }
+    else for (const b of c.list) greedyList.push(b);
   }
 
   function solveExact(list: number[]) {
@@ -372,7 +377,9 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
   const SRC = 0, SNK = nB + nS + 1, V = nB + nS + 2;
   let maxD = 0;
   for (let k = 0; k < candDist.length; k++) maxD = Math.max(maxD, candDist[k]);
-  const M = (maxD + 1) * 1e6; // unplaced penalty
+  // Unplaced penalty: larger than any augmenting path's cost (an alternating path visits each building and site at
+  // most once, each hop ≤ maxD), so placement is maximised first; kept small to limit float rounding.
+  const M = (maxD + 1) * 2 * (nB + nS + 1);
   const to: number[] = [], capE: number[] = [], cost: number[] = [], head = new Int32Array(V).fill(-1), next: number[] = [];
   const addArc = (u: number, v: number, c: number, w: number) => {
     to.push(v); capE.push(c); cost.push(w); next.push(head[u]); head[u] = to.length - 1;
@@ -402,8 +409,10 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
       for (let a = head[u]; a >= 0; a = next[a]) {
         if (capE[a] <= EPS) continue;
         const v = to[a];
-        const nd = d + cost[a] + potential[u] - potential[v];
-        if (nd < dist[v] - 1e-12) { dist[v] = nd; prevArc[v] = a; q.push(v, nd); }
+        // reduced costs are ≥ 0 in exact arithmetic; clamp the rounding noise so Dijkstra stays valid and terminates
+        const rc = cost[a] + potential[u] - potential[v];
+        const nd = d + (rc > 0 ? rc : 0);
+        if (nd < dist[v]) { dist[v] = nd; prevArc[v] = a; q.push(v, nd); }
       }
     }
     if (dist[SNK] === Infinity) break;

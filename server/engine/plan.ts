@@ -32,8 +32,9 @@ export const PlanOptionsSchema = z.object({
   flowCapacity: z.number().positive().default(1.3),
   widthByHighway: z.record(z.string(), z.number().positive()).optional(),
   localSearchPasses: z.number().int().min(0).max(100).default(8),
-  /** Overloaded components up to this size (arcs × buildings) are solved exactly by min-cost flow + rounding. */
-  exactWork: z.number().min(0).default(2e7),
+  /** Budget (Σ arcs × buildings) for solving overloaded components exactly (min-cost flow + rounding), smallest
+   *  first; larger ones use regret greedy + local search. */
+  exactWork: z.number().min(0).default(5e6),
   /** Compute the split (min-cost flow) lower bound when the whole problem is at most this many buildings. */
   lowerBoundMaxBuildings: z.number().int().min(0).default(0),
   /** Restrict the plan to these communities' buildings (what-if of one community). */
