@@ -1,0 +1,371 @@
+/**
+ * Evacuation guides (疏散引导人员, issue 3 item 7): how many guides each building and each busy junction needs, and
+ * which volunteers from the roster take which duties.
+ *
+ * The source document (Changzhou opinion on community civil defence, DOMAIN.md) asks for named evacuation guides
+ * and a volunteer emergency team of 10–20 per community, but gives no guides-per-resident number. The rule below is
+ * a planning assumption, every number an option (`GuideRule`):
+ *   building (with people to evacuate): `perStairwell` (1) guide per stairwell
+ *     + 1 per full `residentsPerGuide` (100) residents
+ *     + for high-rises (≥ `highRiseFloors` = 10 floors) `highRiseExtraPerStairwell` (1) more per stairwell for every
+ *       full 10 floors (a 33-storey tower with one stairwell: 1 + 3 + people/100);
+ *   junction where ≥ `junctionMinPeople` (200) evacuees pass: 1 guide per started `junctionPeoplePerGuide` (500).
+ *
+ * Assignment: each guide slot is one duty; a volunteer takes at most `maxDuties` duties, never two at the same place.
+ * Cost = distance from the volunteer's home building to the duty (straight line in a local metric projection, or the
+ * caller's `distanceM`, e.g. network metres). Steps:
+ *   1. candidates: each volunteer's nearest needs (Flatbush k-nearest), more when they run out;
+ *   2. shortest-first greedy: (volunteer, need) pairs in ascending distance; with `balance`, in rounds where in round
+ *      r a volunteer may hold at most min(r, maxDuties) duties, so duties are spread before anyone gets a second one;
+ *      then augmenting paths (a holder of a full need moves on to a free one) so coverage is maximal;
+ *   3. local search: move a duty to a nearer need with a free slot, or swap two volunteers' duties when that lowers
+ *      the total distance (each step strictly lowers it, so it terminates); loads are unchanged, so fairness holds.
+ * With no roster the result has the needs only, and shortfall = total needed.
+ *
+ * Pure code, no I/O.
+ */
+import Flatbush from 'flatbush';
+
+export interface GuideBuilding {
+  id: number;
+  name?: string | null;
+  /** People to evacuate from the building (assigned residents); 0 → no guide needed. */
+  people: number;
+  levels: number;
+  /** Stairwells (default 1). */
+  stairwells?: number;
+  /** Door or representative point. */
+  lon: number;
+  lat: number;
+}
+
+export interface GuideJunction {
+  /** Graph node (or −1); reported back. */
+  nodeIndex: number;
+  lon: number;
+  lat: number;
+  /** Evacuees passing the junction (flow). */
+  people: number;
+}
+
+export interface GuideVolunteer {
+  id: number;
+  name: string;
+  /** The volunteer's home building (an id in `buildings`, with or without people to evacuate). */
+  homeBuildingId: number;
+  maxDuties: number;
+}
+
+export interface GuideInput {
+  buildings: GuideBuilding[];
+  /** Junctions with their flows (e.g. the junction signs from computeSigns: nodeIndex, lon, lat, people). */
+  junctions?: GuideJunction[];
+  volunteers?: GuideVolunteer[] | null;
+}
+
+export interface GuideRule {
+  perStairwell: number;
+  residentsPerGuide: number;
+  highRiseFloors: number;
+  highRiseExtraPerStairwell: number;
+  junctionMinPeople: number;
+  junctionPeoplePerGuide: number;
+}
+
+export const DEFAULT_GUIDE_RULE: GuideRule = {
+  perStairwell: 1,
+  residentsPerGuide: 100,
+  highRiseFloors: 10,
+  highRiseExtraPerStairwell: 1,
+  junctionMinPeople: 200,
+  junctionPeoplePerGuide: 500,
+};
+
+export interface GuideOptions {
+  rule?: Partial<GuideRule>;
+  /** Distance (m) from volunteer `v`'s home to need `n` (indexes into input.volunteers / result.needs); Infinity = cannot. Default: straight line. */
+  distanceM?: (volunteerIndex: number, needIndex: number) => number;
+  /** Duties farther than this from a volunteer's home are not given to them. Default Infinity. */
+  maxDistanceM?: number;
+  /**
+   * Spread duties: in round r nobody holds more than r duties, so everyone gets one before anyone gets a second
+   * (fairer, at some cost in total distance). Default false: least total distance.
+   */
+  balance?: boolean;
+}
+
+export interface GuideNeed {
+  id: string;
+  kind: 'building' | 'junction';
+  buildingIndex: number;
+  buildingId: number | null;
+  nodeIndex: number;
+  lon: number;
+  lat: number;
+  people: number;
+  guides: number;
+  assigned: number;
+  /** How `guides` was computed, e.g. "1 stairwell × 1 + 2 per 100 residents + 1 high-rise". */
+  rule: string;
+}
+
+export interface GuideAssignment {
+  volunteerIndex: number;
+  volunteerId: number;
+  volunteerName: string;
+  needIndex: number;
+  needId: string;
+  distanceM: number;
+}
+
+export interface GuideResult {
+  needs: GuideNeed[];
+  assignments: GuideAssignment[];
+  shortfall: number;
+  totalNeeded: number;
+  totalAssigned: number;
+  /** Volunteers whose home building is not in the input (not assigned). */
+  volunteersWithoutHome: number[];
+  /** Total distance of the assignment (m). */
+  totalDistanceM: number;
+}
+
+const EARTH_R = 6_371_008.8;
+const DEG = Math.PI / 180;
+
+/** Guides a building needs under `rule`, with the explanation. */
+export function buildingGuides(b: Pick<GuideBuilding, 'people' | 'levels' | 'stairwells'>, rule: GuideRule = DEFAULT_GUIDE_RULE): { guides: number; rule: string } {
+  if (!(b.people > 0)) return { guides: 0, rule: 'no one to evacuate' };
+  const wells = Math.max(1, Math.round(b.stairwells ?? 1));
+  const base = wells * rule.perStairwell;
+  const byPeople = rule.residentsPerGuide > 0 ? Math.floor(b.people / rule.residentsPerGuide) : 0;
+  const high = rule.highRiseFloors > 0 && b.levels >= rule.highRiseFloors ? wells * rule.highRiseExtraPerStairwell * Math.floor(b.levels / rule.highRiseFloors) : 0;
+  const parts = [`${wells} stairwell × ${rule.perStairwell}`];
+  if (byPeople > 0) parts.push(`${byPeople} per ${rule.residentsPerGuide} residents`);
+  if (high > 0) parts.push(`${high} high-rise (${b.levels} floors)`);
+  return { guides: base + byPeople + high, rule: parts.join(' + ') };
+}
+
+/** Guides a junction needs under `rule` (0 below the flow threshold). */
+export function junctionGuides(people: number, rule: GuideRule = DEFAULT_GUIDE_RULE): { guides: number; rule: string } {
+  if (!(people >= rule.junctionMinPeople) || people <= 0) return { guides: 0, rule: `flow below ${rule.junctionMinPeople}` };
+  const g = Math.max(1, Math.ceil(people / rule.junctionPeoplePerGuide));
+  return { guides: g, rule: `${Math.round(people)} people, 1 per ${rule.junctionPeoplePerGuide}` };
+}
+
+export function computeGuides(input: GuideInput, options: GuideOptions = {}): GuideResult {
+  const rule: GuideRule = { ...DEFAULT_GUIDE_RULE, ...(options.rule ?? {}) };
+  const needs: GuideNeed[] = [];
+  input.buildings.forEach((b, i) => {
+    const r = buildingGuides(b, rule);
+    if (r.guides > 0) {
+      needs.push({ id: `B-${b.id}`, kind: 'building', buildingIndex: i, buildingId: b.id, nodeIndex: -1, lon: b.lon, lat: b.lat, people: b.people, guides: r.guides, assigned: 0, rule: r.rule });
+    }
+  });
+  (input.junctions ?? []).forEach((j, i) => {
+    const r = junctionGuides(j.people, rule);
+    if (r.guides > 0) {
+      needs.push({ id: `J-${j.nodeIndex >= 0 ? j.nodeIndex : `x${i}`}`, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: j.nodeIndex, lon: j.lon, lat: j.lat, people: j.people, guides: r.guides, assigned: 0, rule: r.rule });
+    }
+  });
+  let totalNeeded = 0;
+  for (const n of needs) totalNeeded += n.guides;
+  const volunteers = input.volunteers ?? [];
+  const result: GuideResult = { needs, assignments: [], shortfall: totalNeeded, totalNeeded, totalAssigned: 0, volunteersWithoutHome: [], totalDistanceM: 0 };
+  if (volunteers.length === 0 || needs.length === 0) return result;
+
+  // ---- geometry: local equirectangular projection (metres) ---------------------------------------------------------
+  let latSum = 0;
+  for (const n of needs) latSum += n.lat;
+  const lat0 = latSum / needs.length;
+  const kx = EARTH_R * DEG * Math.cos(lat0 * DEG), ky = EARTH_R * DEG;
+  const L = needs.length;
+  const nx = new Float64Array(L), ny = new Float64Array(L);
+  for (let n = 0; n < L; n++) { nx[n] = needs[n].lon * kx; ny[n] = needs[n].lat * ky; }
+  const homeById = new Map<number, number>();
+  input.buildings.forEach((b, i) => homeById.set(b.id, i));
+  const V = volunteers.length;
+  const vx = new Float64Array(V), vy = new Float64Array(V), cap = new Int32Array(V);
+  for (let v = 0; v < V; v++) {
+    const h = homeById.get(volunteers[v].homeBuildingId);
+    if (h === undefined) { result.volunteersWithoutHome.push(volunteers[v].id); continue; }
+    vx[v] = input.buildings[h].lon * kx; vy[v] = input.buildings[h].lat * ky;
+    cap[v] = Math.max(0, Math.floor(volunteers[v].maxDuties));
+  }
+  const maxDist = options.maxDistanceM ?? Infinity;
+  const custom = options.distanceM;
+  const cost = (v: number, n: number): number => {
+    const d = custom ? custom(v, n) : Math.sqrt((vx[v] - nx[n]) ** 2 + (vy[v] - ny[n]) ** 2);
+    return d <= maxDist ? d : Infinity;
+  };
+
+  const index = new Flatbush(L);
+  for (let n = 0; n < L; n++) index.add(nx[n], ny[n], nx[n], ny[n]);
+  index.finish();
+
+  const free = new Int32Array(L); // slots still open per need
+  for (let n = 0; n < L; n++) free[n] = needs[n].guides;
+  const load = new Int32Array(V);
+  const needVols: number[][] = needs.map(() => []);
+  const volNeeds: number[][] = volunteers.map(() => []);
+  const candidates: number[][] = volunteers.map(() => []);
+  let open = totalNeeded;
+
+  // ---- 1 + 2: candidates and fair shortest-first greedy, widening candidates while volunteers and duties remain ----
+  let maxCap = 0;
+  for (let v = 0; v < V; v++) if (cap[v] > maxCap) maxCap = cap[v];
+  let want = 16;
+  const balance = options.balance === true;
+  const searched = new Int32Array(V); // candidates fetched so far per volunteer (0 = none)
+  for (;;) {
+    const pv: number[] = [], pn: number[] = [], pc: number[] = [];
+    for (let v = 0; v < V; v++) {
+      if (cap[v] === 0 || load[v] >= cap[v] || searched[v] >= L) continue;
+      const k = Math.min(L, Math.max(want, 4 * cap[v]));
+      if (k <= searched[v]) continue;
+      const ids = index.neighbors(vx[v], vy[v], k, custom ? Infinity : maxDist);
+      candidates[v] = ids;
+      for (const n of ids) {
+        const c = cost(v, n);
+        if (c < Infinity) { pv.push(v); pn.push(n); pc.push(c); }
+      }
+      searched[v] = ids.length < k ? L : k;
+    }
+    if (pv.length === 0) break;
+    const order = Array.from(pv.keys()).sort((a, b) => pc[a] - pc[b] || pv[a] - pv[b] || pn[a] - pn[b]);
+    for (let round = balance ? 1 : maxCap; round <= maxCap && open > 0; round++) {
+      for (const i of order) {
+        const v = pv[i], n = pn[i];
+        if (free[n] === 0 || load[v] >= Math.min(round, cap[v]) || volNeeds[v].includes(n)) continue;
+        free[n]--; load[v]++; open--;
+        needVols[n].push(v); volNeeds[v].push(n);
+      }
+    }
+    let spare = false;
+    for (let v = 0; v < V && !spare; v++) if (load[v] < cap[v] && searched[v] < L) spare = true;
+    if (open === 0 || !spare) break;
+    want *= 4;
+  }
+
+  // ---- 2b: augmenting paths, so as many duties as possible are covered: a volunteer with spare capacity takes a
+  // need that is full, one of its holders moves on to another need, …, until a need with a free slot is reached
+  // (breadth-first over needs, moves restricted to each volunteer's candidates).
+  if (open > 0) {
+    const stamp = new Int32Array(L), pNeed = new Int32Array(L), pVol = new Int32Array(L);
+    const queue = new Int32Array(L);
+    let mark = 0;
+    for (let v = 0; v < V && open > 0; v++) {
+      while (load[v] < cap[v] && open > 0) {
+        mark++;
+        let head = 0, tail = 0, end = -1;
+        for (const n of candidates[v]) {
+          if (stamp[n] === mark || volNeeds[v].includes(n) || cost(v, n) === Infinity) continue;
+          stamp[n] = mark; pNeed[n] = -1; pVol[n] = v;
+          if (free[n] > 0) { end = n; break; }
+          queue[tail++] = n;
+        }
+        while (end < 0 && head < tail) {
+          const n = queue[head++];
+          for (const w of needVols[n]) {
+            for (const n2 of candidates[w]) {
+              if (stamp[n2] === mark || volNeeds[w].includes(n2) || cost(w, n2) === Infinity) continue;
+              stamp[n2] = mark; pNeed[n2] = n; pVol[n2] = w;
+              if (free[n2] > 0) { end = n2; break; }
+              queue[tail++] = n2;
+            }
+            if (end >= 0) break;
+          }
+        }
+        if (end < 0) break; // no augmenting path for v
+        free[end]--; open--; load[v]++;
+        for (let cur = end; ; ) {
+          const prev = pNeed[cur], w = pVol[cur];
+          if (prev < 0) { volNeeds[w].push(cur); needVols[cur].push(w); break; }
+          volNeeds[w][volNeeds[w].indexOf(prev)] = cur;
+          remove(needVols[prev], w); needVols[cur].push(w);
+          cur = prev;
+        }
+      }
+    }
+  }
+
+  // ---- 3: local search (moves to nearer free slots, pairwise swaps), strictly decreasing total distance ------------
+  const EPS = 1e-6;
+  for (let pass = 0; pass < 50; pass++) {
+    let improved = false;
+    for (let v = 0; v < V; v++) {
+      const mine = volNeeds[v];
+      for (let a = 0; a < mine.length; a++) {
+        const n1 = mine[a];
+        const c1 = cost(v, n1);
+        for (const n2 of candidates[v]) {
+          if (n2 === n1 || mine.includes(n2)) continue;
+          const c2 = cost(v, n2);
+          if (!(c2 < c1 - EPS)) continue;
+          if (free[n2] > 0) { // move v from n1 to the nearer free n2
+            free[n2]--; free[n1]++;
+            mine[a] = n2;
+            remove(needVols[n1], v); needVols[n2].push(v);
+            improved = true;
+            break;
+          }
+          let done = false;
+          for (const w of needVols[n2]) { // swap v's n1 with w's n2
+            if (volNeeds[w].includes(n1)) continue;
+            const delta = c2 + cost(w, n1) - c1 - cost(w, n2);
+            if (delta < -EPS) {
+              mine[a] = n2;
+              volNeeds[w][volNeeds[w].indexOf(n2)] = n1;
+              remove(needVols[n1], v); needVols[n1].push(w);
+              remove(needVols[n2], w); needVols[n2].push(v);
+              improved = done = true;
+              break;
+            }
+          }
+          if (done) break;
+          // ejection chain: v takes w's place at n2, w moves on to a need with a free slot
+          for (const w of needVols[n2]) {
+            const cw = cost(w, n2);
+            for (const n3 of candidates[w]) {
+              if (free[n3] === 0 || n3 === n2 || volNeeds[w].includes(n3)) continue;
+              const delta = c2 - c1 + cost(w, n3) - cw;
+              if (delta < -EPS) {
+                mine[a] = n2;
+                volNeeds[w][volNeeds[w].indexOf(n2)] = n3;
+                free[n1]++; free[n3]--;
+                remove(needVols[n1], v);
+                remove(needVols[n2], w); needVols[n2].push(v);
+                needVols[n3].push(w);
+                improved = done = true;
+                break;
+              }
+            }
+            if (done) break;
+          }
+          if (done) break;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+
+  // ---- results --------------------------------------------------------------------------------------------------------
+  let total = 0;
+  for (let v = 0; v < V; v++) {
+    for (const n of volNeeds[v].slice().sort((a, b) => cost(v, a) - cost(v, b))) {
+      const d = cost(v, n);
+      total += d;
+      needs[n].assigned++;
+      result.assignments.push({ volunteerIndex: v, volunteerId: volunteers[v].id, volunteerName: volunteers[v].name, needIndex: n, needId: needs[n].id, distanceM: d });
+    }
+  }
+  result.totalAssigned = result.assignments.length;
+  result.shortfall = totalNeeded - result.totalAssigned;
+  result.totalDistanceM = total;
+  return result;
+}
+
+function remove(list: number[], x: number): void {
+  const i = list.indexOf(x);
+  if (i >= 0) { list[i] = list[list.length - 1]; list.pop(); }
+}
