@@ -2,7 +2,8 @@
  * Geometry checks for drawn zones and sites, in two steps:
  *  1. structure, in JS (`geometrySchema`): GeoJSON type allowed here, arrays of [lon, lat] (a third value, the
  *     height, is dropped), finite numbers in WGS-84 ranges, rings of ≥ 4 positions that close on their first
- *     position, at most `maxVertices` positions — each problem named with its path, e.g.
+ *     position, no edge longer than 180° of longitude (across the antimeridian the map's planar geometry and the
+ *     spheroid's would disagree), at most `maxVertices` positions — each problem named with its path, e.g.
  *     `geometry.coordinates[0][3]: longitude 200 is outside [-180, 180]`;
  *  2. topology and size, in PostGIS (`checkGeometry`): ST_IsValid, rejected with ST_IsValidReason's words and
  *     location (a self-intersecting bow-tie is refused, not silently repaired by ST_MakeValid: the planner sees
@@ -59,6 +60,11 @@ function polygon(v: unknown, path: (string | number)[], count: { n: number; max:
     const b = pts[pts.length - 1];
     if (a[0] !== b[0] || a[1] !== b[1]) {
       throw new Fail(rp, `ring is not closed: the last position [${b.join(', ')}] must equal the first [${a.join(', ')}]`);
+    }
+    for (let i = 1; i < pts.length; i++) {
+      if (Math.abs(pts[i][0] - pts[i - 1][0]) > 180) {
+        throw new Fail([...rp, i], 'this edge spans more than 180° of longitude (it crosses the antimeridian); split the shape at ±180°');
+      }
     }
     return pts;
   });
