@@ -25,6 +25,7 @@
  * Pure code, no I/O.
  */
 import Flatbush from 'flatbush';
+import FlatQueue from 'flatqueue';
 
 export interface GuideBuilding {
   id: number;
@@ -92,6 +93,11 @@ export interface GuideOptions {
    * (fairer, at some cost in total distance). Default false: least total distance.
    */
   balance?: boolean;
+  /**
+   * Solve exactly (min-cost flow: most duties covered, then least total distance) when volunteers × needs is at most
+   * this. Default 250,000 (a community or district roster); larger rosters use the heuristic. Not with `balance`.
+   */
+  exactLimit?: number;
 }
 
 export interface GuideNeed {
@@ -210,6 +216,12 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
   const volNeeds: number[][] = volunteers.map(() => []);
   const candidates: number[][] = volunteers.map(() => []);
   let open = totalNeeded;
+
+  const exactLimit = options.exactLimit ?? 250_000;
+  if (options.balance !== true && V * L <= exactLimit) {
+    exactAssign(V, L, cap, free, cost, volNeeds, needVols);
+    return finish();
+  }
 
   // ---- 1 + 2: candidates and fair shortest-first greedy, widening candidates while volunteers and duties remain ----
   let maxCap = 0;
@@ -349,7 +361,9 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
     if (!improved) break;
   }
 
-  // ---- results --------------------------------------------------------------------------------------------------------
+  return finish();
+
+  function finish(): GuideResult {
   let total = 0;
   for (let v = 0; v < V; v++) {
     for (const n of volNeeds[v].slice().sort((a, b) => cost(v, a) - cost(v, b))) {
@@ -363,6 +377,65 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
   result.shortfall = totalNeeded - result.totalAssigned;
   result.totalDistanceM = total;
   return result;
+  }
+}
+
+/**
+ * Exact assignment as a min-cost flow: source → volunteer (capacity maxDuties) → need (capacity 1 per pair, cost =
+ * distance) → sink (capacity = guides needed). Successive shortest paths with Dijkstra on reduced costs (Johnson
+ * potentials; all costs start ≥ 0): each augmentation adds one duty along the cheapest path, so the result covers as
+ * many duties as possible at the least total distance. O(flow × E log V), E = volunteers × needs.
+ */
+function exactAssign(V: number, L: number, cap: Int32Array, demand: Int32Array, cost: (v: number, n: number) => number,
+  volNeeds: number[][], needVols: number[][]): void {
+  const S = V + L, T = V + L + 1, NN = V + L + 2;
+  const to: number[] = [], capA: number[] = [], costA: number[] = [], next: number[] = [];
+  const head = new Int32Array(NN).fill(-1);
+  const add = (a: number, b: number, c: number, w: number) => {
+    to.push(b); capA.push(c); costA.push(w); next.push(head[a]); head[a] = to.length - 1;
+    to.push(a); capA.push(0); costA.push(-w); next.push(head[b]); head[b] = to.length - 1;
+  };
+  let supply = 0, need = 0;
+  for (let v = 0; v < V; v++) if (cap[v] > 0) { add(S, v, cap[v], 0); supply += cap[v]; }
+  for (let n = 0; n < L; n++) if (demand[n] > 0) { add(V + n, T, demand[n], 0); need += demand[n]; }
+  for (let v = 0; v < V; v++) {
+    if (cap[v] === 0) continue;
+    for (let n = 0; n < L; n++) {
+      if (demand[n] === 0) continue;
+      const c = cost(v, n);
+      if (c < Infinity) add(v, V + n, 1, c);
+    }
+  }
+  const pot = new Float64Array(NN), dist = new Float64Array(NN), prevArc = new Int32Array(NN);
+  const q = new FlatQueue<number>();
+  for (let flow = 0; flow < Math.min(supply, need); flow++) {
+    dist.fill(Infinity); prevArc.fill(-1);
+    dist[S] = 0; q.clear(); q.push(S, 0);
+    while (q.length > 0) {
+      const d = q.peekValue()!, u = q.pop()!;
+      if (d > dist[u]) continue;
+      for (let a = head[u]; a >= 0; a = next[a]) {
+        if (capA[a] <= 0) continue;
+        const w = to[a];
+        const nd = d + costA[a] + pot[u] - pot[w];
+        if (nd < dist[w] - 1e-9) { dist[w] = nd; prevArc[w] = a; q.push(w, nd); }
+      }
+    }
+    if (dist[T] === Infinity) break;
+    for (let u = 0; u < NN; u++) if (dist[u] < Infinity) pot[u] += dist[u];
+    for (let w = T; w !== S; ) { const a = prevArc[w]; capA[a]--; capA[a ^ 1]++; w = to[a ^ 1]; }
+  }
+  // read the volunteer → need arcs that carry flow
+  for (let v = 0; v < V; v++) {
+    for (let a = head[v]; a >= 0; a = next[a]) {
+      const w = to[a];
+      if (w >= V && w < V + L && (a & 1) === 0 && capA[a] === 0) {
+        const n = w - V;
+        volNeeds[v].push(n); needVols[n].push(v);
+        demand[n]--;
+      }
+    }
+  }
 }
 
 function remove(list: number[], x: number): void {
