@@ -13,6 +13,8 @@ import { createLayerRegistry } from './api/layers.ts';
 import { authRoutes } from './auth/index.ts';
 import { planRoutes } from './plans/routes.ts';
 import { planLayers } from './plans/layers.ts';
+import { editRoutes } from './edit/index.ts';
+import { opsRoutes } from './ops/index.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_WEB_ROOT = path.join(REPO_ROOT, 'dist/web');
@@ -51,6 +53,8 @@ export function buildServerApp(opts: { db: Db; webRoot?: string }): Hono {
     extend: (api) => {
       api.route('/api/auth', authRoutes(db));
       api.route('/api', planRoutes(db));
+      api.route('/api', editRoutes(db));
+      api.route('/api', opsRoutes(db));
     },
   });
   root.route('/', app);

@@ -5,6 +5,8 @@
 import { computeSigns, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
 import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
 import { routeNodes } from './routes.ts';
+import { computeGuides, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
+import type { SignResult as Signs } from './signs.ts';
 
 /** One SignRoute per assigned route part (door snap → site entrance), in part order. */
 export function signRoutes(plan: PlanResult): SignRoute[] {
@@ -47,12 +49,35 @@ export function planSigns(plan: PlanResult, options: SignOptions = {}): SignResu
   );
 }
 
+/** Guides for the plan's buildings (people actually sent from each) and its busiest junctions (from the signs). */
+export function planGuides(plan: PlanResult, volunteers: GuideVolunteer[] | null, options: GuideOptions = {}): GuideResult {
+  const { input } = plan.context;
+  const B = plan.buildings;
+  const people = new Float64Array(input.buildings.length);
+  for (let p = 0; p < plan.routes.partBuilding.length; p++) people[plan.routes.partBuilding[p]] += plan.routes.partPeople[p];
+  const signs = plan.signs as Signs | null;
+  return computeGuides(
+    {
+      buildings: input.buildings.map((b, i) => ({ id: b.id, name: b.name, people: Math.round(people[i]), levels: b.levels, lon: B.doorLon[i], lat: B.doorLat[i] })),
+      junctions: (signs?.signs ?? [])
+        .filter((s) => (s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0)
+        .map((s) => ({ nodeIndex: s.nodeIndex, lon: s.lon, lat: s.lat, people: s.people })),
+      volunteers,
+    },
+    options,
+  );
+}
+
 export interface FullPlanOptions {
   signs?: SignOptions;
+  guides?: GuideOptions;
+  /** The volunteer roster (home building, duty limit); without it the plan reports guide needs only. */
+  volunteers?: GuideVolunteer[] | null;
 }
 
 export function fullPlanHooks(opts: FullPlanOptions = {}): PlanHooks {
   return {
     signs: (plan) => planSigns(plan, opts.signs),
+    guides: (plan) => planGuides(plan, opts.volunteers ?? null, opts.guides),
   };
 }

@@ -234,7 +234,7 @@ export function planRoutes(db: Db): Hono {
       [planId, id, main?.route ?? null],
     );
     const guides = await db.query(
-      `SELECT props FROM plan_features WHERE plan_id = $1 AND layer = 'guide' AND (props->>'buildingId')::int = $2`,
+      `SELECT props FROM plan_features WHERE plan_id = $1 AND layer = 'guide' AND (props->>'building_id')::int = $2`,
       [planId, id],
     );
     const speed = plan.options?.walkSpeedMps ?? { normal: 1, vulnerable: 0.5 };
@@ -252,7 +252,7 @@ export function planRoutes(db: Db): Hono {
       split: !!main?.split,
       unplacedReason: main?.site_id ? null : (main?.reason ?? (b.population > 0 ? 'not_planned' : 'no_residents')),
       signs: signs.map((s) => ({ id: s.ref_id, kind: s.props.kind, lon: s.lon, lat: s.lat, floor: s.props.floor, arrows: s.props.arrows, text: signText(s.props) })),
-      guides: guides.map((g) => g.props),
+      guides: guides.map((g) => ({ needed: g.props.needed, assigned: g.props.assigned, rule: g.props.rule, names: g.props.volunteers })),
     });
   });
 

@@ -9,8 +9,10 @@ import type { Db, Queryable } from '../db/index.ts';
 import type { EngineInput } from '../engine/types.ts';
 import { prepareContext, runPlan, buildingRows, planRouteCoords, type PlanContext, type PlanOptionsInput, type PlanResult } from '../engine/plan.ts';
 import { fullPlanHooks } from '../engine/full.ts';
+import type { GuideResult } from '../engine/guides.ts';
 import { loadEngineInput } from './load.ts';
 import { bumpDataVersion } from '../api/data-version.ts';
+import { volunteersForEngine } from '../ops/volunteers.ts';
 
 interface Cached {
   version: number;
@@ -51,7 +53,9 @@ export interface PlanRequest {
 /** Run the engine on the current data (no database writes). */
 export async function computePlan(db: Db, req: PlanRequest): Promise<{ plan: PlanResult; version: number }> {
   const state = await engineState(db);
-  const plan = runPlan(state.input, { ...(req.options ?? {}), hazard: req.hazard ?? 'earthquake' }, fullPlanHooks(), state.context);
+  // the roster is read fresh: volunteer edits are operations records and do not change the map data version
+  const volunteers = await volunteersForEngine(db);
+  const plan = runPlan(state.input, { ...(req.options ?? {}), hazard: req.hazard ?? 'earthquake' }, fullPlanHooks({ volunteers }), state.context);
   return { plan, version: state.version };
 }
 
@@ -152,10 +156,17 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
       }),
     });
   }
-  const guides = plan.guides as { needs?: any[] } | null;
-  for (const n of guides?.needs ?? []) {
-    if (n.lon == null || n.lat == null) continue;
-    features.push({ layer: 'guide', ref: String(n.id ?? ''), geom: `POINT(${n.lon} ${n.lat})`, props: toJson(n) });
+  const guides = plan.guides as GuideResult | null;
+  if (guides) {
+    const names = new Map<number, string[]>();
+    for (const a of guides.assignments) (names.get(a.needIndex) ?? names.set(a.needIndex, []).get(a.needIndex)!).push(a.volunteerName);
+    guides.needs.forEach((n, i) => {
+      if (!(n.guides > 0)) return;
+      features.push({
+        layer: 'guide', ref: n.id, geom: `POINT(${n.lon} ${n.lat})`,
+        props: toJson({ kind: n.kind, building_id: n.buildingId, people: n.people, needed: n.guides, assigned: n.assigned, rule: n.rule, volunteers: names.get(i) ?? [] }),
+      });
+    });
   }
 
   return db.transaction(async (tx) => {

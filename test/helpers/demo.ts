@@ -1,17 +1,9 @@
 /** Loads the generated demo district (the same one `npm start` uses) into a test database through the importer. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Db } from '../../server/db/index.ts';
-import { writeDistrict } from '../../scripts/gen-district.ts';
-import { DEFAULT_SEED } from '../../server/demo/district.ts';
-import { importFile } from '../../server/import/index.ts';
+import { loadDemo } from '../../server/demo/load.ts';
 
 export async function loadDemoDistrict(db: Db) {
-  const gen = await writeDistrict(mkdtempSync(path.join(tmpdir(), 'cep-demo-test-')), 'demo', DEFAULT_SEED);
-  const osm = await importFile(db, gen.files.osm);
-  const cd = await importFile(db, gen.files.csv, { mapping: 'cn-civil-defence' });
-  return { gen, osm, cd };
+  return loadDemo(db, { plan: false });
 }
 
 /** A signed-in bearer token for a new user of `role` (fast scrypt parameters for tests). */
