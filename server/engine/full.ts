@@ -17,7 +17,13 @@ export function signRoutes(plan: PlanResult): SignRoute[] {
   for (let p = 0; p < rt.partBuilding.length; p++) {
     const b = rt.partBuilding[p];
     const en = plan.entrances[rt.partEntrance[p]];
+    const via = rt.partVia[p];
+    const e = B.snapEdge[b];
+    const stepEdges: number[] = [];
+    for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) stepEdges.push(rt.steps[i] >> 1);
     out.push({
+      stepEdges: via >= 2 ? undefined : stepEdges,
+      startLegM: via >= 2 ? undefined : (via === 0 ? B.snapFraction[b] : 1 - B.snapFraction[b]) * g.edgeLength[e],
       buildingIndex: b,
       siteIndex: rt.partSite[p],
       nodes: routeNodes(g, rt, B.snapEdge, p),

@@ -86,7 +86,8 @@ export function planSummary(plan: PlanResult) {
     maxSiteUtilisation: plan.totals.maxSiteUtilisation,
     personMetres: plan.totals.personMetres,
     splitBuildings: plan.totals.splitBuildings,
-    signs: signs?.signs.length ?? 0,
+    // signs to install: stairwell signs count once per floor landing (one map point per stairwell)
+    signs: signs ? Object.values(signs.counts).reduce((a, b) => a + b, 0) : 0,
     signsByKind: signs?.counts ?? {},
     guidesNeeded: guides?.totalNeeded ?? 0,
     guidesAssigned: guides?.totalAssigned ?? 0,
