@@ -185,6 +185,9 @@ async function lockSite(tx: Queryable, id: number): Promise<SiteRow> {
   return row;
 }
 
+/** Polygons are stored as MultiPolygons, as the importer stores them; points stay points. */
+const storedGeom = (n: number) => `(SELECT CASE WHEN GeometryType(g) = 'POLYGON' THEN ST_Multi(g) ELSE g END FROM (SELECT ${geomParam(n)} AS g) s)`;
+
 const readSite = async (q: Queryable, id: number) => (await q.query<SiteRow>(`SELECT ${SITE_COLUMNS} FROM sites WHERE id = $1`, [id]))[0];
 
 export function registerSites(app: Hono, db: Db, o: EditOptions): void {
@@ -225,7 +228,7 @@ export function registerSites(app: Hono, db: Db, o: EditOptions): void {
       const [{ id }] = await tx.query<{ id: number }>(
         `INSERT INTO sites (source, name, kind, level, geom, area_m2, effective_area_m2, capacity, capacity_override, status, hazards,
                             designated, address, community_id, props)
-         VALUES ('manual', $2, $3, $4, ${geomParam(1)}, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text::jsonb)
+         VALUES ('manual', $2, $3, $4, ${storedGeom(1)}, $5, $6, $7, $8, $9, $10::text[], $11, $12, $13, $14::text::jsonb)
          RETURNING id`,
         [
           JSON.stringify(body.geometry),
@@ -299,7 +302,7 @@ export function registerSites(app: Hono, db: Db, o: EditOptions): void {
       const cap = computeCapacity({ kind, level, isPoint: geometry.type === 'Point', areaM2, buildingsM2, props, capacityOverride }, o);
 
       await tx.query(
-        `UPDATE sites SET name = $2, kind = $3, level = $4, geom = COALESCE(${geomParam(5)}, geom), area_m2 = $6, effective_area_m2 = $7,
+        `UPDATE sites SET name = $2, kind = $3, level = $4, geom = COALESCE(${storedGeom(5)}, geom), area_m2 = $6, effective_area_m2 = $7,
                 capacity = $8, capacity_override = $9, status = $10, hazards = $11::text[], designated = $12, address = $13,
                 community_id = $14, props = $15::text::jsonb, version = version + 1, updated_at = now()
           WHERE id = $1`,

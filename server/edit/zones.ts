@@ -100,7 +100,7 @@ async function checkSiteIds(tx: Queryable, ids: number[]): Promise<number[]> {
   return unique;
 }
 
-const listQuery = z.strictObject({
+const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

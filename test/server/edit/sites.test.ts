@@ -112,9 +112,9 @@ forEachDb('edit: sites and buildings', (getDb) => {
       expect(s.capacity).toBe(siteCapacity({ kind: 'park', level: 'emergency', effectiveAreaM2: effectiveArea({ kind: 'park', areaM2: a2 }) }));
       const audits = await auditRows(getDb(), 'sites', id);
       expect(audits.length).toBe(v);
-      expect(audits.at(-1)!.before.geometry).toMatchObject({ type: 'Polygon' });
-      expect(audits.at(-1)!.before.geometry.coordinates[0][2]).toEqual([120.0045, 31.0045]);
-      expect(audits.at(-1)!.after.geometry.coordinates[0][2]).toEqual([120.007, 31.007]);
+      expect(audits.at(-1)!.before.geometry).toMatchObject({ type: 'MultiPolygon' });
+      expect(audits.at(-1)!.before.geometry.coordinates[0][0][2]).toEqual([120.0045, 31.0045]);
+      expect(audits.at(-1)!.after.geometry.coordinates[0][0][2]).toEqual([120.007, 31.007]);
     });
 
     it('stale If-Match → 409 and nothing changes; missing → 428', async () => {

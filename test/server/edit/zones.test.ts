@@ -241,6 +241,7 @@ forEachDb('edit: zones', (getDb) => {
       expect((await call(app, 'PATCH', '/api/zones/1', { token: planner, ifMatch: 1, body: {} })).json.error.message).toMatch(/nothing to change/);
       expect((await call(app, 'GET', '/api/zones?limit=0')).status).toBe(400);
       expect((await call(app, 'GET', '/api/zones?limit=5000')).status).toBe(400);
+      expect((await call(app, 'GET', '/api/zones?v=3&limit=2')).json.limit).toBe(2); // cache-busting parameters are ignored
       expect(await zoneCount()).toBe(before);
     });
   });
