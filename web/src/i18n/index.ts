@@ -2,6 +2,8 @@ import i18next, { type i18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import zh from './zh.ts';
 import en from './en.ts';
+import inspectorZh from './inspector.zh.ts';
+import inspectorEn from './inspector.en.ts';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -28,6 +30,9 @@ export function createI18n(lang: Lang = storedLang()): i18n {
     returnObjects: true,
     initAsync: false,
   });
+  // The inspector and operations pages keep their strings in files of their own (keys insp.*, ops.*).
+  inst.addResourceBundle('zh-CN', 'translation', inspectorZh, true, false);
+  inst.addResourceBundle('en', 'translation', inspectorEn, true, false);
   const sync = (l: string) => {
     if (typeof document !== 'undefined') document.documentElement.lang = l;
   };
