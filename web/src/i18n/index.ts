@@ -4,6 +4,8 @@ import zh from './zh.ts';
 import en from './en.ts';
 import inspectorZh from './inspector.zh.ts';
 import inspectorEn from './inspector.en.ts';
+import plannerZh from './planner.zh.ts';
+import plannerEn from './planner.en.ts';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -33,6 +35,9 @@ export function createI18n(lang: Lang = storedLang()): i18n {
   // The inspector and operations pages keep their strings in files of their own (keys insp.*, ops.*).
   inst.addResourceBundle('zh-CN', 'translation', inspectorZh, true, false);
   inst.addResourceBundle('en', 'translation', inspectorEn, true, false);
+  // The planner workbench likewise (keys pl.*).
+  inst.addResourceBundle('zh-CN', 'translation', plannerZh, true, false);
+  inst.addResourceBundle('en', 'translation', plannerEn, true, false);
   const sync = (l: string) => {
     if (typeof document !== 'undefined') document.documentElement.lang = l;
   };
