@@ -54,7 +54,8 @@ export function buildServerApp(opts: { db: Db; webRoot?: string }): Hono {
       api.route('/api/auth', authRoutes(db));
       api.route('/api', planRoutes(db));
       api.route('/api', editRoutes(db));
-      api.route('/api', opsRoutes(db));
+      // opsRoutes registers full /api/... paths (server/ops/index.ts): mount it at the root, not under /api
+      api.route('/', opsRoutes(db));
     },
   });
   root.route('/', app);
