@@ -380,16 +380,22 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
   // Unplaced penalty: larger than any augmenting path's cost (an alternating path visits each building and site at
   // most once, each hop ≤ maxD), so placement is maximised first; kept small to limit float rounding.
   const M = (maxD + 1) * 2 * (nB + nS + 1);
-  const to: number[] = [], capE: number[] = [], cost: number[] = [], head = new Int32Array(V).fill(-1), next: number[] = [];
+  // arcs in typed arrays (forward at even index, reverse at odd), adjacency as linked lists
+  let nArcs = 0;
+  for (let b = 0; b < nB; b++) if (pop[b] > 0) nArcs += 2 * (2 + candStart[b + 1] - candStart[b]);
+  for (let s = 0; s < nS; s++) if (cap[s] > 0) nArcs += 2;
+  const to = new Int32Array(nArcs), capE = new Float64Array(nArcs), cost = new Float64Array(nArcs), next = new Int32Array(nArcs);
+  const head = new Int32Array(V).fill(-1);
+  let na = 0;
   const addArc = (u: number, v: number, c: number, w: number) => {
-    to.push(v); capE.push(c); cost.push(w); next.push(head[u]); head[u] = to.length - 1;
-    to.push(u); capE.push(0); cost.push(-w); next.push(head[v]); head[v] = to.length - 1;
+    to[na] = v; capE[na] = c; cost[na] = w; next[na] = head[u]; head[u] = na++;
+    to[na] = u; capE[na] = 0; cost[na] = -w; next[na] = head[v]; head[v] = na++;
   };
   const candArc = new Int32Array(candSite.length);
   for (let b = 0; b < nB; b++) {
     if (pop[b] <= 0) continue;
     addArc(SRC, 1 + b, pop[b], 0);
-    for (let k = candStart[b]; k < candStart[b + 1]; k++) { candArc[k] = to.length; addArc(1 + b, 1 + nB + candSite[k], Infinity, candDist[k]); }
+    for (let k = candStart[b]; k < candStart[b + 1]; k++) { candArc[k] = na; addArc(1 + b, 1 + nB + candSite[k], Infinity, candDist[k]); }
     addArc(1 + b, SNK, Infinity, M);
   }
   for (let s = 0; s < nS; s++) if (cap[s] > 0) addArc(1 + nB + s, SNK, cap[s], 0);
@@ -399,23 +405,54 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
   let total = 0;
   for (let b = 0; b < nB; b++) total += Math.max(0, pop[b]);
   let sent = 0;
-  const q = new FlatQueue<number>();
+  // binary heap (same algorithm as flatqueue, so ties pop in the same order), at most one entry per arc + 1
+  const hId = new Int32Array(nArcs + 1), hVal = new Float64Array(nArcs + 1);
+  let hLen = 0;
   while (sent < total - EPS) {
     dist.fill(Infinity); prevArc.fill(-1);
-    dist[SRC] = 0; q.clear(); q.push(SRC, 0);
-    while (q.length) {
-      const d = q.peekValue()!; const u = q.pop()!;
+    dist[SRC] = 0; hLen = 0; hId[0] = SRC; hVal[0] = 0; hLen = 1;
+    while (hLen > 0) {
+      // pop
+      const u = hId[0], d = hVal[0];
+      const last = --hLen;
+      if (last > 0) {
+        const id = hId[last], value = hVal[last];
+        let pos = 0;
+        const half = last >> 1;
+        while (pos < half) {
+          const left = (pos << 1) + 1, right = left + 1;
+          const child = left + (+(right < last) & +(hVal[right] < hVal[left]));
+          if (hVal[child] >= value) break;
+          hId[pos] = hId[child]; hVal[pos] = hVal[child]; pos = child;
+        }
+        hId[pos] = id; hVal[pos] = value;
+      }
       if (d > dist[u]) continue;
+      const pu = potential[u];
       for (let a = head[u]; a >= 0; a = next[a]) {
         if (capE[a] <= EPS) continue;
         const v = to[a];
         // reduced costs are ≥ 0 in exact arithmetic; clamp the rounding noise so Dijkstra stays valid and terminates
-        const rc = cost[a] + potential[u] - potential[v];
+        const rc = cost[a] + pu - potential[v];
         const nd = d + (rc > 0 ? rc : 0);
-        if (nd < dist[v]) { dist[v] = nd; prevArc[v] = a; q.push(v, nd); }
+        if (nd < dist[v]) {
+          dist[v] = nd; prevArc[v] = a;
+          // push
+          let pos = hLen++;
+          while (pos > 0) {
+            const parent = (pos - 1) >> 1;
+            const pv = hVal[parent];
+            if (nd >= pv) break;
+            hId[pos] = hId[parent]; hVal[pos] = pv; pos = parent;
+          }
+          hId[pos] = v; hVal[pos] = nd;
+        }
       }
     }
     if (dist[SNK] === Infinity) break;
+    // The cheapest path ends with a building → sink "unplaced" arc (cost M): no path through a site is left (each
+    // costs < M), so the site flows are final and every remaining person is unplaced. Stop here.
+    if (cost[prevArc[SNK]] === M) break;
     for (let v = 0; v < V; v++) if (dist[v] < Infinity) potential[v] += dist[v];
     let f = Infinity;
     for (let v = SNK; v !== SRC; v = to[prevArc[v] ^ 1]) f = Math.min(f, capE[prevArc[v]]);
