@@ -142,6 +142,9 @@ const inspectorEn = {
       unknown: 'Undecided',
       failedRequired: 'Required items not passed: {{items}}',
       col: {
+        status: 'Status',
+        total: 'Total',
+        failed: 'Required items not passed',
         item: 'Item',
         computed: 'Computed',
         target: 'Target',

@@ -142,6 +142,9 @@ const inspectorZh = {
       unknown: '待定',
       failedRequired: '必备项未通过：{{items}}',
       col: {
+        status: '状态',
+        total: '总分',
+        failed: '未通过的必备项',
         item: '检查项',
         computed: '计算值',
         target: '目标',
