@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Db } from './db/index.ts';
 import { createApp } from './api/app.ts';
 import { createLayerRegistry } from './api/layers.ts';
@@ -51,15 +52,49 @@ export function buildServerApp(opts: { db: Db; webRoot?: string }): Hono {
     webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
     layers: createLayerRegistry(planLayers),
     extend: (api) => {
-      api.route('/api/auth', authRoutes(db));
-      api.route('/api', planRoutes(db));
-      api.route('/api', editRoutes(db));
+      const mount = (base: string, sub: Hono, tag: string) => {
+        api.route(base, sub);
+        documentRoutes(api, base, sub, tag);
+      };
+      mount('/api/auth', authRoutes(db), 'auth');
+      mount('/api', planRoutes(db), 'plans');
+      mount('/api', editRoutes(db), 'edit');
       // opsRoutes registers full /api/... paths (server/ops/index.ts): mount it at the root, not under /api
-      api.route('/', opsRoutes(db));
+      mount('/', opsRoutes(db), 'operations');
     },
   });
   root.route('/', app);
   return root;
+}
+
+/**
+ * List the routes of a plain Hono sub-app in the OpenAPI document (path parameters typed as strings; request and
+ * response bodies are described by the zod schemas in each module and by the error shape).
+ */
+function documentRoutes(api: OpenAPIHono, base: string, sub: Hono, tag: string) {
+  const seen = new Set<string>();
+  for (const r of sub.routes) {
+    if (r.method === 'ALL' || r.path.includes('*')) continue;
+    const full = (base + (r.path === '/' ? '' : r.path)).replace(/\/+/g, '/');
+    const key = `${r.method} ${full}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const names = [...full.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+    api.openAPIRegistry.registerPath({
+      method: r.method.toLowerCase() as 'get',
+      path: full.replace(/:([A-Za-z_][A-Za-z0-9_]*)(\{[^}]*\})?/g, '{$1}'),
+      tags: [tag],
+      summary: `${r.method} ${full}`,
+      request: names.length ? { params: z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) } : undefined,
+      responses: {
+        200: { description: 'Success (JSON unless the path names another format)' },
+        400: { description: 'Bad input: {error:{code,message,details?}}' },
+        401: { description: 'Sign in first (writes)' },
+        403: { description: 'Role or community not allowed' },
+        404: { description: 'No such record' },
+      },
+    });
+  }
 }
 
 export interface RunningServer {
