@@ -6,6 +6,7 @@ import '@fontsource/noto-sans-sc/700.css';
 import './styles.css';
 import { createI18n } from './i18n/index.ts';
 import { App } from './App.tsx';
+import { registerServiceWorker } from './sw/register.ts';
 
 const i18n = createI18n();
 
@@ -16,3 +17,5 @@ createRoot(document.getElementById('root')!).render(
     </I18nextProvider>
   </StrictMode>,
 );
+
+registerServiceWorker();
