@@ -14,6 +14,8 @@ export interface TableInfo {
   columns: { name: string; type: string; spatial: boolean; generated: boolean }[];
   /** sequences owned by the table's columns (serial/bigserial/identity), as [column, sequence] */
   sequences: { column: string; sequence: string }[];
+  /** primary-key columns (empty when the table has none) */
+  pk: string[];
 }
 
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -42,6 +44,13 @@ export async function listTables(db: Queryable): Promise<TableInfo[]> {
        JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
       WHERE d.deptype IN ('a', 'i') AND t.relnamespace = current_schema()::regnamespace`,
   );
+  const pks = await db.query<{ table: string; column: string }>(
+    `SELECT c.relname AS table, a.attname AS column FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+      WHERE i.indisprimary AND c.relnamespace = current_schema()::regnamespace ORDER BY c.relname, k.ord`,
+  );
   // topological order: parents before children (ties by name, so the order is stable)
   const names = tables.map((t) => t.name);
   const parents = new Map(names.map((n) => [n, new Set<string>()]));
@@ -62,6 +71,7 @@ export async function listTables(db: Queryable): Promise<TableInfo[]> {
     name,
     columns: cols.filter((c) => c.table === name).map(({ name, type, spatial, generated }) => ({ name, type, spatial, generated })),
     sequences: seqs.filter((s) => s.table === name).map(({ column, sequence }) => ({ column, sequence })),
+    pk: pks.filter((p) => p.table === name).map((p) => p.column),
   }));
 }
 

@@ -1,4 +1,7 @@
 /** Helpers for the safety tests: the whole product app, users of every role, calls, and the app's write routes. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Hono } from 'hono';
 import type { Db } from '../../server/db/index.ts';
 import { buildServerApp } from '../../server/main.ts';
@@ -7,9 +10,11 @@ import { createUser, ROLES, type Role } from '../../server/auth/users.ts';
 export const FAST = { N: 1024, r: 8, p: 1 };
 export const PASSWORD = 'secret-口令-123';
 
-/** The product app exactly as `npm start` builds it (without the web root unless asked). */
+let emptyWebRoot: string | undefined;
+/** The product app exactly as `npm start` builds it (with an empty web root unless one is given). */
 export function productApp(db: Db, webRoot?: string): Hono {
-  return buildServerApp({ db, webRoot: webRoot ?? '/nonexistent-web-root' });
+  emptyWebRoot ??= mkdtempSync(path.join(tmpdir(), 'cep-web-'));
+  return buildServerApp({ db, webRoot: webRoot ?? emptyWebRoot });
 }
 
 let seq = 0;
