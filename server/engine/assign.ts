@@ -127,7 +127,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
 
   function solveExact(list: number[]) {
     stats.exactComponents++;
-    const sub = subProblem(pb, list);
+    const sub = subProblem(pb, list, true);
     const lp = minCostFlowLowerBound(sub.problem);
     // Round: buildings the LP sends whole to one site go there; the split ones (few: a basic optimal solution
     // splits at most #sites − 1 buildings) go whole where room is left without touching other split buildings'
@@ -341,8 +341,12 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   }
 }
 
-/** The sub-problem of a list of buildings (same site indexing; candidate ranges re-based). */
-export function subProblem(pb: AssignProblem, list: number[]): { problem: AssignProblem } {
+/**
+ * The sub-problem of a list of buildings; candidate ranges re-based. Sites keep their indexes, or with `compact`
+ * are renumbered 0..n-1 over the sites the list uses (in ascending original order, so a min-cost flow on it visits
+ * arcs in the same order and finds the same flows) — its searches then cost O(component), not O(all sites).
+ */
+export function subProblem(pb: AssignProblem, list: number[], compact = false): { problem: AssignProblem } {
   const candStart = new Int32Array(list.length + 1);
   for (let i = 0; i < list.length; i++) candStart[i + 1] = candStart[i] + pb.candStart[list[i] + 1] - pb.candStart[list[i]];
   const candSite = new Int32Array(candStart[list.length]), candDist = new Float64Array(candStart[list.length]);
@@ -353,7 +357,15 @@ export function subProblem(pb: AssignProblem, list: number[]): { problem: Assign
     candSite.set(pb.candSite.subarray(pb.candStart[b], pb.candStart[b + 1]), candStart[i]);
     candDist.set(pb.candDist.subarray(pb.candStart[b], pb.candStart[b + 1]), candStart[i]);
   }
-  return { problem: { nB: list.length, nS: pb.nS, population, capacity: pb.capacity, candStart, candSite, candDist } };
+  if (!compact) return { problem: { nB: list.length, nS: pb.nS, population, capacity: pb.capacity, candStart, candSite, candDist } };
+  const used: number[] = [];
+  const local = new Map<number, number>();
+  for (let k = 0; k < candSite.length; k++) if (!local.has(candSite[k])) { local.set(candSite[k], -1); used.push(candSite[k]); }
+  used.sort((a, b) => a - b);
+  const capacity = new Float64Array(used.length);
+  for (let i = 0; i < used.length; i++) { local.set(used[i], i); capacity[i] = pb.capacity[used[i]]; }
+  for (let k = 0; k < candSite.length; k++) candSite[k] = local.get(candSite[k])!;
+  return { problem: { nB: list.length, nS: used.length, population, capacity, candStart, candSite, candDist } };
 }
 
 export interface FlowBound {
@@ -399,6 +411,12 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
     addArc(1 + b, SNK, Infinity, M);
   }
   for (let s = 0; s < nS; s++) if (cap[s] > 0) addArc(1 + nB + s, SNK, cap[s], 0);
+  // CSR copy of the adjacency in the linked lists' order (so searches visit arcs exactly as before), with each
+  // arc's head node and cost beside it: the search reads them sequentially
+  const aStart = new Int32Array(V + 1);
+  for (let u = 0; u < V; u++) { let c = 0; for (let a = head[u]; a >= 0; a = next[a]) c++; aStart[u + 1] = aStart[u] + c; }
+  const aArc = new Int32Array(nArcs), aTo = new Int32Array(nArcs), aCost = new Float64Array(nArcs);
+  for (let u = 0, i = 0; u < V; u++) for (let a = head[u]; a >= 0; a = next[a], i++) { aArc[i] = a; aTo[i] = to[a]; aCost[i] = cost[a]; }
   const potential = new Float64Array(V);
   const dist = new Float64Array(V);
   const prevArc = new Int32Array(V);
@@ -429,11 +447,12 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
       }
       if (d > dist[u]) continue;
       const pu = potential[u];
-      for (let a = head[u]; a >= 0; a = next[a]) {
+      for (let i = aStart[u], end = aStart[u + 1]; i < end; i++) {
+        const a = aArc[i];
         if (capE[a] <= EPS) continue;
-        const v = to[a];
+        const v = aTo[i];
         // reduced costs are ≥ 0 in exact arithmetic; clamp the rounding noise so Dijkstra stays valid and terminates
-        const rc = cost[a] + pu - potential[v];
+        const rc = aCost[i] + pu - potential[v];
         const nd = d + (rc > 0 ? rc : 0);
         if (nd < dist[v]) {
           dist[v] = nd; prevArc[v] = a;

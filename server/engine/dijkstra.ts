@@ -51,7 +51,6 @@ export interface NearestTree {
   bound: number;
 }
 
-const queue = new FlatQueue<number>();
 
 /** One multi-source Dijkstra from the `active` entrances (indexes into `entrances`), up to `bound` metres. */
 export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound = Infinity): NearestTree {
@@ -60,8 +59,12 @@ export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike
   const site = new Int32Array(n).fill(-1);
   const pred = new Int32Array(n).fill(NO_PRED);
   const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
-  const q = queue;
-  q.clear();
+  // binary heap on typed arrays, inlined (same algorithm as flatqueue: equal distances pop in the same order);
+  // lazy deletion, so at most one entry per relaxation: ≤ 2 per seed + one per half-edge
+  let hcap = 1 << 10;
+  while (hcap < 2 * active.length + 16 && hcap < 2 * n + 16) hcap *= 2;
+  let hId = new Int32Array(hcap), hV = new Float64Array(hcap);
+  let hLen = 0;
   for (let i = 0; i < active.length; i++) {
     const en = entrances[active[i]];
     const e = en.edgeIndex;
@@ -69,12 +72,31 @@ export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike
     const L = g.edgeLength[e];
     const s = g.edgeSource[e], t = g.edgeTarget[e];
     const ds = en.fraction * L, dt = (1 - en.fraction) * L;
-    if (ds < dist[s] && ds <= bound) { dist[s] = ds; site[s] = en.siteIndex; pred[s] = entrancePred(active[i]); q.push(s, ds); }
-    if (dt < dist[t] && dt <= bound) { dist[t] = dt; site[t] = en.siteIndex; pred[t] = entrancePred(active[i]); q.push(t, dt); }
+    for (let side = 0; side < 2; side++) {
+      const v = side === 0 ? s : t, nd = side === 0 ? ds : dt;
+      if (!(nd < dist[v] && nd <= bound)) continue;
+      dist[v] = nd; site[v] = en.siteIndex; pred[v] = entrancePred(active[i]);
+      if (hLen === hcap) { hcap *= 2; const a1 = new Int32Array(hcap); a1.set(hId); hId = a1; const a2 = new Float64Array(hcap); a2.set(hV); hV = a2; }
+      let pos = hLen++;
+      while (pos > 0) { const par = (pos - 1) >> 1; const pv = hV[par]; if (nd >= pv) break; hId[pos] = hId[par]; hV[pos] = pv; pos = par; }
+      hId[pos] = v; hV[pos] = nd;
+    }
   }
-  while (q.length > 0) {
-    const d = q.peekValue()!;
-    const v = q.pop()!;
+  while (hLen > 0) {
+    const d = hV[0], v = hId[0];
+    const last = --hLen;
+    if (last > 0) {
+      const xid = hId[last], value = hV[last];
+      let pos = 0;
+      const half = last >> 1;
+      while (pos < half) {
+        const left = (pos << 1) + 1, right = left + 1;
+        const child = left + (+(right < last) & +(hV[right] < hV[left]));
+        if (hV[child] >= value) break;
+        hId[pos] = hId[child]; hV[pos] = hV[child]; pos = child;
+      }
+      hId[pos] = xid; hV[pos] = value;
+    }
     if (d > dist[v]) continue;
     const sv = site[v];
     for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
@@ -84,7 +106,10 @@ export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike
       const nd = d + adjLen[k];
       if (nd < dist[w] && nd <= bound) {
         dist[w] = nd; site[w] = sv; pred[w] = e;
-        q.push(w, nd);
+        if (hLen === hcap) { hcap *= 2; const a1 = new Int32Array(hcap); a1.set(hId); hId = a1; const a2 = new Float64Array(hcap); a2.set(hV); hV = a2; }
+        let pos = hLen++;
+        while (pos > 0) { const par = (pos - 1) >> 1; const pv = hV[par]; if (nd >= pv) break; hId[pos] = hId[par]; hV[pos] = pv; pos = par; }
+        hId[pos] = w; hV[pos] = nd;
       }
     }
   }
@@ -134,42 +159,55 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
   const ldist = new Float64Array(n * K).fill(Infinity);
   const lpred = new Int32Array(n * K).fill(NO_PRED);
   const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
-  // pending heap items: (node, site, pred) in growable typed buffers
-  let cap = 1 << 16;
-  let pNode = new Int32Array(cap), pSite = new Int32Array(cap), pPred = new Int32Array(cap);
-  let pn = 0;
-  const q = queue;
-  q.clear();
-  const push = (v: number, s: number, pr: number, d: number) => {
-    if (pn === cap) {
-      cap *= 2;
-      const a = new Int32Array(cap); a.set(pNode); pNode = a;
-      const b = new Int32Array(cap); b.set(pSite); pSite = b;
-      const c = new Int32Array(cap); c.set(pPred); pPred = c;
-    }
-    pNode[pn] = v; pSite[pn] = s; pPred[pn] = pr;
-    q.push(pn++, d);
-  };
+  // Heap entries carry (node, site, pred) directly: a binary heap on parallel typed arrays (the same algorithm as
+  // flatqueue, so equal distances pop in the same order), grown by doubling. Inlined: no closures in the hot loop.
+  let hcap = 1 << 12;
+  while (hcap < active.length * 2 + 16) hcap *= 2;
+  let hN = new Int32Array(hcap), hS = new Int32Array(hcap), hP = new Int32Array(hcap), hV = new Float64Array(hcap);
+  let hLen = 0;
+  const seeds: number[] = [];
   for (let i = 0; i < active.length; i++) {
     const en = entrances[active[i]];
     const e = en.edgeIndex;
     if (closed[e]) continue;
     const L = g.edgeLength[e];
     const ds = en.fraction * L, dt = (1 - en.fraction) * L;
-    if (ds <= bound) push(g.edgeSource[e], en.siteIndex, entrancePred(active[i]), ds);
-    if (dt <= bound) push(g.edgeTarget[e], en.siteIndex, entrancePred(active[i]), dt);
+    if (ds <= bound) seeds.push(g.edgeSource[e], en.siteIndex, entrancePred(active[i]), ds);
+    if (dt <= bound) seeds.push(g.edgeTarget[e], en.siteIndex, entrancePred(active[i]), dt);
   }
-  while (q.length > 0) {
-    const d = q.peekValue()!;
-    const it = q.pop()!;
-    const v = pNode[it], s = pSite[it];
+  for (let i = 0; i < seeds.length; i += 4) {
+    const nd = seeds[i + 3];
+    let pos = hLen++;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      const pv = hV[parent];
+      if (nd >= pv) break;
+      hN[pos] = hN[parent]; hS[pos] = hS[parent]; hP[pos] = hP[parent]; hV[pos] = pv; pos = parent;
+    }
+    hN[pos] = seeds[i]; hS[pos] = seeds[i + 1]; hP[pos] = seeds[i + 2]; hV[pos] = nd;
+  }
+  while (hLen > 0) {
+    const d = hV[0], v = hN[0], s = hS[0], pr = hP[0];
+    const last = --hLen;
+    if (last > 0) {
+      const xn = hN[last], xs = hS[last], xp = hP[last], value = hV[last];
+      let pos = 0;
+      const half = last >> 1;
+      while (pos < half) {
+        const left = (pos << 1) + 1, right = left + 1;
+        const child = left + (+(right < last) & +(hV[right] < hV[left]));
+        if (hV[child] >= value) break;
+        hN[pos] = hN[child]; hS[pos] = hS[child]; hP[pos] = hP[child]; hV[pos] = hV[child]; pos = child;
+      }
+      hN[pos] = xn; hS[pos] = xs; hP[pos] = xp; hV[pos] = value;
+    }
     const c = count[v];
     if (c >= K) continue;
     const base = v * K;
     let dup = false;
     for (let j = 0; j < c; j++) if (lsite[base + j] === s) { dup = true; break; }
     if (dup) continue;
-    lsite[base + c] = s; ldist[base + c] = d; lpred[base + c] = pPred[it];
+    lsite[base + c] = s; ldist[base + c] = d; lpred[base + c] = pr;
     count[v] = c + 1;
     for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
       const e = adjEdge[k];
@@ -182,7 +220,22 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
       let has = false;
       const bw = w * K;
       for (let j = 0; j < cw; j++) if (lsite[bw + j] === s) { has = true; break; }
-      if (!has) push(w, s, e, nd);
+      if (has) continue;
+      if (hLen === hcap) {
+        hcap *= 2;
+        const a1 = new Int32Array(hcap); a1.set(hN); hN = a1;
+        const a2 = new Int32Array(hcap); a2.set(hS); hS = a2;
+        const a3 = new Int32Array(hcap); a3.set(hP); hP = a3;
+        const a4 = new Float64Array(hcap); a4.set(hV); hV = a4;
+      }
+      let pos = hLen++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        const pv = hV[parent];
+        if (nd >= pv) break;
+        hN[pos] = hN[parent]; hS[pos] = hS[parent]; hP[pos] = hP[parent]; hV[pos] = pv; pos = parent;
+      }
+      hN[pos] = w; hS[pos] = s; hP[pos] = e; hV[pos] = nd;
     }
   }
   return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge: indexEntrancesByEdge(g.edgeCount, entrances, active), entrances, bound };
@@ -194,6 +247,13 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
  * same edge) into the out arrays from `offset`; returns how many.
  */
 const scS = new Int32Array(1024), scD = new Float64Array(1024), scV = new Int32Array(1024);
+let scM = 0;
+/** Adds (site, distance, via) to the scratch list, keeping per site only the shortest. */
+function addRaw(s: number, d: number, v: number, bound: number): void {
+  if (d > bound || scM >= scS.length) return;
+  for (let j = 0; j < scM; j++) if (scS[j] === s) { if (d < scD[j]) { scD[j] = d; scV[j] = v; } return; }
+  scS[scM] = s; scD[scM] = d; scV[scM] = v; scM++;
+}
 
 export function candidatesForSnap(
   g: Graph, lab: KLabels, e: number, f: number, max: number,
@@ -204,19 +264,16 @@ export function candidatesForSnap(
   const K = lab.K;
   const sn = g.edgeSource[e], tn = g.edgeTarget[e];
   // gather (site, distance, via) from both end nodes' labels and same-edge entrances, in scratch typed arrays
-  let m = 0;
-  const addRaw = (s: number, d: number, v: number) => {
-    if (d > lab.bound || m >= scS.length) return;
-    // keep per site only the shortest
-    for (let j = 0; j < m; j++) if (scS[j] === s) { if (d < scD[j]) { scD[j] = d; scV[j] = v; } return; }
-    scS[m] = s; scD[m] = d; scV[m] = v; m++;
-  };
-  for (let j = 0, c = lab.count[sn]; j < c; j++) addRaw(lab.site[sn * K + j], f * L + lab.dist[sn * K + j], 0);
-  for (let j = 0, c = lab.count[tn]; j < c; j++) addRaw(lab.site[tn * K + j], (1 - f) * L + lab.dist[tn * K + j], 1);
+  // (module-level helper, not a closure: closures created per call are costly in hot loops under tsx/esbuild)
+  scM = 0;
+  const bound = lab.bound;
+  for (let j = 0, c = lab.count[sn]; j < c; j++) addRaw(lab.site[sn * K + j], f * L + lab.dist[sn * K + j], 0, bound);
+  for (let j = 0, c = lab.count[tn]; j < c; j++) addRaw(lab.site[tn * K + j], (1 - f) * L + lab.dist[tn * K + j], 1, bound);
   for (let k = lab.byEdge.entStart[e], end = lab.byEdge.entStart[e + 1]; k < end; k++) {
     const en = lab.entrances[lab.byEdge.entByEdge[k]];
-    addRaw(en.siteIndex, Math.abs(f - en.fraction) * L, 2 + lab.byEdge.entByEdge[k]);
+    addRaw(en.siteIndex, Math.abs(f - en.fraction) * L, 2 + lab.byEdge.entByEdge[k], bound);
   }
+  const m = scM;
   // insertion sort by (distance, site)
   for (let i = 1; i < m; i++) {
     const s = scS[i], d = scD[i], v = scV[i];

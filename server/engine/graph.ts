@@ -103,7 +103,64 @@ export interface Graph {
   /** Cumulative projected length from the edge's source at each geometry point (m). */
   geomCum: Float64Array;
   /** External edge id → edge index. */
-  edgeIndexById: Map<number, number>;
+  edgeIndexById: IdIndex;
+}
+
+/**
+ * External id (any number) → index, an open-addressing hash table on typed arrays. Much cheaper than a Map for
+ * 10⁶ ids that are not small integers (OSM node ids are heap numbers in a Map). Later duplicates win, like Map.set.
+ */
+export class IdIndex {
+  private keys: Float64Array;
+  private vals: Int32Array;
+  private mask: number;
+  size = 0;
+  constructor(capacity: number) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.keys = new Float64Array(n);
+    this.vals = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+  }
+  static from(ids: ArrayLike<number>): IdIndex {
+    const ix = new IdIndex(ids.length);
+    for (let i = 0; i < ids.length; i++) ix.set(ids[i], i);
+    return ix;
+  }
+  private slot(id: number): number {
+    // hash of the integer part's low/high 32 bits (ids are integers; other numbers still work, just collide more)
+    const lo = id >>> 0 || 0, hi = (id / 4294967296) | 0;
+    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+    h ^= h >>> 15;
+    const mask = this.mask;
+    let i = h & mask;
+    const keys = this.keys, vals = this.vals;
+    while (vals[i] !== -1 && !(keys[i] === id || (id !== id && keys[i] !== keys[i]))) i = (i + 1) & mask;
+    return i;
+  }
+  set(id: number, index: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const i = this.slot(id);
+    if (this.vals[i] === -1) this.size++;
+    this.keys[i] = id;
+    this.vals[i] = index;
+  }
+  get(id: number): number | undefined {
+    const v = this.vals[this.slot(id)];
+    return v === -1 ? undefined : v;
+  }
+  has(id: number): boolean {
+    return this.vals[this.slot(id)] !== -1;
+  }
+  private grow(): void {
+    const { keys, vals } = this;
+    const n = (this.mask + 1) * 2;
+    this.keys = new Float64Array(n);
+    this.vals = new Int32Array(n).fill(-1);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (vals[i] !== -1) this.set(keys[i], vals[i]);
+  }
 }
 
 export interface GraphOptions {
@@ -140,8 +197,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     y[i] = (lat[i] - proj.lat0) * proj.ky;
   }
 
-  const index = new Map<number, number>();
-  for (let i = 0; i < n; i++) index.set(nodeIds[i], i);
+  const index = IdIndex.from(nodeIds);
 
   const widths = { ...DEFAULT_WIDTH_BY_HIGHWAY, ...(opts.widthByHighway ?? {}) };
   const fallbackWidth = opts.defaultWidthM ?? FALLBACK_WIDTH_M;
@@ -152,7 +208,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const edgeLength = new Float64Array(m);
   const edgeWidth = new Float64Array(m);
   const degree = new Int32Array(n + 1);
-  const edgeIndexById = new Map<number, number>();
+  const edgeIndexById = new IdIndex(m);
   let geomPoints = 0;
   for (let e = 0; e < m; e++) {
     const ed = edges[e];

@@ -57,6 +57,9 @@ export interface PlanContext {
   /** baseline building snaps on the open graph (reused when no edge is closed) */
   baseSnaps: BuildingSnaps | null;
   baseSnapMax: number;
+  /** baseline site entrances on the open graph (reused when no edge is closed), for `baseEntrancesMax` */
+  baseEntrances?: Entrance[] | null;
+  baseEntrancesMax?: number;
   widthKey: string;
 }
 
@@ -194,7 +197,12 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     snaps = snapBuildings(ix, buildings, options.maxSnapM);
     if (g === g0) { ctx.baseSnaps = snaps; ctx.baseSnapMax = options.maxSnapM; }
   }
-  const entrances = allEntrances(ix, sites, options.maxSnapM);
+  let entrances: Entrance[];
+  if (g === g0 && ctx.baseEntrances && ctx.baseEntrancesMax === options.maxSnapM) entrances = ctx.baseEntrances;
+  else {
+    entrances = allEntrances(ix, sites, options.maxSnapM);
+    if (g === g0) { ctx.baseEntrances = entrances; ctx.baseEntrancesMax = options.maxSnapM; }
+  }
   const tSnap = now();
 
   // --- eligible sites
@@ -436,7 +444,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     },
     lowerBound, assignStats: ar.stats, msDetail, signs: null, guides: null,
     ms: { graph: 0, snap: 0, assign: 0, routes: 0, signs: 0, guides: 0, coverage: 0, total: 0 },
-    context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1 },
+    context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1, baseEntrances: null, baseEntrancesMax: -1 },
   };
 
   const tS0 = now();
