@@ -212,3 +212,81 @@ export async function withScreenshotOnFailure<T>(app: App, name: string, fn: () 
     throw e;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The real product server for browser tests (inspector, offline): embedded PostGIS, the demo district and its
+// first plan (server/demo/load.ts), accounts, the built web app. Dynamic imports: a missing piece skips, not fails.
+
+export interface DemoServer {
+  url: string;
+  users: Record<string, { username: string; password: string }>;
+  close(): Promise<void>;
+}
+
+/** Why the real-server browser tests cannot run here (no Chromium, a server piece missing), or null. */
+export async function demoServerMissing(): Promise<string | null> {
+  const m = chromiumMissing();
+  if (m) return m;
+  try {
+    await import('../../server/main.ts');
+    await import('../../server/demo/load.ts');
+    await import('../../server/auth/users.ts');
+    return null;
+  } catch (e) {
+    return `server pieces not importable (${(e as Error).message.split('\n')[0]}): real-server browser test skipped`;
+  }
+}
+
+/**
+ * Starts the product on a fresh embedded database with the demo district, a first plan and one account per
+ * `roles` entry (username = role). The web app is built from the tree unless CEP_WEB_ROOT names a built one.
+ */
+export async function startDemoServer(roles: string[] = []): Promise<DemoServer> {
+  const { startServer } = await import('../../server/main.ts');
+  const { loadDemo } = await import('../../server/demo/load.ts');
+  const { createUser } = await import('../../server/auth/users.ts');
+  const { openTestDb } = await import('../helpers/db.ts');
+  const { buildWeb } = await import('./build.ts');
+  const webRoot = process.env.CEP_WEB_ROOT ?? buildWeb();
+  const t = await openTestDb('pglite');
+  await loadDemo(t.db);
+  const users: DemoServer['users'] = {};
+  for (const role of roles) {
+    const u = { username: `${role}1`, password: `secret-${role}-口令` };
+    await t.db.transaction((tx) =>
+      createUser(tx, { username: u.username, password: u.password, role: role as never, communityIds: [] }, { actor: { id: null, username: 'browser-test' }, params: { N: 1024, r: 8, p: 1 } }),
+    );
+    users[role] = u;
+  }
+  const server = await startServer({ db: t.db, port: 0, webRoot });
+  return {
+    url: server.url,
+    users,
+    close: async () => {
+      await server.close();
+      await t.drop();
+    },
+  };
+}
+
+/** Signs in on the page's sign-in form (inspector pages) and waits until the form is gone. */
+export async function signIn(app: App, user: { username: string; password: string }) {
+  const form = app.page.locator('form.signin');
+  await form.waitFor({ timeout: 20_000 });
+  await form.locator('input[name="username"]').fill(user.username);
+  await form.locator('input[name="password"]').fill(user.password);
+  await form.locator('button[type="submit"]').click();
+  await form.waitFor({ state: 'detached', timeout: 20_000 });
+}
+
+/** The text of a dashboard figure (data-testid="fig-…"). */
+export async function figure(app: App, id: string, timeoutMs = 30_000): Promise<string> {
+  const el = app.page.getByTestId(`fig-${id}`);
+  await el.waitFor({ timeout: timeoutMs });
+  return ((await el.textContent()) ?? '').trim();
+}
+
+/** Waits until a service worker controls the page (offline support is in place). */
+export async function serviceWorkerControls(app: App, timeoutMs = 60_000) {
+  await app.page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout: timeoutMs, polling: 250 });
+}
