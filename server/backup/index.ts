@@ -78,9 +78,10 @@ export async function backup(db: Db, file: string): Promise<BackupResult> {
       let n = 0;
       for (let offset = 0; ; offset += PAGE) {
         const rows = await tx.query(
-          `SELECT ARRAY[${cols.map(selectExpr).join(', ')}]::text[] AS r FROM ${quoteIdent(t.name)} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`,
+          // as JSON text: both drivers hand it over alike (postgres.js turns NULL elements of text[] into 'NULL')
+          `SELECT array_to_json(ARRAY[${cols.map(selectExpr).join(', ')}]::text[])::text AS r FROM ${quoteIdent(t.name)} ORDER BY ${order} LIMIT ${PAGE} OFFSET ${offset}`,
         );
-        for (const row of rows) await write(row.r);
+        for (const row of rows) await write(JSON.parse(row.r));
         n += rows.length;
         if (rows.length < PAGE) break;
       }
@@ -146,17 +147,17 @@ export async function restore(db: Db, file: string): Promise<BackupResult> {
     const flush = async () => {
       if (!cur || cur.rows.length === 0) return;
       const { info, cols, rows } = cur;
+      // one JSON parameter per batch (arrays of text with NULLs are not passed alike by both drivers)
       const casts = cols.map((c, i) => {
-        const v = `t.c${i}`;
+        const v = `(r ->> ${i})`;
         if (!c.spatial) return `${v}::${c.type}`;
         const base = c.type.startsWith('geography') ? 'geography' : 'geometry';
-        return `ST_GeomFromEWKB(decode(${v}, 'hex'))::${base === 'geography' ? 'geography' : 'geometry'}::${c.type}`;
+        return `ST_GeomFromEWKB(decode(${v}, 'hex'))::${base}::${c.type}`;
       });
-      const params = cols.map((_, i) => rows.map((r) => r[i]));
       await tx.query(
         `INSERT INTO ${quoteIdent(info.name)} (${cols.map((c) => quoteIdent(c.name)).join(', ')})
-         SELECT ${casts.join(', ')} FROM unnest(${cols.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS t(${cols.map((_, i) => `c${i}`).join(', ')})`,
-        params,
+         SELECT ${casts.join(', ')} FROM json_array_elements($1::text::json) AS r`,
+        [JSON.stringify(rows)],
       );
       cur.rows = [];
     };
