@@ -101,6 +101,17 @@ describe('yearly inspection', () => {
     expect(puts[2].body.status).toBe('final');
   });
 
+  it('reads the computed figures in English from the API’s numbers', async () => {
+    localStorage.setItem('cep.lang', 'en');
+    renderAt('/inspector?tab=inspection');
+    const form = await screen.findByTestId('checklist');
+    expect(within(form).getByText('no station')).toBeTruthy();
+    expect(within(form).getByText('0 drills this year')).toBeTruthy();
+    expect(within(form).getByText('3 assigned / 19 needed')).toBeTruthy();
+    expect(within(form).getByText('capacity 32009 / population 810')).toBeTruthy();
+    expect(within(form).getByLabelText('Score for Drill held this year (0–10)')).toBeTruthy();
+  });
+
   it('switches community from the roll-up', async () => {
     renderAt('/inspector?tab=inspection');
     const table = await screen.findByTestId('table-rollup');

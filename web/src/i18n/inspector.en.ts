@@ -175,6 +175,18 @@ const inspectorEn = {
       csv: 'Download CSV',
       reportTitle: 'Community civil-defence inspection report {{year}}',
       printedOn: 'Printed on {{date}}',
+      computed: {
+        stationYes: 'station set up',
+        stationNo: 'no station',
+        team_size: '{{core}} core / {{total}} in total',
+        plans_revised: 'revised {{revisions}} times this year',
+        drills_held: '{{drills}} drills this year',
+        signs_installed: '{{installed}} installed / {{planned}} planned',
+        guides_assigned: '{{assigned}} assigned / {{needed}} needed',
+        equipment_complete: '{{missing}} missing, {{expired}} expired',
+        coverage: 'coverage {{share}}',
+        capacity: 'capacity {{capacity}} / population {{population}}',
+      },
       items: {
         station: 'Work station set up',
         team_size: 'Volunteer team size',

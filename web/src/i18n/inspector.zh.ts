@@ -175,6 +175,18 @@ const inspectorZh = {
       csv: '下载 CSV',
       reportTitle: '{{year}} 年度社区民防检查验收报告',
       printedOn: '打印日期：{{date}}',
+      computed: {
+        stationYes: '已建站',
+        stationNo: '未建站',
+        team_size: '核心 {{core}} 人 / 共 {{total}} 人',
+        plans_revised: '年内修订 {{revisions}} 次',
+        drills_held: '年内演练 {{drills}} 次',
+        signs_installed: '已装 {{installed}} / 规划 {{planned}}',
+        guides_assigned: '已落实 {{assigned}} / 需要 {{needed}}',
+        equipment_complete: '缺 {{missing}} 项，过期 {{expired}} 项',
+        coverage: '覆盖率 {{share}}',
+        capacity: '容量 {{capacity}} / 人口 {{population}}',
+      },
       items: {
         station: '民防工作站已建立',
         team_size: '志愿者队伍规模',

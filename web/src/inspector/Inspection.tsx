@@ -6,12 +6,32 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
-import { exportCsvUrl, getChecklist, getRollUp, putChecklist, type CheckCode, type Checklist, type ChecklistEdit, type RollUp } from './api.ts';
+import { exportCsvUrl, getChecklist, getRollUp, putChecklist, type CheckCode, type CheckItem, type Checklist, type ChecklistEdit, type RollUp } from './api.ts';
 import { useAuth } from './auth.tsx';
 import { formatShare } from './format.ts';
 import { SortableTable, type Column } from './SortableTable.tsx';
 
 type Draft = Record<string, { score: string; pass: '' | 'yes' | 'no'; note: string }>;
+
+/**
+ * The computed figure in words: the API's own summary in Chinese (its language), otherwise built from `computed`
+ * in the reader's language. Falls back to the API's summary when a figure is missing.
+ */
+function computedText(t: (k: string, o?: Record<string, unknown>) => string, lang: string, i: CheckItem): string {
+  const c = i.computed;
+  if (lang.startsWith('zh') || !c) return i.summary;
+  const k = `insp.inspection.computed.${i.code}`;
+  switch (i.code) {
+    case 'station':
+      return t(c.exists ? 'insp.inspection.computed.stationYes' : 'insp.inspection.computed.stationNo');
+    case 'coverage':
+      return typeof c.share === 'number' ? t(k, { share: formatShare(c.share) }) : i.summary;
+    default: {
+      const s = t(k, c as Record<string, unknown>);
+      return /{{|undefined/.test(s) ? i.summary : s;
+    }
+  }
+}
 
 function draftOf(c: Checklist): Draft {
   return Object.fromEntries(
@@ -127,7 +147,7 @@ export function Inspection() {
 }
 
 function ChecklistEditor({ communityId, year, onSaved }: { communityId: number; year: number; onSaved: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { user } = useAuth();
   const canEdit = user?.role === 'inspector' || user?.role === 'admin';
   const [list, setList] = useState<Checklist | null>(null);
@@ -234,7 +254,7 @@ function ChecklistEditor({ communityId, year, onSaved }: { communityId: number; 
                 <tr key={i.code} className={i.pass === false ? 'row-warn' : undefined} data-code={i.code}>
                   <th scope="row">{name}</th>
                   <td>
-                    {i.summary}
+                    {computedText(t, i18n.language, i)}
                     {i.note && <div className="meta">{i.note}</div>}
                   </td>
                   <td className="num">
