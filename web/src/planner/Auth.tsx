@@ -73,7 +73,7 @@ export function SignInForm({ onSignIn }: { onSignIn: (u: string, p: string) => P
     }
   };
   return (
-    <form className="pl-signin panel-box" onSubmit={submit} aria-labelledby={`${id}-h`}>
+    <form className="signin pl-signin panel-box" onSubmit={submit} aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>{t('pl.auth.heading')}</h2>
       <p>{t('pl.auth.intro')}</p>
       <label htmlFor={`${id}-u`}>{t('pl.auth.username')}</label>

@@ -178,22 +178,22 @@ export function PlanPanel({
           <legend>{t('pl.plan.reach')}</legend>
           <label>
             {t('pl.level.emergency')}
-            <input type="number" min={1} step={50} value={form.reachEmergency} onChange={(e) => setForm({ ...form, reachEmergency: e.target.value })} />
+            <input type="number" min={1} step="any" value={form.reachEmergency} onChange={(e) => setForm({ ...form, reachEmergency: e.target.value })} />
           </label>
           <label>
             {t('pl.level.fixed')}
-            <input type="number" min={1} step={100} value={form.reachFixed} onChange={(e) => setForm({ ...form, reachFixed: e.target.value })} />
+            <input type="number" min={1} step="any" value={form.reachFixed} onChange={(e) => setForm({ ...form, reachFixed: e.target.value })} />
           </label>
         </fieldset>
         <fieldset className="pl-grid2">
           <legend>{t('pl.plan.speeds')}</legend>
           <label>
             {t('pl.plan.speedNormal')}
-            <input type="number" min={0.1} step={0.1} value={form.speedNormal} onChange={(e) => setForm({ ...form, speedNormal: e.target.value })} />
+            <input type="number" min={0.1} step="any" value={form.speedNormal} onChange={(e) => setForm({ ...form, speedNormal: e.target.value })} />
           </label>
           <label>
             {t('pl.plan.speedVulnerable')}
-            <input type="number" min={0.1} step={0.1} value={form.speedVulnerable} onChange={(e) => setForm({ ...form, speedVulnerable: e.target.value })} />
+            <input type="number" min={0.1} step="any" value={form.speedVulnerable} onChange={(e) => setForm({ ...form, speedVulnerable: e.target.value })} />
           </label>
         </fieldset>
         <div className="pl-row">
