@@ -309,6 +309,8 @@ export async function parseOsmFile(file: string, opts: ParseOptions = {}): Promi
   const pointSites: OsmSite[] = [];
   const ways = new Map<number, WayRec>();
   const relations: { id: number; members: RawMember[]; tags: Tags }[] = [];
+  /** every multipolygon relation, also untagged ones: their inner rings may belong to a tagged outer way */
+  const multipolygons: { id: number; members: RawMember[]; tags: Tags }[] = [];
   const counts = { nodes: 0, ways: 0, relations: 0 };
   let lastReport = performance.now();
   const report = (force = false) => {
@@ -346,6 +348,7 @@ export async function parseOsmFile(file: string, opts: ParseOptions = {}): Promi
       counts.relations++;
       const t = r.tags;
       if ((t.type === 'multipolygon' || t.type === 'boundary') && isAreaOfInterest(t)) relations.push({ id: r.id, members: r.members, tags: t });
+      if (t.type === 'multipolygon') multipolygons.push({ id: r.id, members: r.members, tags: t });
     },
     progress: format === 'xml' ? () => report() : undefined,
   };
@@ -366,15 +369,63 @@ export async function parseOsmFile(file: string, opts: ParseOptions = {}): Promi
     return out;
   };
 
+  // ── closed ways that are whole outer rings of multipolygon relations
+  // (a) The relation is itself a building / site (e.g. building=yes on the relation AND on its outer way): the
+  //     relation is the feature, so the way must not be counted again — a building counted twice doubles its
+  //     residents. Its levels / height fill gaps in the relation's tags.
+  // (b) The relation is NOT that feature (old-style multipolygon: tags on the outer way, the relation only
+  //     carries type=multipolygon, or other tags such as a name / amenity): the relation's inner rings are holes
+  //     of the way's area (courtyards, a pool inside a building outline) and must not count as floor area.
+  const outerOf = new Map<number, { id: number; members: RawMember[]; tags: Tags }[]>();
+  for (const rel of multipolygons)
+    for (const m of rel.members)
+      if (m.type === 'way' && m.role !== 'inner') {
+        const list = outerOf.get(m.ref);
+        if (list) list.push(rel); else outerOf.set(m.ref, [rel]);
+      }
+  const notSeparately = new Map<number, { building: boolean; site: boolean }>();
+  const relFill = new Map<number, Tags>();
+  for (const [wayId, rels] of outerOf) {
+    const t = ways.get(wayId)?.tags;
+    if (!t) continue;
+    const building = isBuilding(t) && rels.some((r) => isBuilding(r.tags));
+    const site = siteKindFromTags(t) !== null && rels.some((r) => siteKindFromTags(r.tags) !== null);
+    if (building || site) notSeparately.set(wayId, { building, site });
+    if (building) for (const r of rels) if (isBuilding(r.tags)) {
+      const fill: Tags = {};
+      for (const k of ['building:levels', 'height', 'building:height']) if (t[k] !== undefined && r.tags[k] === undefined) fill[k] = t[k];
+      if (Object.keys(fill).length) relFill.set(r.id, fill);
+    }
+  }
+
   // ── areas from closed ways and multipolygon relations
   const areas: OsmArea[] = [];
+  const wayArea = new Map<number, OsmArea>();
   for (const [id, w] of ways) {
     if (!w.tags || !isAreaOfInterest(w.tags)) continue;
     const r = w.refs;
     if (r.length < 4 || r[0] !== r[r.length - 1]) continue; // open way: a line, not an area
+    if (new Set(r).size < 3) continue; // A-B-…-A: no area
     const ring = coordsOf(r);
     if (!ring) { warnings.push(`way ${id}: refers to nodes missing from the file; skipped`); continue; }
-    areas.push({ osmType: 'way', osmId: id, tags: w.tags, polygons: [[ring]] });
+    if (ringArea(ring) === 0) continue; // collinear: no area
+    const a: OsmArea = { osmType: 'way', osmId: id, tags: w.tags, polygons: [[ring]] };
+    areas.push(a);
+    wayArea.set(id, a);
+  }
+  // (b) holes from the relations a tagged closed way is the whole outer ring of
+  for (const rel of multipolygons) {
+    const outers = rel.members.filter((m) => m.type === 'way' && m.role !== 'inner');
+    if (outers.length !== 1) continue;
+    const a = wayArea.get(outers[0].ref);
+    if (!a) continue;
+    // case (a): the relation itself is the feature (with its own holes); the way is not counted as it
+    if ((isBuilding(rel.tags) && isBuilding(a.tags)) || (siteKindFromTags(rel.tags) !== null && siteKindFromTags(a.tags) !== null)) continue;
+    const inner = joinRings(rel.members.filter((m) => m.type === 'way' && m.role === 'inner').map((m) => ways.get(m.ref)?.refs ?? []));
+    for (const h of inner.rings) {
+      const c = coordsOf(h);
+      if (c && c.some((p) => pointInRing(p, a.polygons[0][0]))) a.polygons[0].push(c);
+    }
   }
   for (const rel of relations) {
     const outerParts: number[][] = [];
@@ -402,7 +453,8 @@ export async function parseOsmFile(file: string, opts: ParseOptions = {}): Promi
       const owner = order.find(({ i }) => pointInRing(c[0], polys[i][0]));
       if (owner) polys[owner.i].push(c);
     }
-    areas.push({ osmType: 'relation', osmId: rel.id, tags: rel.tags, polygons: polys });
+    const fill = relFill.get(rel.id);
+    areas.push({ osmType: 'relation', osmId: rel.id, tags: fill ? { ...fill, ...rel.tags } : rel.tags, polygons: polys });
   }
 
   // ── classify areas
@@ -413,11 +465,12 @@ export async function parseOsmFile(file: string, opts: ParseOptions = {}): Promi
   const residential: { box: [number, number, number, number]; polygons: MultiPolygonCoords }[] = [];
   for (const a of areas) {
     const t = a.tags;
-    if (isBuilding(t)) {
+    const skip = a.osmType === 'way' ? notSeparately.get(a.osmId) : undefined;
+    if (isBuilding(t) && !skip?.building) {
       const { levels, heightM } = buildingDims(t);
       buildings.push({ ...a, use: t.building, levels, heightM, inResidentialArea: false });
     }
-    const kind = siteKindFromTags(t);
+    const kind = skip?.site ? null : siteKindFromTags(t);
     if (kind) sites.push({ osmType: a.osmType, osmId: a.osmId, tags: t, kind, name: t.name ?? null, hazards: hazardsFromTags(t, kind), polygons: a.polygons });
     const ck = communityKind(t);
     if (ck) communities.push({ ...a, name: t.name, kind: ck });
