@@ -63,6 +63,25 @@ const countBuildings = (r: Raw) =>
 
 const closed = (w: Raw['ways'][number]) => w.refs.length >= 4 && w.refs[0] === w.refs[w.refs.length - 1];
 
+/**
+ * Vertices of a network made of the selected ways, split the usual way (osm2pgrouting / OSMnx "strict"): a vertex at
+ * each end of a way and at each node used by two or more selected ways; a way is cut where it refers to a node
+ * missing from the extract (a one-node fragment left between gaps is no edge).
+ */
+function splitVertices(r: Raw, sel: (t: Record<string, string>) => boolean): number {
+  const ways = r.ways.filter((w) => sel(w.tags));
+  const uses = new Map<number, number>();
+  for (const w of ways) for (const n of new Set(w.refs)) uses.set(n, (uses.get(n) ?? 0) + 1);
+  const v = new Set<number>();
+  for (const w of ways) {
+    let piece: number[] = [];
+    const end = () => { if (piece.length >= 2) { v.add(piece[0]); v.add(piece[piece.length - 1]); for (const n of piece) if (uses.get(n)! >= 2) v.add(n); } piece = []; };
+    for (const n of w.refs) { if (r.nodeIds!.has(n)) { if (piece[piece.length - 1] !== n) piece.push(n); } else end(); }
+    end();
+  }
+  return v.size;
+}
+
 function checkNetwork(m: OsmModel) {
   const { nodes, edges } = m.network;
   const ids = new Set(nodes.map((n) => n.id));
@@ -135,22 +154,50 @@ describe('OSM model: Monaco (PBF)', () => {
     const ms = performance.now() - t;
     const raw = await scanPbf(file!);
     expect(m.elements).toEqual({ nodes: 180118, ways: 27377, relations: 212 }); // STACK.md
-    // data/README.md says 23,327 buildings. Counted here: 23,345 closed building ways, 19 of them degenerate
-    // (< 4 refs), + 3 multipolygon relations = 23,329 — 2 more than the README's figure (which was presumably
-    // made with a tool that also drops invalid polygons).
+    // ── buildings. data/README.md says 23,327. Element by element (osm-read scan of the file):
+    //  - 23,370 ways carry building=*; 44 of them are no area: 37 are cut at the extract's edge (open, 1–11 refs
+    //    left) and 7 are closed A-B-A "triangles" with 2 distinct nodes (GDAL's OSM driver still counts those 7);
+    //    that leaves 23,326 closed building ways;
+    //  - + 3 multipolygon relations with building=* (Fairmont, Foyer Sainte-Dévote, the cathedral), whose member
+    //    ways are untagged, so nothing is counted twice = 23,329;
+    //  - 2 of the 23,329 are self-intersecting cadastre outlines (way 62656969, 81 m²; way 62664330, 71 m²; found by
+    //    turf.kinks below and by PostGIS ST_IsValid). A tool that keeps valid polygons only (osmium's area
+    //    assembler, osm2pgsql) gets 23,329 − 2 = 23,327 — the README's figure. They are real houses with people in
+    //    them, so we keep them (the loader stores them through ST_MakeValid).
+    //  - 44 closed building ways are the whole outer ring of a multipolygon relation that is not itself a building
+    //    (42 old-style relations with only type=multipolygon, the Palais Princier and the Lycée Albert 1er): counted
+    //    once, as the way, with the relation's inner rings (courtyards, pools) as holes.
     expect(countBuildings(raw)).toBe(23329);
     expect(m.buildings.length).toBe(23329);
-    // data/README.md: 121 green/pitch/playground sites. Independently: 100 closed ways with leisure=park|garden|
-    // pitch|playground|stadium or landuse=grass + 18 highway=pedestrian areas + 5 playground nodes = 123
-    // (the README's 121 = 123 without the 2 stadiums).
+    const kinked = m.buildings.filter((b) => b.polygons.some((p) => turf.kinks(turf.polygon([p[0]])).features.length > 0));
+    expect(kinked.map((b) => `${b.osmType}/${b.osmId}`).sort()).toEqual(['way/62656969', 'way/62664330']);
+    expect(m.buildings.length - kinked.length).toBe(23327); // data/README.md
+    expect(m.buildings.filter((b) => b.osmType === 'way' && b.polygons[0].length > 1).length).toBe(44);
+    // ── sites. data/README.md: 121 green/pitch/playground sites. Independently: 63 pitch + 16 park + 8 garden +
+    // 5 grass + 6 playground closed ways + 5 playground nodes + 18 highway=pedestrian areas (squares) = 121, plus
+    // 2 leisure=stadium ways = 123. The stadiums are sites by DOMAIN.md's tag list (pitch kind), so we keep them;
+    // the README's category is the rest.
     const siteWays = raw.ways.filter((w) => closed(w) && siteKindFromTags(w.tags)).length;
     const siteNodes = raw.nodes.filter((n) => siteKindFromTags(n.tags)).length;
     expect(siteWays + siteNodes).toBe(123);
     expect(m.sites.length).toBe(123);
     expect(m.sites.filter((s) => s.tags.leisure === 'stadium').length).toBe(2);
-    // data/README.md: a 4,279-vertex walking network. Not reproduced: splitting ALL highway ways at shared
-    // nodes gives 4,177 vertices; the walkable subset (foot=no, motorways, construction, areas out) gives 4,008.
-    expect(m.network.nodes.length).toBe(4008);
+    expect(m.sites.filter((s) => s.tags.leisure !== 'stadium').length).toBe(121); // data/README.md
+    // ── network. data/README.md: a 4,279-vertex walking network — NOT reproduced. Splitting at the ends of ways
+    // and at nodes shared by ≥ 2 of them gives 4,174 vertices over all highway=* ways and 4,008 over our walkable
+    // subset (below). The difference is vertices only of ways a pedestrian cannot or should not use: motorway /
+    // motorway_link without a sidewalk tag, foot=no primaries and secondaries, construction, raceway, escape lanes,
+    // rest_area / services, and highway=* areas (plazas are sites; adding their outlines joins no component).
+    // Emulations tried for 4,279, all missed (scripts under tmp/, same file): osm2pgrouting's split rule (a node
+    // splits when ANY way of the file, buildings included, uses it twice) with its mapconfig.xml classes 4,342 and
+    // with mapconfig_for_pedestrian.xml 4,101; OSMnx's walk filter 3,968; OSRM foot.lua's way classes 4,255; all
+    // highway ways split at nodes shared with any way 4,352. So the README's rule is unknown; nothing found says
+    // ours is wrong for pedestrians (steps, private driveways and footways stay in — walkable in an emergency).
+    expect(splitVertices(raw, (t) => !!t.highway)).toBe(4174);
+    // 4,009 by this count: the importer also drops a zero-length last piece of way 250830463 (its end node
+    // 2571904255 lies exactly on node 3479387901, where the way is split), so that dangling end is no vertex
+    expect(splitVertices(raw, isWalkable)).toBe(4009);
+    expect(m.network.nodes.length).toBe(4009 - 1);
     // walkable ways with at least 2 of their nodes in the file (3 are cut off at the extract's edge)
     const walkIds = new Set(raw.ways.filter((w) => isWalkable(w.tags) && w.refs.filter((r) => raw.nodeIds!.has(r)).length >= 2).map((w) => w.id));
     expect(new Set(m.network.edges.map((e) => e.wayId))).toEqual(walkIds);
@@ -184,6 +231,39 @@ ${n(1, 120, 31)}${n(2, 120.001, 31)}${n(3, 120.002, 31)}${n(4, 120.001, 31.001)}
     // 0.001° of longitude at 31° N ≈ 95.3 m
     expect(m.network.edges.find((x) => x.wayId === 10 && x.source === 1)!.lengthM).toBeCloseTo(95.3, 0);
     expect(m.network.components).toBe(1);
+  });
+});
+
+describe('OSM model: buildings from ways and multipolygon relations', () => {
+  it('counts a building once, keeps holes of old-style multipolygons, drops rings without area', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cep-osm-mp-'));
+    const f = path.join(dir, 'mp.osm');
+    const n = (id: number, lon: number, lat: number) => `<node id="${id}" lat="${lat}" lon="${lon}"/>`;
+    const sq = (base: number, x: number, y: number, d: number) =>
+      n(base, x, y) + n(base + 1, x + d, y) + n(base + 2, x + d, y + d) + n(base + 3, x, y + d);
+    const ring = (base: number) => [0, 1, 2, 3, 0].map((i) => `<nd ref="${base + i}"/>`).join('');
+    writeFileSync(f, `<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+${sq(1, 120, 31, 0.001)}${sq(11, 120.0003, 31.0003, 0.0003)}${sq(21, 120.01, 31, 0.001)}${sq(31, 120.0103, 31.0003, 0.0003)}
+${n(41, 120.02, 31)}${n(42, 120.021, 31)}${n(43, 120.022, 31)}
+<way id="100">${ring(1)}<tag k="building" v="yes"/><tag k="building:levels" v="6"/></way>
+<way id="101">${ring(11)}</way>
+<relation id="200"><member type="way" ref="100" role="outer"/><member type="way" ref="101" role="inner"/><tag k="type" v="multipolygon"/><tag k="building" v="apartments"/></relation>
+<way id="110">${ring(21)}<tag k="building" v="yes"/></way>
+<way id="111">${ring(31)}</way>
+<relation id="210"><member type="way" ref="110" role="outer"/><member type="way" ref="111" role="inner"/><tag k="type" v="multipolygon"/></relation>
+<way id="120"><nd ref="41"/><nd ref="42"/><nd ref="41"/><tag k="building" v="yes"/></way>
+<way id="121"><nd ref="41"/><nd ref="42"/><nd ref="43"/><nd ref="41"/><tag k="building" v="yes"/></way>
+</osm>`);
+    const m = await parseOsmFile(f);
+    // relation 200 is the building (its outer way 100 is tagged building too: one building, not two), with its hole
+    // and the levels of the way; relation 210 is old-style (tags on the outer way): way 110 with 210's hole;
+    // way 120 (A-B-A) and way 121 (three collinear nodes) have no area
+    const got = m.buildings.map((b) => ({ id: `${b.osmType}/${b.osmId}`, rings: b.polygons[0].length, levels: b.levels }));
+    expect(got.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'relation/200', rings: 2, levels: 6 },
+      { id: 'way/110', rings: 2, levels: null },
+    ]);
   });
 });
 
