@@ -191,7 +191,11 @@ export async function loadSplitGraph(db: Queryable, schema: string, input: Engin
         [ids, wkt],
       );
     }
-    await db.exec(`UPDATE ${schema}.edges p SET geom = ST_LineSubstring(o.geom, p.f0, p.f1) FROM ${schema}.orig_edges o WHERE o.id = p.orig`);
+    // zero-length pieces (two snap points at one fraction) stay NULL: ST_LineSubstring gives a Point there
+    await db.exec(`UPDATE ${schema}.edges p SET geom = s.g FROM (
+        SELECT p2.id, ST_LineSubstring(o.geom, p2.f0, p2.f1) AS g FROM ${schema}.edges p2 JOIN ${schema}.orig_edges o ON o.id = p2.orig
+         WHERE p2.f1 > p2.f0) s
+      WHERE s.id = p.id AND GeometryType(s.g) = 'LINESTRING'`);
   }
   await db.exec(`ANALYZE ${schema}.edges; ANALYZE ${schema}.super_edges;`);
   return {

@@ -1,0 +1,93 @@
+/** Small helpers for the benchmark: order statistics, a text table, memory snapshots, the full-plan hooks. */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { fullPlanHooks } from '../../server/engine/full.ts';
+import { computeGuides } from '../../server/engine/guides.ts';
+import type { PlanHooks, PlanResult } from '../../server/engine/plan.ts';
+
+export function quantile(xs: number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  // nearest-rank
+  const k = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[k];
+}
+export const median = (xs: number[]) => quantile(xs, 0.5);
+export const p90 = (xs: number[]) => quantile(xs, 0.9);
+export const r1 = (x: number) => Math.round(x * 10) / 10;
+export const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Aligned plain-text table. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const w = head.map((_, j) => Math.max(...cells.map((r) => String(r[j] ?? '').length)));
+  const line = (r: (string | number)[]) => r.map((c, j) => (j === 0 ? String(c).padEnd(w[j]) : String(c).padStart(w[j]))).join('  ');
+  return [line(cells[0]), w.map((n) => '-'.repeat(n)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return x.toLocaleString('en');
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+let gcFn: (() => void) | null = null;
+/** Full GC when possible (flag set at run time), so memory figures are live data, not garbage. */
+export function gc(): void {
+  if (!gcFn) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = () => {};
+    }
+  }
+  gcFn();
+}
+export interface Mem { rssMB: number; heapUsedMB: number }
+export function mem(collect = true): Mem {
+  if (collect) gc();
+  const m = process.memoryUsage();
+  return { rssMB: Math.round(m.rss / 1048576), heapUsedMB: Math.round(m.heapUsed / 1048576) };
+}
+
+/**
+ * The whole plan's hooks: signs and guides. Uses fullPlanHooks(); when that does not (yet) fill guides, adds a guides
+ * hook with the same inputs (people sent from each building, junction/turn signs' flows, no roster).
+ */
+export function benchHooks(): PlanHooks & { guidesFrom: 'full.ts' | 'bench' } {
+  const h = fullPlanHooks();
+  if (h.guides) return { ...h, guidesFrom: 'full.ts' };
+  return {
+    ...h,
+    guidesFrom: 'bench',
+    guides: (plan: PlanResult) => {
+      const { input } = plan.context;
+      const B = plan.buildings;
+      const people = new Float64Array(input.buildings.length);
+      for (let p = 0; p < plan.routes.partBuilding.length; p++) people[plan.routes.partBuilding[p]] += plan.routes.partPeople[p];
+      const signs = (plan.signs as { signs?: { kind: string; nodeIndex: number; lon: number; lat: number; people: number }[] } | null)?.signs ?? [];
+      return computeGuides({
+        buildings: input.buildings.map((b, i) => ({ id: b.id, name: b.name, people: Math.round(people[i]), levels: b.levels, lon: B.doorLon[i], lat: B.doorLat[i] })),
+        junctions: signs.filter((s) => (s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0).map((s) => ({ nodeIndex: s.nodeIndex, lon: s.lon, lat: s.lat, people: s.people })),
+        volunteers: null,
+      });
+    },
+  };
+}
+
+export const STAGES = ['graph', 'snap', 'assign', 'routes', 'signs', 'guides', 'coverage', 'total'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** median / p90 per stage (and the assign detail) over plan runs. */
+export function stageStats(plans: Pick<PlanResult, 'ms' | 'msDetail'>[]): Record<string, { median: number; p90: number }> {
+  const out: Record<string, { median: number; p90: number }> = {};
+  const keys: [string, (p: Pick<PlanResult, 'ms' | 'msDetail'>) => number][] = [
+    ...STAGES.map((s) => [s, (p: Pick<PlanResult, 'ms' | 'msDetail'>) => p.ms[s]] as [string, (p: Pick<PlanResult, 'ms' | 'msDetail'>) => number]),
+    ['assign.nearest', (p) => p.msDetail.nearest], ['assign.candidates', (p) => p.msDetail.candidates], ['assign.assign', (p) => p.msDetail.assign],
+  ];
+  for (const [k, f] of keys) {
+    const xs = plans.map(f);
+    out[k] = { median: r2(median(xs)), p90: r2(p90(xs)) };
+  }
+  return out;
+}
