@@ -122,16 +122,38 @@ export class IdIndex {
     this.vals = new Int32Array(n).fill(-1);
     this.mask = n - 1;
   }
+  /** Dense mode (ids are integers in a range ≤ 4 × count): a direct table, one memory access per lookup. */
+  private dense: Int32Array | null = null;
+  private base = 0;
   static from(ids: ArrayLike<number>): IdIndex {
-    const ix = new IdIndex(ids.length);
-    for (let i = 0; i < ids.length; i++) ix.set(ids[i], i);
+    const n = ids.length;
+    let lo = Infinity, hi = -Infinity, ints = true;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      if (!Number.isInteger(v)) { ints = false; break; }
+    }
+    if (ints && n > 0 && hi - lo <= 4 * n + 1024) {
+      const ix = new IdIndex(0);
+      const table = new Int32Array(hi - lo + 1).fill(-1);
+      let size = 0;
+      for (let i = 0; i < n; i++) { const k = ids[i] - lo; if (table[k] === -1) size++; table[k] = i; }
+      ix.dense = table; ix.base = lo; ix.size = size;
+      return ix;
+    }
+    const ix = new IdIndex(n);
+    for (let i = 0; i < n; i++) ix.set(ids[i], i);
     return ix;
   }
   private slot(id: number): number {
-    // hash of the integer part's low/high 32 bits (ids are integers; other numbers still work, just collide more)
+    // murmur3 finaliser over the integer part's low/high 32 bits (ids are integers; other numbers still work, just
+    // collide more). All output bits depend on all input bits, so strided ids (multiples of 2^k) do not cluster.
     const lo = id >>> 0 || 0, hi = (id / 4294967296) | 0;
-    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
-    h ^= h >>> 15;
+    let h = lo ^ Math.imul(hi, 0x27d4eb2d);
+    h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     const mask = this.mask;
     let i = h & mask;
     const keys = this.keys, vals = this.vals;
@@ -139,6 +161,7 @@ export class IdIndex {
     return i;
   }
   set(id: number, index: number): void {
+    if (this.dense) this.undense();
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const i = this.slot(id);
     if (this.vals[i] === -1) this.size++;
@@ -146,11 +169,24 @@ export class IdIndex {
     this.vals[i] = index;
   }
   get(id: number): number | undefined {
+    if (this.dense) {
+      const k = id - this.base;
+      const v = k >= 0 && k < this.dense.length && Number.isInteger(k) ? this.dense[k] : -1;
+      return v === -1 ? undefined : v;
+    }
     const v = this.vals[this.slot(id)];
     return v === -1 ? undefined : v;
   }
   has(id: number): boolean {
-    return this.vals[this.slot(id)] !== -1;
+    return this.get(id) !== undefined;
+  }
+  private undense(): void {
+    const t = this.dense!, base = this.base;
+    this.dense = null;
+    let n = 16;
+    while (n < this.size * 2 + 2) n *= 2;
+    this.keys = new Float64Array(n); this.vals = new Int32Array(n).fill(-1); this.mask = n - 1; this.size = 0;
+    for (let k = 0; k < t.length; k++) if (t[k] !== -1) this.set(base + k, t[k]);
   }
   private grow(): void {
     const { keys, vals } = this;
@@ -208,7 +244,6 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const edgeLength = new Float64Array(m);
   const edgeWidth = new Float64Array(m);
   const degree = new Int32Array(n + 1);
-  const edgeIndexById = new IdIndex(m);
   let geomPoints = 0;
   for (let e = 0; e < m; e++) {
     const ed = edges[e];
@@ -228,10 +263,11 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     edgeWidth[e] = w;
     degree[s]++;
     degree[t]++;
-    edgeIndexById.set(ed.id, e);
     const c = ed.coords;
     geomPoints += c && c.length >= 4 ? c.length >> 1 : 2;
   }
+
+  const edgeIndexById = IdIndex.from(edgeId);
 
   // CSR adjacency.
   const adjStart = new Int32Array(n + 1);
