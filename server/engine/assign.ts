@@ -446,6 +446,9 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
         hId[pos] = id; hVal[pos] = value;
       }
       if (d > dist[u]) continue;
+      // the sink is settled: stop (nodes not settled yet get the sink's distance in the potential update below,
+      // which keeps every residual reduced cost ≥ 0 — the usual early exit of successive shortest paths)
+      if (u === SNK) break;
       const pu = potential[u];
       for (let i = aStart[u], end = aStart[u + 1]; i < end; i++) {
         const a = aArc[i];
@@ -472,7 +475,8 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
     // The cheapest path ends with a building → sink "unplaced" arc (cost M): no path through a site is left (each
     // costs < M), so the site flows are final and every remaining person is unplaced. Stop here.
     if (cost[prevArc[SNK]] === M) break;
-    for (let v = 0; v < V; v++) if (dist[v] < Infinity) potential[v] += dist[v];
+    const dS = dist[SNK];
+    for (let v = 0; v < V; v++) potential[v] += dist[v] < dS ? dist[v] : dS;
     let f = Infinity;
     for (let v = SNK; v !== SRC; v = to[prevArc[v] ^ 1]) f = Math.min(f, capE[prevArc[v]]);
     for (let v = SNK; v !== SRC; v = to[prevArc[v] ^ 1]) { capE[prevArc[v]] -= f; capE[prevArc[v] ^ 1] += f; }
