@@ -286,7 +286,25 @@ export async function figure(app: App, id: string, timeoutMs = 30_000): Promise<
   return ((await el.textContent()) ?? '').trim();
 }
 
-/** Waits until a service worker controls the page (offline support is in place). */
-export async function serviceWorkerControls(app: App, timeoutMs = 60_000) {
-  await app.page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout: timeoutMs, polling: 250 });
+/**
+ * Waits until a service worker controls the page (offline support is in place): the registration becomes ready
+ * (its precache installed — slow on a busy machine), then the page is controlled (clientsClaim), reloading once
+ * if the claim did not reach it.
+ */
+export async function serviceWorkerControls(app: App, timeoutMs = 150_000) {
+  const page = app.page;
+  await page.evaluate(
+    (ms) =>
+      Promise.race([
+        navigator.serviceWorker.ready.then(() => undefined),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no service worker ready after ${ms} ms`)), ms)),
+      ]),
+    timeoutMs,
+  );
+  const controlled = () => page.evaluate(() => !!navigator.serviceWorker.controller);
+  if (!(await controlled())) {
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 10_000, polling: 250 }).catch(() => null);
+    if (!(await controlled())) await page.reload({ waitUntil: 'domcontentloaded' });
+  }
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000, polling: 250 });
 }

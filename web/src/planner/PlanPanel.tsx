@@ -103,6 +103,11 @@ export function PlanPanel({
   };
 
   useEffect(() => () => ctrl.current?.abort(), []);
+  // A building picked on the map: bring its plan into view in the side panel.
+  const detailRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (selection) detailRef.current?.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
+  }, [selection]);
 
   const run = async (extra: Partial<RunPlanInput> = {}, what: 'plan' | 'whatif' = 'plan') => {
     const c = new AbortController();
@@ -314,7 +319,7 @@ export function PlanPanel({
             {!selection ? (
               <p className="pl-hint">{t('pl.building.hint')}</p>
             ) : (
-              <div data-testid="building-detail">
+              <div data-testid="building-detail" ref={detailRef}>
                 <p>
                   <strong>{selection.building.name ?? `#${selection.building.id}`}</strong>
                   {selection.building.communityName ? ` · ${selection.building.communityName}` : ''} · {t('pl.people', { count: selection.building.population })}
