@@ -308,3 +308,98 @@ export async function serviceWorkerControls(app: App, timeoutMs = 150_000) {
   }
   await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000, polling: 250 });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Planner workbench (/planner), in the planner's words: sign in, draw a zone, save it, run a plan, open a poster.
+
+/** Signs in on /planner's form and waits for the workbench. */
+export async function plannerSignIn(app: App, user: { username: string; password: string }) {
+  const form = app.page.locator('form.pl-signin');
+  await form.waitFor({ timeout: 20_000 });
+  await form.locator('input[name="username"]').fill(user.username);
+  await form.locator('input[name="password"]').fill(user.password);
+  await form.locator('button[type="submit"]').click();
+  await app.page.getByRole('tablist').waitFor({ timeout: 20_000 });
+}
+
+/** Opens a workbench tab by its label (zh or en). */
+export async function plannerTab(app: App, name: 'zones' | 'sites' | 'plan' | 'export') {
+  const labels = { zones: /疏散分区|Zones/, sites: /避难场所|Sites/, plan: /疏散计划|Plan/, export: /导出|Export/ };
+  await app.page.getByRole('tab', { name: labels[name] }).click();
+}
+
+/** Screen position (page pixels) of a lon/lat on the map. */
+export async function mapPoint(app: App, lon: number, lat: number): Promise<{ x: number; y: number }> {
+  const box = await app.page.getByTestId('map').boundingBox();
+  if (!box) throw new Error('the map is not on the page');
+  const p = await app.page.evaluate(([x, y]) => (globalThis as any).__cepMap.project([x, y]), [lon, lat]);
+  return { x: box.x + p.x, y: box.y + p.y };
+}
+
+/**
+ * Draws a zone through `ring` (lon/lat, not closed) by clicking on the map canvas, closing it on its first
+ * vertex, then waits for the zone form. Returns the number of zones listed afterwards.
+ */
+export async function drawZone(app: App, ring: [number, number][]) {
+  await plannerTab(app, 'zones');
+  await app.page.getByRole('button', { name: /^(画面|Draw area)$/ }).click();
+  await app.page.waitForTimeout(300);
+  for (const [lon, lat] of [...ring, ring[0]]) {
+    const { x, y } = await mapPoint(app, lon, lat);
+    await app.page.mouse.move(x, y, { steps: 3 });
+    await app.page.mouse.click(x, y);
+    await app.page.waitForTimeout(250);
+  }
+  await app.page.getByTestId('zone-form').waitFor({ timeout: 10_000 });
+}
+
+/** Names the selected zone (replacing the default name). */
+export async function nameZone(app: App, name: string) {
+  const input = app.page.getByTestId('zone-form').getByLabel(/分区名称|Zone name/);
+  await input.fill(name);
+}
+
+/** Saves the pending zone changes and returns the message shown. */
+export async function saveZones(app: App) {
+  await app.page.getByRole('button', { name: /保存 \d+ 处修改|Save \d+ change/ }).click();
+  const notice = app.page.getByTestId('notice');
+  await notice.waitFor({ timeout: 20_000 });
+  return ((await notice.textContent()) ?? '').trim();
+}
+
+/** Runs a plan from the plan tab and waits until it is done; returns the progress line. */
+export async function runPlan(app: App, timeoutMs = 120_000) {
+  await plannerTab(app, 'plan');
+  await app.page.getByRole('button', { name: /^(运行计划|Run plan)$/ }).click();
+  const progress = app.page.getByTestId('plan-progress');
+  await progress.filter({ hasText: /用时|took/ }).waitFor({ timeout: timeoutMs });
+  return ((await progress.textContent()) ?? '').trim();
+}
+
+/** Clicks a building on the map (by a point on its surface) and waits for its plan in the side panel. */
+export async function clickBuilding(app: App, lon: number, lat: number) {
+  await app.mapIdle();
+  const { x, y } = await mapPoint(app, lon, lat);
+  await app.page.mouse.click(x, y);
+  await app.page.getByTestId('building-detail').waitFor({ timeout: 20_000 });
+}
+
+/** Opens the poster of the building shown and waits for it (and its QR code image) to be there. */
+export async function openPoster(app: App) {
+  await app.page.getByRole('button', { name: /^(打开海报|Open poster)$/ }).click();
+  const poster = app.page.getByTestId('poster').first();
+  await poster.waitFor({ timeout: 30_000 });
+  const qr = poster.getByTestId('poster-qr');
+  await qr.waitFor();
+  await app.page.waitForFunction(() => {
+    const img = document.querySelector('[data-testid="poster-qr"]') as HTMLImageElement | null;
+    return !!img && img.complete && img.naturalWidth > 0;
+  });
+  return poster;
+}
+
+/** Ticks the sites of the zone being edited, by (part of) their names. */
+export async function assignSites(app: App, names: string[]) {
+  const form = app.page.getByTestId('zone-form');
+  for (const n of names) await form.getByRole('checkbox', { name: new RegExp(n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first().check();
+}
