@@ -89,7 +89,10 @@ export function flowsAndClearance(
     const e0 = snapEdge[rt.partBuilding[p]], e1 = entrances[rt.partEntrance[p]].edgeIndex;
     fn(e0);
     for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) fn(rt.steps[i] >> 1);
-    if (e1 !== e0 || rt.stepStart[p + 1] > rt.stepStart[p]) fn(e1);
+    // the entrance's edge, unless the route already walked it last (an entrance at the edge's far end node: the
+    // search may reach it through that edge as a full step) — counting it twice doubled its people
+    const lastEdge = rt.stepStart[p + 1] > rt.stepStart[p] ? rt.steps[rt.stepStart[p + 1] - 1] >> 1 : e0;
+    if (e1 !== lastEdge) fn(e1);
   };
   for (let p = 0; p < P; p++) {
     const people = rt.partPeople[p];
