@@ -159,6 +159,22 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
   const ldist = new Float64Array(n * K).fill(Infinity);
   const lpred = new Int32Array(n * K).fill(NO_PRED);
   const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
+  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
+  // Dead ends (a node with one open edge to a node with more, and no active entrance on that edge) are left out of
+  // the search: every path to them passes their neighbour, so their labels are the neighbour's plus the edge, filled
+  // in afterwards. Generated and real networks have many (building driveways, footpath stubs).
+  const leafEdge = new Int32Array(n).fill(-1);
+  let nLeaves = 0;
+  for (let v = 0; v < n; v++) {
+    let open = 0, le = -1, lw = -1;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end && open < 2; k++) if (!closed[adjEdge[k]]) { open++; le = adjEdge[k]; lw = adjNode[k]; }
+    if (open !== 1 || lw === v || byEdge.entStart[le] !== byEdge.entStart[le + 1]) continue;
+    let openW = 0;
+    for (let k = adjStart[lw], end = adjStart[lw + 1]; k < end && openW < 2; k++) if (!closed[adjEdge[k]]) openW++;
+    if (openW < 2) continue;
+    leafEdge[v] = le;
+    nLeaves++;
+  }
   // Heap entries carry (node, site, pred) directly: a binary heap on parallel typed arrays (the same algorithm as
   // flatqueue, so equal distances pop in the same order), grown by doubling. Inlined: no closures in the hot loop.
   let hcap = 1 << 12;
@@ -215,6 +231,7 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
       const nd = d + adjLen[k];
       if (nd > bound) continue;
       const w = adjNode[k];
+      if (leafEdge[w] >= 0) continue;
       const cw = count[w];
       if (cw >= K) continue;
       let has = false;
@@ -238,7 +255,22 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
       hN[pos] = w; hS[pos] = s; hP[pos] = e; hV[pos] = nd;
     }
   }
-  return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge: indexEntrancesByEdge(g.edgeCount, entrances, active), entrances, bound };
+  if (nLeaves > 0) {
+    for (let v = 0; v < n; v++) {
+      const e = leafEdge[v];
+      if (e < 0) continue;
+      const u = g.edgeSource[e] === v ? g.edgeTarget[e] : g.edgeSource[e];
+      const L = g.edgeLength[e];
+      let c = 0;
+      for (let j = 0, cu = count[u]; j < cu; j++) {
+        const d = ldist[u * K + j] + L;
+        if (d > bound) break;
+        lsite[v * K + c] = lsite[u * K + j]; ldist[v * K + c] = d; lpred[v * K + c] = e; c++;
+      }
+      count[v] = c;
+    }
+  }
+  return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
 }
 
 /**
