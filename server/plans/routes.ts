@@ -252,7 +252,9 @@ export function planRoutes(db: Db): Hono {
       split: !!main?.split,
       unplacedReason: main?.site_id ? null : (main?.reason ?? (b.population > 0 ? 'not_planned' : 'no_residents')),
       signs: signs.map((s) => ({ id: s.ref_id, kind: s.props.kind, lon: s.lon, lat: s.lat, floor: s.props.floor, arrows: s.props.arrows, text: signText(s.props) })),
-      guides: guides.map((g) => ({ needed: g.props.needed, assigned: g.props.assigned, rule: g.props.rule, names: g.props.volunteers })),
+      // named guides of the building (volunteers' names only — never phones), and what the rule asks for
+      guides: guides.flatMap((g) => (g.props.volunteers ?? []).map((name: string) => ({ name, role: '楼栋疏散引导员' }))),
+      guideNeeds: guides.map((g) => ({ needed: g.props.needed, assigned: g.props.assigned, rule: g.props.rule })),
     });
   });
 
