@@ -20,43 +20,20 @@ import { tableChecksums, listTables, quoteIdent } from '../../server/backup/tabl
 import { dbKinds, type DbKind } from '../helpers/db.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const BUILDINGS = Number(process.env.CRASH_BUILDINGS ?? 1500);
 const tmp = mkdtempSync(path.join(tmpdir(), 'cep-crash-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-type Kill = { at: 'TX_BEGIN'; delayMs: number } | { at: 'TX_COMMITTED' };
-
-/** Run the child until the kill point (or the end); resolves with the markers it printed. */
-function runChild(env: NodeJS.ProcessEnv, args: string[], kill: Kill): Promise<{ markers: string[]; killed: boolean; stderr: string }> {
+/** Run the child with CRASH_AT (it SIGKILLs itself there); resolves with its markers and how it ended. */
+function runChild(env: NodeJS.ProcessEnv, args: string[], crashAt: string): Promise<{ markers: string[]; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CHILD, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const markers: string[] = [];
-    let buf = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, ...env, CRASH_AT: crashAt }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let stderr = '';
-    let killed = false;
-    const killNow = () => {
-      if (!killed) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    child.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).trim();
-        buf = buf.slice(i + 1);
-        markers.push(line.split(' ')[0]);
-        if (line === kill.at) {
-          if (kill.at === 'TX_BEGIN' && kill.delayMs > 0) setTimeout(killNow, kill.delayMs);
-          else killNow();
-        }
-      }
-    });
+    child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', () => resolve({ markers, killed, stderr }));
+    child.on('exit', (_code, signal) => resolve({ markers: out.split('\n').map((l) => l.trim()).filter(Boolean), signal, stderr }));
   });
 }
 
@@ -138,14 +115,15 @@ for (const kind of dbKinds()) {
       expect(n).toBe(district.buildings);
     };
 
-    const cases: { name: string; args: () => string[]; kill: Kill; expect: 'old' | 'new' | 'either'; changes: string[]; complete: (db: Db) => Promise<void> }[] = [
-      { name: 'plan save, killed inside its transaction', args: () => ['plan'], kill: { at: 'TX_BEGIN', delayMs: 30 }, expect: 'either', changes: ['data_version'], complete: planComplete },
-      { name: 'plan save, killed right after its commit', args: () => ['plan'], kill: { at: 'TX_COMMITTED' }, expect: 'new', changes: ['data_version'], complete: planComplete },
-      { name: 'import, killed inside its transaction', args: () => ['import', district.files.osm], kill: { at: 'TX_BEGIN', delayMs: 1500 }, expect: 'old', changes: [], complete: importComplete },
+    // plan save writes: plans row, assignment chunks, feature chunks, data version; import: run row, deletes, batches
+    const cases: { name: string; args: () => string[]; crashAt: string; expect: 'old' | 'new'; changes: string[]; complete: (db: Db) => Promise<void> }[] = [
+      { name: 'plan save, killed inside its transaction (after its assignments were written)', args: () => ['plan'], crashAt: 'write:2', expect: 'old', changes: ['data_version'], complete: planComplete },
+      { name: 'plan save, killed right after its commit', args: () => ['plan'], crashAt: 'commit', expect: 'new', changes: ['data_version'], complete: planComplete },
+      { name: 'import, killed inside its transaction (after 12 write statements)', args: () => ['import', district.files.osm], crashAt: 'write:12', expect: 'old', changes: [], complete: importComplete },
       {
         name: 'import, killed right after its commit',
         args: () => ['import', district.files.osm],
-        kill: { at: 'TX_COMMITTED' },
+        crashAt: 'commit',
         expect: 'new',
         // an OSM import replaces the earlier OSM map data (and bumps the data version); everything else stays
         changes: ['data_version', 'buildings', 'sites', 'road_nodes', 'road_edges', 'communities'],
@@ -155,10 +133,11 @@ for (const kind of dbKinds()) {
     for (const c of cases) {
       it(`${c.name}: old or complete new state after restart, earlier records intact`, async () => {
         const before = await withDb(async (db) => ({ sums: await tableChecksums(db, VOLATILE), rows: await rowHashes(db) }));
-        const run = await runChild(env, c.args(), c.kill);
-        expect(run.killed, `child ended before the kill point: ${run.markers.join(',')} ${run.stderr.slice(-2000)}`).toBe(true);
-        expect(run.markers).toContain('TX_BEGIN');
-        if (c.expect === 'old') expect(run.markers, 'killed after the commit: make the district bigger').not.toContain('TX_COMMITTED');
+        const run = await runChild(env, c.args(), c.crashAt);
+        expect(run.signal, `child was not killed: ${run.markers.join(',')} ${run.stderr.slice(-2000)}`).toBe('SIGKILL');
+        expect(run.markers.some((m) => m.startsWith('KILL'))).toBe(true);
+        expect(run.markers).not.toContain(`DONE`);
+        if (c.expect === 'old') expect(run.markers).not.toContain('TX_COMMITTED');
         const state = await withDb(async (db) => {
           const s = await oldOrNew(db, before, c.changes, c.complete);
           // the database still works: a read and a write
@@ -168,9 +147,8 @@ for (const kind of dbKinds()) {
           });
           return s;
         });
-        if (run.markers.includes('TX_COMMITTED')) expect(state).toBe('new');
-        if (c.expect !== 'either') expect(state).toBe(c.expect);
-        console.log(`[crash ${kind}] ${c.name}: ${state} state (markers ${run.markers.join(',')})`);
+        expect(state).toBe(c.expect);
+        console.log(`[crash ${kind}] ${c.name}: ${state} state (${run.markers.filter((m) => !m.startsWith('WRITE')).join(',')}, ${run.markers.filter((m) => m.startsWith('WRITE')).length} writes)`);
       }, 600_000);
     }
   });
