@@ -90,6 +90,7 @@ async function main() {
   }
   if (values.serve) return serve({ db: values.db!, size: values.size!, schema: values.schema });
   if (values.db === 'server' && !process.env.DATABASE_URL) throw new Error('--db server needs DATABASE_URL');
+  // @ts-expect-error autocannon ships no type declarations
   const { default: autocannon } = await import('autocannon');
 
   // the server in its own process, so the load generator does not share its event loop

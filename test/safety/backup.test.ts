@@ -27,7 +27,7 @@ const checksums = (db: Db) =>
     // schema_migrations is the target's own (same versions, its own applied_at): compared by version below
     const sums = await tableChecksums(tx, ['schema_migrations']);
     const versions = (await tx.query('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
-    return { ...sums, schema_migrations: versions };
+    return { ...sums, schema_migrations: versions } as Record<string, unknown>;
   });
 
 const assignments = (db: Queryable, planId: number) =>
