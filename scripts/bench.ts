@@ -359,7 +359,7 @@ async function city() {
   verdict('city plan, run 1 (graph built inside)', p1.ms.total, 3000, 'ms');
   verdict('city plan, warm, snaps recomputed', p3.ms.total, 3000, 'ms');
   verdict('city plan, warm, shared context', p2.ms.total, 3000, 'ms');
-  res.whatIf = whatIfBench('City', p2, hooks, 10);
+  res.whatIf = whatIfBench('City', p2, hooks, 3); // each run is seconds at city scale today
 }
 
 // ───────────────────────────── main ─────────────────────────────
