@@ -43,6 +43,8 @@ export interface BackupResult {
 }
 
 async function migrations(db: Queryable): Promise<number[]> {
+  const [{ t }] = await db.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+  if (!t) throw new RestoreRefused('this database has no schema_migrations table: it was never set up (run the app or a migration first)');
   return (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version);
 }
 
