@@ -113,8 +113,10 @@ export function planRoutes(db: Db): Hono {
         baselineId: body.baselineId ?? null,
         options: { ...body.options, closedEdgeIds: [...closedEdgeIds], closedSiteIds: cl.siteIds },
         createdBy: user?.username ?? null,
+        onSaved: async (tx, id) => {
+          await audit(tx, { user, ip, action: 'plan.run', entity: 'plan', entityId: id, before: null, after: { hazard: body.hazard, baselineId: body.baselineId ?? null, closures: { edges: closedEdgeIds.size, sites: cl.siteIds.length } } });
+        },
       });
-      await audit(db, { user, ip, action: 'plan.run', entity: 'plan', entityId: saved.id, before: null, after: { hazard: body.hazard, closures: { edges: closedEdgeIds.size, sites: cl.siteIds.length } } });
       return c.json({ id: saved.id, hazard: body.hazard, summary: saved.summary }, 201);
     },
   );
@@ -213,30 +215,33 @@ export function planRoutes(db: Db): Hono {
     const planId = q === undefined ? await latestPlanId(db) : idParam('planId', q);
     const building = { id: b.id, name: b.name, population: b.population, levels: b.levels, communityId: b.community_id, communityName: b.community_name, center: [b.lon, b.lat] };
     if (planId == null) return c.json({ building, planId: null, hazard: null, site: null, unplacedReason: 'no_plan', route: null, steps: [], signs: [], guides: [] });
-    const [plan] = await db.query('SELECT id, hazard, options FROM plans WHERE id = $1', [planId]);
+    const [[plan], parts] = await Promise.all([
+      db.query('SELECT id, hazard, options FROM plans WHERE id = $1', [planId]),
+      db.query(
+        `SELECT a.site_id, a.assigned_population, a.assigned_distance_m, a.walk_s, a.walk_vulnerable_s, a.reason, a.split,
+                ST_AsGeoJSON(a.route, 7) AS route, s.name AS site_name, s.kind AS site_kind, s.level AS site_level,
+                ST_X(ST_PointOnSurface(s.geom)) AS site_lon, ST_Y(ST_PointOnSurface(s.geom)) AS site_lat
+           FROM plan_assignments a LEFT JOIN sites s ON s.id = a.site_id
+          WHERE a.plan_id = $1 AND a.building_id = $2 ORDER BY (a.site_id IS NULL), a.assigned_population DESC`,
+        [planId, id],
+      ),
+    ]);
     if (!plan) throw new ApiError(404, 'not_found', `no plan ${planId}`);
-    const parts = await db.query(
-      `SELECT a.site_id, a.assigned_population, a.assigned_distance_m, a.walk_s, a.walk_vulnerable_s, a.reason, a.split,
-              ST_AsGeoJSON(a.route, 7) AS route, s.name AS site_name, s.kind AS site_kind, s.level AS site_level,
-              ST_X(ST_PointOnSurface(s.geom)) AS site_lon, ST_Y(ST_PointOnSurface(s.geom)) AS site_lat
-         FROM plan_assignments a LEFT JOIN sites s ON s.id = a.site_id
-        WHERE a.plan_id = $1 AND a.building_id = $2 ORDER BY (a.site_id IS NULL), a.assigned_population DESC`,
-      [planId, id],
-    );
     const main = parts[0];
     const route = main?.route ? JSON.parse(main.route) : null;
-    const signs = await db.query(
-      `SELECT ref_id, props, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM plan_features
-        WHERE plan_id = $1 AND layer = 'sign'
-          AND ((props->>'building_id')::int = $2
-               OR ($3::text IS NOT NULL AND ST_DWithin(geom::geography, ST_GeomFromGeoJSON($3)::geography, 2)))
-        ORDER BY (props->>'floor')::int NULLS LAST, ref_id LIMIT 500`,
-      [planId, id, main?.route ?? null],
-    );
-    const guides = await db.query(
-      `SELECT props FROM plan_features WHERE plan_id = $1 AND layer = 'guide' AND (props->>'building_id')::int = $2`,
-      [planId, id],
-    );
+    const [signs, guides] = await Promise.all([
+      // the building's own exit and stairwell signs, and the signs along its route (bbox prefilter, then 2 m)
+      db.query(
+        `SELECT ref_id, props, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM plan_features
+          WHERE plan_id = $1 AND layer = 'sign'
+            AND ((props->>'building_id')::int = $2
+                 OR ($3::text IS NOT NULL AND geom && ST_Expand(ST_GeomFromGeoJSON($3), 0.0001)
+                     AND ST_DWithin(geom::geography, ST_GeomFromGeoJSON($3)::geography, 2)))
+          ORDER BY (props->>'floor')::int NULLS LAST, ref_id LIMIT 500`,
+        [planId, id, main?.route ?? null],
+      ),
+      db.query(`SELECT props FROM plan_features WHERE plan_id = $1 AND layer = 'guide' AND (props->>'building_id')::int = $2`, [planId, id]),
+    ]);
     const speed = plan.options?.walkSpeedMps ?? { normal: 1, vulnerable: 0.5 };
     return c.json({
       building,

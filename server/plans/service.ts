@@ -48,6 +48,8 @@ export interface PlanRequest {
   baselineId?: number | null;
   options?: Omit<PlanOptionsInput, 'hazard'>;
   createdBy?: string | null;
+  /** Runs inside the plan's transaction after it is written (e.g. the audit row), so both commit or neither. */
+  onSaved?: (tx: Queryable, id: number) => Promise<void>;
 }
 
 /** Run the engine on the current data (no database writes). */
@@ -203,6 +205,7 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
         [id, part.map((f) => f.layer), part.map((f) => f.ref), part.map((f) => f.geom), part.map((f) => f.props)],
       );
     }
+    await req.onSaved?.(tx, id);
     // result layers are served as tiles/OGC collections: their caches follow the data version
     return { id, dataVersion: await bumpDataVersion(tx) };
   });
