@@ -293,14 +293,22 @@ export async function figure(app: App, id: string, timeoutMs = 30_000): Promise<
  */
 export async function serviceWorkerControls(app: App, timeoutMs = 150_000) {
   const page = app.page;
-  await page.evaluate(
+  const ready = await page.evaluate(
     (ms) =>
       Promise.race([
-        navigator.serviceWorker.ready.then(() => undefined),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no service worker ready after ${ms} ms`)), ms)),
+        navigator.serviceWorker.ready.then(() => 'ready'),
+        new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), ms)),
       ]),
     timeoutMs,
   );
+  if (ready !== 'ready') {
+    const regs = await page.evaluate(() =>
+      navigator.serviceWorker.getRegistrations().then((rs) => rs.map((r) => ({ scope: r.scope, installing: r.installing?.state, waiting: r.waiting?.state, active: r.active?.state }))),
+    );
+    const state = await page.evaluate(() => `readyState=${document.readyState} controller=${!!navigator.serviceWorker.controller} secure=${isSecureContext}`);
+    const sw = state + '; ' + await page.evaluate(() => fetch('/sw.js').then((r) => `${r.status} ${r.headers.get('content-type')}`, (e) => String(e)));
+    throw new Error(`no service worker ready after ${timeoutMs} ms: registrations ${JSON.stringify(regs)}; GET /sw.js: ${sw}; console errors: ${app.s.consoleErrors.join(' | ')}`);
+  }
   const controlled = () => page.evaluate(() => !!navigator.serviceWorker.controller);
   if (!(await controlled())) {
     await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 10_000, polling: 250 }).catch(() => null);

@@ -16,6 +16,7 @@ describe.skipIf(!!why)('offline after the first visit (service worker, real serv
   beforeAll(async () => {
     server = await startDemoServer();
     session = await startBrowser(server.url, { viewport: { width: 412, height: 860 } });
+    session.page.on('console', (m) => m.type() === 'warning' && session.consoleErrors.push(`warning: ${m.text()}`));
     app = new App(session);
   }, 300_000);
 
@@ -59,5 +60,5 @@ describe.skipIf(!!why)('offline after the first visit (service worker, real serv
       await app.screenshot('offline-building');
       await session.context.setOffline(false);
     });
-  }, 240_000);
+  }, 420_000);
 });
