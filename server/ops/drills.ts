@@ -21,10 +21,11 @@ import { actorOf, audit } from '../auth/index.ts';
 import type { Queryable } from '../db/index.ts';
 import type { Register } from './context.ts';
 import {
-  assertCommunity,
   assertCommunityExists,
   assertRole,
   bad,
+  communityWrite,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
@@ -32,11 +33,15 @@ import {
   iso,
   isoDate,
   lockForEdit,
+  lockRecord,
   notFound,
   optText,
   pathId,
   query,
   readBody,
+  readRecord,
+  recordCreated,
+  type RecordTable,
   setClause,
   text,
   versionField,
@@ -117,6 +122,8 @@ function planView(r: any, withBody = false) {
     updatedAt: iso(r.updated_at),
   };
 }
+
+const PLAN: RecordTable = { entity: 'emergency plan', table: 'ops_emergency_plans', select: PLAN_SELECT, alias: 'p', audit: (r) => planView(r, true) };
 
 // ---------------------------------------------------------------------------------------------------------------
 // computed times from the latest plan
@@ -276,11 +283,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/emergency-plans', async (c) => {
-    const cid = pathId(c);
-    const user = assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, planCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, user, b } = await communityWrite(c, db, planCreate);
     const row = await db.transaction(async (tx) => {
       const [p] = await tx.query('INSERT INTO ops_emergency_plans (community_id, title, hazard) VALUES ($1, $2, $3) RETURNING id', [cid, b.title, b.hazard ?? null]);
       await tx.query(
@@ -288,9 +291,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
          VALUES ($1, 1, $2, $3, $4, $5::date, $6, $7)`,
         [p.id, b.title, b.body ?? null, b.attachmentRef ?? null, b.revisedAt, user.username, b.note ?? null],
       );
-      const [r] = await tx.query(`${PLAN_SELECT} WHERE p.id = $1`, [p.id]);
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_emergency_plans', entityId: p.id, after: planView(r, true) });
-      return r;
+      return recordCreated(tx, c, PLAN, p.id);
     });
     etag(c, row.version);
     return c.json(planView(row, true), 201);
@@ -330,7 +331,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
     const b = await readBody(c, revisionCreate);
     const sent = expectedVersion(c, b);
     const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'emergency plan', `${PLAN_SELECT} WHERE p.id = $1 FOR UPDATE OF p`, [id], sent);
+      const before = await lockRecord(tx, c, PLAN, id, sent);
       const next = before.current_revision + 1;
       const title = b.title ?? before.title;
       const body = b.body !== undefined ? b.body : before.body;
@@ -342,7 +343,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
         [id, next, title, body ?? null, att ?? null, b.revisedAt, user.username, b.note ?? null],
       );
       await tx.query('UPDATE ops_emergency_plans SET title = $2, current_revision = $3, version = version + 1, updated_at = now() WHERE id = $1', [id, title, next]);
-      const [r] = await tx.query(`${PLAN_SELECT} WHERE p.id = $1`, [id]);
+      const r = await readRecord(tx, PLAN, id);
       await audit(tx, { ...actorOf(c), action: 'revise', entity: 'ops_emergency_plans', entityId: id, before: planView(before, true), after: planView(r, true) });
       return r;
     });
@@ -354,11 +355,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
     const id = pathId(c, 'pid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'emergency plan', `${PLAN_SELECT} WHERE p.id = $1 FOR UPDATE OF p`, [id], sent);
-      await tx.query('DELETE FROM ops_emergency_plans WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_emergency_plans', entityId: id, before: planView(before, true) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, PLAN, await lockRecord(tx, c, PLAN, id, sent)));
     return c.body(null, 204);
   });
 
@@ -377,11 +374,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/drills', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, drillCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, drillCreate);
     await checkTimingTargets(db, b.timings);
     const cfg = await ctx.config();
     const view = await db.transaction(async (tx) => {

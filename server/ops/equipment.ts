@@ -21,19 +21,23 @@ import {
   assertCommunityExists,
   assertRole,
   bad,
+  communityWrite,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
   iso,
   isoDate,
-  lockForEdit,
+  lockRecord,
   notFound,
   optText,
   pathId,
   readBody,
-  setClause,
+  recordCreated,
+  type RecordTable,
   stale,
   text,
+  updateRecord,
   versionField,
 } from './http.ts';
 import { CATEGORY_LABELS, DEFAULT_MINIMUMS, EQUIPMENT_CATEGORIES, equipmentStatus, itemKey, type InventoryRow, type MinimumItem } from './rules.ts';
@@ -69,6 +73,7 @@ const minimumsBody = z
 const EQ_SELECT = `SELECT e.id, e.community_id, e.station_id, e.site_id, s.name AS site_name, e.category, e.item, e.quantity,
        e.expires_on::text AS expires_on, e.notes, e.version, e.created_at, e.updated_at
   FROM ops_equipment e LEFT JOIN sites s ON s.id = e.site_id`;
+const EQUIPMENT: RecordTable = { entity: 'equipment item', table: 'ops_equipment', select: EQ_SELECT, alias: 'e', audit: eqView };
 
 function eqView(r: any) {
   return {
@@ -176,11 +181,7 @@ export const registerEquipment: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/equipment', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, equipmentCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, equipmentCreate);
     const row = await db.transaction(async (tx) => {
       if (b.stationId) {
         const [s] = await tx.query('SELECT id FROM ops_stations WHERE id = $1 AND community_id = $2', [b.stationId, cid]);
@@ -194,9 +195,7 @@ export const registerEquipment: Register = (app, ctx) => {
          VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8) RETURNING id`,
         [cid, b.stationId ?? null, b.siteId ?? null, b.category, b.item, b.quantity, b.expiresOn ?? null, b.notes ?? null],
       );
-      const [r] = await tx.query(`${EQ_SELECT} WHERE e.id = $1`, [ins.id]);
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_equipment', entityId: r.id, after: eqView(r) });
-      return r;
+      return recordCreated(tx, c, EQUIPMENT, ins.id);
     });
     etag(c, row.version);
     return c.json(eqView(row), 201);
@@ -207,23 +206,15 @@ export const registerEquipment: Register = (app, ctx) => {
     assertRole(c, 'planner');
     const b = await readBody(c, equipmentPatch);
     const sent = expectedVersion(c, b);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'equipment item', `${EQ_SELECT} WHERE e.id = $1 FOR UPDATE OF e`, [id], sent);
-      const set = setClause(
-        [
-          field(b, 'item', 'item'),
-          field(b, 'category', 'category'),
-          field(b, 'quantity', 'quantity'),
-          field(b, 'expiresOn', 'expires_on', (v) => [v], (p) => `${p[0]}::date`),
-          field(b, 'notes', 'notes'),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_equipment SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${EQ_SELECT} WHERE e.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_equipment', entityId: id, before: eqView(before), after: eqView(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, EQUIPMENT, await lockRecord(tx, c, EQUIPMENT, id, sent), [
+        field(b, 'item', 'item'),
+        field(b, 'category', 'category'),
+        field(b, 'quantity', 'quantity'),
+        field(b, 'expiresOn', 'expires_on', (v) => [v], (p) => `${p[0]}::date`),
+        field(b, 'notes', 'notes'),
+      ]),
+    );
     etag(c, row.version);
     return c.json(eqView(row));
   });
@@ -232,11 +223,7 @@ export const registerEquipment: Register = (app, ctx) => {
     const id = pathId(c, 'eid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'equipment item', `${EQ_SELECT} WHERE e.id = $1 FOR UPDATE OF e`, [id], sent);
-      await tx.query('DELETE FROM ops_equipment WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_equipment', entityId: id, before: eqView(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, EQUIPMENT, await lockRecord(tx, c, EQUIPMENT, id, sent)));
     return c.body(null, 204);
   });
 
@@ -263,11 +250,7 @@ export const registerEquipment: Register = (app, ctx) => {
   });
 
   app.put('/api/communities/:id/equipment/minimums', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, minimumsBody);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, minimumsBody);
     const r = await putMinimums(db, c, cid, b.items, sentVersion(c, b));
     etag(c, r.version);
     return c.json({ communityId: cid, source: 'community', items: r.items, version: r.version });

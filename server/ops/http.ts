@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.ts';
-import { canEditCommunity, type AuthUser, type Role } from '../auth/index.ts';
+import { actorOf, audit, canEditCommunity, type AuthUser, type Role } from '../auth/index.ts';
 import type { Queryable } from '../db/index.ts';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -116,6 +116,56 @@ export async function lockForEdit<T extends { version: number; community_id: num
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// versioned records: the create / update / delete steps most operations tables share, inside the caller's transaction
+
+/** A table of versioned community records (columns `id`, `community_id`, `version`, `updated_at`). */
+export interface RecordTable {
+  /** What messages call a record: 'volunteer'. */
+  entity: string;
+  /** The table, also the audit log's entity: 'ops_volunteers'. */
+  table: string;
+  /** `SELECT … FROM table alias [JOIN …]`, the full row. */
+  select: string;
+  /** The table's alias in `select`. */
+  alias: string;
+  /** The record as the audit log keeps it. */
+  audit: (row: any) => unknown;
+}
+
+/** The full row `id` (undefined when there is none). */
+export async function readRecord(tx: Queryable, t: RecordTable, id: number): Promise<any> {
+  const [row] = await tx.query(`${t.select} WHERE ${t.alias}.id = $1`, [id]);
+  return row;
+}
+
+/** Lock the row `id` for a write: 404 when missing, 403 outside the caller's communities, 409 when not at `sent`. */
+export function lockRecord(tx: Queryable, c: Context, t: RecordTable, id: number, sent: number): Promise<any> {
+  return lockForEdit<any>(tx, c, t.entity, `${t.select} WHERE ${t.alias}.id = $1 FOR UPDATE OF ${t.alias}`, [id], sent);
+}
+
+/** After an INSERT … RETURNING id: the new full row, with its audit row. */
+export async function recordCreated(tx: Queryable, c: Context, t: RecordTable, id: number): Promise<any> {
+  const row = await readRecord(tx, t, id);
+  await audit(tx, { ...actorOf(c), action: 'create', entity: t.table, entityId: row.id, after: t.audit(row) });
+  return row;
+}
+
+/** Set the fields given on the locked row `before` (version + 1, updated_at), with the audit row. Returns the new row. */
+export async function updateRecord(tx: Queryable, c: Context, t: RecordTable, before: any, fields: (SetField | null | undefined | false)[]): Promise<any> {
+  const set = setClause(fields, 2);
+  await tx.query(`UPDATE ${t.table} SET ${set.sql} WHERE id = $1`, [before.id, ...set.params]);
+  const after = await readRecord(tx, t, before.id);
+  await audit(tx, { ...actorOf(c), action: 'update', entity: t.table, entityId: before.id, before: t.audit(before), after: t.audit(after) });
+  return after;
+}
+
+/** Delete the locked row `before`, with the audit row. */
+export async function deleteRecord(tx: Queryable, c: Context, t: RecordTable, before: any): Promise<void> {
+  await tx.query(`DELETE FROM ${t.table} WHERE id = $1`, [before.id]);
+  await audit(tx, { ...actorOf(c), action: 'delete', entity: t.table, entityId: before.id, before: t.audit(before) });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // authorisation
 
 export function userOf(c: Context): AuthUser | null {
@@ -150,6 +200,19 @@ export async function assertCommunityExists(db: Queryable, id: number): Promise<
   const [row] = await db.query<{ id: number; name: string }>('SELECT id, name FROM communities WHERE id = $1', [id]);
   if (!row) throw notFound(`community ${id}`);
   return row;
+}
+
+/**
+ * The start of a planner's write to community `:id`, checked in this order: the path id, the role (planner or
+ * admin), the caller's rights in the community, the body, that the community exists.
+ */
+export async function communityWrite<T extends z.ZodType>(c: Context, db: Queryable, schema: T): Promise<{ cid: number; user: AuthUser; b: z.infer<T> }> {
+  const cid = pathId(c);
+  const user = assertRole(c, 'planner');
+  assertCommunity(c, cid);
+  const b = await readBody(c, schema);
+  await assertCommunityExists(db, cid);
+  return { cid, user, b };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

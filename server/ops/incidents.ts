@@ -26,16 +26,18 @@ import type { Queryable } from '../db/index.ts';
 import type { OpsConfig } from './config.ts';
 import type { Register } from './context.ts';
 import {
-  assertCommunity,
   assertCommunityExists,
   assertRole,
   bad,
+  communityWrite,
   conflict,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
   iso,
   lockForEdit,
+  lockRecord,
   MAX_PHOTO_BODY_BYTES,
   notFound,
   optText,
@@ -46,9 +48,12 @@ import {
   pointSchema,
   query,
   readBody,
+  recordCreated,
+  type RecordTable,
   seesPrivate,
   setClause,
   text,
+  updateRecord,
   userOf,
   versionField,
 } from './http.ts';
@@ -76,6 +81,7 @@ const reporterPatch = z
 const REP_SELECT = `SELECT r.id, r.community_id, r.name, r.phone, r.user_id, r.employment, r.active, r.version, r.created_at, r.updated_at,
        (SELECT count(*)::int FROM ops_incidents i WHERE i.reporter_id = r.id) AS reports
   FROM ops_reporters r`;
+const REPORTER: RecordTable = { entity: 'reporter', table: 'ops_reporters', select: REP_SELECT, alias: 'r', audit: reporterFull };
 
 function reporterFull(r: any) {
   return {
@@ -237,20 +243,14 @@ export const registerIncidents: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/reporters', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, reporterCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, reporterCreate);
     await checkUser(db, b.userId);
     const row = await db.transaction(async (tx) => {
       const [ins] = await tx.query(
         'INSERT INTO ops_reporters (community_id, name, phone, user_id, employment, active) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
         [cid, b.name, b.phone ?? null, b.userId ?? null, b.employment, b.active],
       );
-      const [r] = await tx.query(`${REP_SELECT} WHERE r.id = $1`, [ins.id]);
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_reporters', entityId: r.id, after: reporterFull(r) });
-      return r;
+      return recordCreated(tx, c, REPORTER, ins.id);
     });
     etag(c, row.version);
     return c.json(reporterView(c, row), 201);
@@ -262,23 +262,15 @@ export const registerIncidents: Register = (app, ctx) => {
     const b = await readBody(c, reporterPatch);
     const sent = expectedVersion(c, b);
     await checkUser(db, b.userId);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'reporter', `${REP_SELECT} WHERE r.id = $1 FOR UPDATE OF r`, [id], sent);
-      const set = setClause(
-        [
-          field(b, 'name', 'name'),
-          field(b, 'phone', 'phone'),
-          field(b, 'userId', 'user_id'),
-          field(b, 'employment', 'employment'),
-          field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_reporters SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${REP_SELECT} WHERE r.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_reporters', entityId: id, before: reporterFull(before), after: reporterFull(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, REPORTER, await lockRecord(tx, c, REPORTER, id, sent), [
+        field(b, 'name', 'name'),
+        field(b, 'phone', 'phone'),
+        field(b, 'userId', 'user_id'),
+        field(b, 'employment', 'employment'),
+        field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`),
+      ]),
+    );
     etag(c, row.version);
     return c.json(reporterView(c, row));
   });
@@ -287,11 +279,7 @@ export const registerIncidents: Register = (app, ctx) => {
     const id = pathId(c, 'rid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'reporter', `${REP_SELECT} WHERE r.id = $1 FOR UPDATE OF r`, [id], sent);
-      await tx.query('DELETE FROM ops_reporters WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_reporters', entityId: id, before: reporterFull(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, REPORTER, await lockRecord(tx, c, REPORTER, id, sent)));
     return c.body(null, 204);
   });
 

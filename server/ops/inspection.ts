@@ -32,6 +32,7 @@ import {
   assertCommunity,
   assertCommunityExists,
   assertRole,
+  communityWrite,
   etag,
   expectedVersion,
   intArray,
@@ -583,11 +584,7 @@ export const registerInspection: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/sign-installations', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, installBody);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, installBody);
     const out = await db.transaction(async (tx) => {
       if (b.planId) {
         const [p] = await tx.query('SELECT id FROM plans WHERE id = $1', [b.planId]);

@@ -30,13 +30,15 @@ import {
   assertCommunityExists,
   assertRole,
   bad,
+  communityWrite,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
   intArray,
   iso,
   isoDate,
-  lockForEdit,
+  lockRecord,
   notFound,
   optText,
   parseWith,
@@ -44,10 +46,12 @@ import {
   phoneSchema,
   query,
   readBody,
+  recordCreated,
+  type RecordTable,
   seesPrivate,
-  setClause,
   text,
   textArrayLiteral,
+  updateRecord,
   versionField,
 } from './http.ts';
 import { addDays, daysBetween, meetingSchedule, parseDay, rosterDays, weekday } from './rules.ts';
@@ -119,6 +123,11 @@ const itemView = (r: any, today?: string) => ({
   updatedAt: iso(r.updated_at),
 });
 
+const PARTY: RecordTable = { entity: 'party', table: 'ops_office_parties', select: PARTY_SELECT, alias: 'p', audit: partyView };
+const CLERK: RecordTable = { entity: 'clerk', table: 'ops_office_clerks', select: CLERK_SELECT, alias: 'k', audit: clerkFull };
+const MEETING: RecordTable = { entity: 'meeting', table: 'ops_meetings', select: MEETING_SELECT, alias: 'm', audit: meetingView };
+const ACTION_ITEM: RecordTable = { entity: 'action item', table: 'ops_action_items', select: ITEM_SELECT, alias: 'a', audit: (r) => itemView(r) };
+
 const rangeQuery = z
   .object({ from: isoDate, to: isoDate })
   .refine((q) => q.from <= q.to, 'from must not be after to')
@@ -164,19 +173,10 @@ export const registerOffice: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/office/parties', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, partyCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, partyCreate);
     const row = await db.transaction(async (tx) => {
-      const [r] = await tx.query(
-        `INSERT INTO ops_office_parties (community_id, name, kind, leader_name) VALUES ($1, $2, $3, $4)
-         RETURNING id, community_id, name, kind, leader_name, version, created_at, updated_at`,
-        [cid, b.name, b.kind, b.leaderName ?? null],
-      );
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_office_parties', entityId: r.id, after: partyView(r) });
-      return r;
+      const [ins] = await tx.query('INSERT INTO ops_office_parties (community_id, name, kind, leader_name) VALUES ($1, $2, $3, $4) RETURNING id', [cid, b.name, b.kind, b.leaderName ?? null]);
+      return recordCreated(tx, c, PARTY, ins.id);
     });
     etag(c, row.version);
     return c.json(partyView(row), 201);
@@ -187,14 +187,13 @@ export const registerOffice: Register = (app, ctx) => {
     assertRole(c, 'planner');
     const b = await readBody(c, partyPatch);
     const sent = expectedVersion(c, b);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'party', `${PARTY_SELECT} WHERE p.id = $1 FOR UPDATE`, [id], sent);
-      const set = setClause([field(b, 'name', 'name'), field(b, 'kind', 'kind'), field(b, 'leaderName', 'leader_name')], 2);
-      await tx.query(`UPDATE ops_office_parties SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${PARTY_SELECT} WHERE p.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_office_parties', entityId: id, before: partyView(before), after: partyView(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, PARTY, await lockRecord(tx, c, PARTY, id, sent), [
+        field(b, 'name', 'name'),
+        field(b, 'kind', 'kind'),
+        field(b, 'leaderName', 'leader_name'),
+      ]),
+    );
     etag(c, row.version);
     return c.json(partyView(row));
   });
@@ -203,11 +202,7 @@ export const registerOffice: Register = (app, ctx) => {
     const id = pathId(c, 'pid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'party', `${PARTY_SELECT} WHERE p.id = $1 FOR UPDATE`, [id], sent);
-      await tx.query('DELETE FROM ops_office_parties WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_office_parties', entityId: id, before: partyView(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, PARTY, await lockRecord(tx, c, PARTY, id, sent)));
     return c.body(null, 204);
   });
 
@@ -220,9 +215,7 @@ export const registerOffice: Register = (app, ctx) => {
       if (!p) throw notFound(`party ${pid}`);
       assertCommunity(c, p.community_id);
       const [ins] = await tx.query('INSERT INTO ops_office_clerks (party_id, name, phone, active) VALUES ($1, $2, $3, $4) RETURNING id', [pid, b.name, b.phone ?? null, b.active]);
-      const [r] = await tx.query(`${CLERK_SELECT} WHERE k.id = $1`, [ins.id]);
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_office_clerks', entityId: r.id, after: clerkFull(r) });
-      return r;
+      return recordCreated(tx, c, CLERK, ins.id);
     });
     etag(c, row.version);
     return c.json(clerkView(c, row), 201);
@@ -233,14 +226,13 @@ export const registerOffice: Register = (app, ctx) => {
     assertRole(c, 'planner');
     const b = await readBody(c, clerkPatch);
     const sent = expectedVersion(c, b);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'clerk', `${CLERK_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [id], sent);
-      const set = setClause([field(b, 'name', 'name'), field(b, 'phone', 'phone'), field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`)], 2);
-      await tx.query(`UPDATE ops_office_clerks SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${CLERK_SELECT} WHERE k.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_office_clerks', entityId: id, before: clerkFull(before), after: clerkFull(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, CLERK, await lockRecord(tx, c, CLERK, id, sent), [
+        field(b, 'name', 'name'),
+        field(b, 'phone', 'phone'),
+        field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`),
+      ]),
+    );
     etag(c, row.version);
     return c.json(clerkView(c, row));
   });
@@ -249,11 +241,7 @@ export const registerOffice: Register = (app, ctx) => {
     const id = pathId(c, 'kid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'clerk', `${CLERK_SELECT} WHERE k.id = $1 FOR UPDATE OF k`, [id], sent);
-      await tx.query('DELETE FROM ops_office_clerks WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_office_clerks', entityId: id, before: clerkFull(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, CLERK, await lockRecord(tx, c, CLERK, id, sent)));
     return c.body(null, 204);
   });
 
@@ -285,11 +273,7 @@ export const registerOffice: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/office/roster', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, rosterBody);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, rosterBody);
     const out = await db.transaction(async (tx) => {
       const clerkIds = [...new Set(b.entries.map((e) => e.clerkId))];
       const ok = new Set(
@@ -350,11 +334,7 @@ export const registerOffice: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/office/meetings', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, meetingCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, meetingCreate);
     const out = await db.transaction(async (tx) => {
       const [m] = await tx.query(
         `INSERT INTO ops_meetings (community_id, kind, held_on, attendees, minutes, decisions)
@@ -397,23 +377,15 @@ export const registerOffice: Register = (app, ctx) => {
     assertRole(c, 'planner');
     const b = await readBody(c, meetingPatch);
     const sent = expectedVersion(c, b);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'meeting', `${MEETING_SELECT} WHERE m.id = $1 FOR UPDATE`, [id], sent);
-      const set = setClause(
-        [
-          field(b, 'kind', 'kind'),
-          field(b, 'heldOn', 'held_on', (v) => [v], (p) => `${p[0]}::date`),
-          field(b, 'attendees', 'attendees', (v) => [textArrayLiteral(v)], (p) => `${p[0]}::text::text[]`),
-          field(b, 'minutes', 'minutes'),
-          field(b, 'decisions', 'decisions', (v) => [JSON.stringify(v)], (p) => `${p[0]}::text::jsonb`),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_meetings SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${MEETING_SELECT} WHERE m.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_meetings', entityId: id, before: meetingView(before), after: meetingView(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, MEETING, await lockRecord(tx, c, MEETING, id, sent), [
+        field(b, 'kind', 'kind'),
+        field(b, 'heldOn', 'held_on', (v) => [v], (p) => `${p[0]}::date`),
+        field(b, 'attendees', 'attendees', (v) => [textArrayLiteral(v)], (p) => `${p[0]}::text::text[]`),
+        field(b, 'minutes', 'minutes'),
+        field(b, 'decisions', 'decisions', (v) => [JSON.stringify(v)], (p) => `${p[0]}::text::jsonb`),
+      ]),
+    );
     etag(c, row.version);
     return c.json(meetingView(row));
   });
@@ -422,11 +394,7 @@ export const registerOffice: Register = (app, ctx) => {
     const id = pathId(c, 'mid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'meeting', `${MEETING_SELECT} WHERE m.id = $1 FOR UPDATE`, [id], sent);
-      await tx.query('DELETE FROM ops_meetings WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_meetings', entityId: id, before: meetingView(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, MEETING, await lockRecord(tx, c, MEETING, id, sent)));
     return c.body(null, 204);
   });
 
@@ -447,27 +415,20 @@ export const registerOffice: Register = (app, ctx) => {
     const sent = expectedVersion(c, b);
     const today = ctx.today();
     const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'action item', `${ITEM_SELECT} WHERE a.id = $1 FOR UPDATE OF a`, [id], sent);
+      const before = await lockRecord(tx, c, ACTION_ITEM, id, sent);
       if (b.reviewedMeetingId) {
         const [m] = await tx.query('SELECT id FROM ops_meetings WHERE id = $1 AND community_id = $2', [b.reviewedMeetingId, before.community_id]);
         if (!m) throw bad(`reviewedMeetingId: no meeting ${b.reviewedMeetingId} in community ${before.community_id}`);
       }
-      const set = setClause(
-        [
-          field(b, 'title', 'title'),
-          field(b, 'owner', 'owner'),
-          field(b, 'dueOn', 'due_on', (v) => [v], (p) => `${p[0]}::date`),
-          field(b, 'status', 'status'),
-          b.status !== undefined && { column: 'closed_on', values: [b.status === 'open' ? null : before.closed_on ?? today], expr: (p) => `${p[0]}::date` },
-          field(b, 'reviewNote', 'review_note'),
-          field(b, 'reviewedMeetingId', 'reviewed_meeting_id'),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_action_items SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${ITEM_SELECT} WHERE a.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_action_items', entityId: id, before: itemView(before), after: itemView(after) });
-      return after;
+      return updateRecord(tx, c, ACTION_ITEM, before, [
+        field(b, 'title', 'title'),
+        field(b, 'owner', 'owner'),
+        field(b, 'dueOn', 'due_on', (v) => [v], (p) => `${p[0]}::date`),
+        field(b, 'status', 'status'),
+        b.status !== undefined && { column: 'closed_on', values: [b.status === 'open' ? null : before.closed_on ?? today], expr: (p: string[]) => `${p[0]}::date` },
+        field(b, 'reviewNote', 'review_note'),
+        field(b, 'reviewedMeetingId', 'reviewed_meeting_id'),
+      ]);
     });
     etag(c, row.version);
     return c.json(itemView(row, today));

@@ -20,25 +20,29 @@ import {
   assertCommunity,
   assertCommunityExists,
   assertRole,
+  communityWrite,
   conflict,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
-  pointExpr,
-  pointValues,
-  setClause,
   iso,
   isoDate,
   lockForEdit,
   notFound,
   optText,
   pathId,
+  pointExpr,
   pointOf,
   pointSchema,
+  pointValues,
   query,
   readBody,
+  recordCreated,
+  type RecordTable,
   stale,
   text,
+  updateRecord,
   versionField,
 } from './http.ts';
 
@@ -82,6 +86,10 @@ export function stationView(r: any) {
     updatedAt: iso(r.updated_at),
   };
 }
+
+const STATION: RecordTable = { entity: 'station', table: 'ops_stations', select: STATION_SELECT, alias: 's', audit: stationView };
+/** The station of community `$1`, locked for a write (404, 403, 409 as lockRecord). */
+const LOCK_BY_COMMUNITY = `${STATION_SELECT} WHERE s.community_id = $1 FOR UPDATE OF s`;
 
 async function stationOf(db: Queryable, communityId: number, lock = false) {
   const [row] = await db.query(`${STATION_SELECT} WHERE s.community_id = $1${lock ? ' FOR UPDATE OF s' : ''}`, [communityId]);
@@ -174,11 +182,7 @@ export const registerStations: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/station', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, stationCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, stationCreate);
     const view = await db.transaction(async (tx) => {
       const [ins] = await tx.query(
         `INSERT INTO ops_stations (community_id, name, head_name, head_title, staff, contact, address, geom, founded_on, notes)
@@ -187,9 +191,7 @@ export const registerStations: Register = (app, ctx) => {
         [cid, b.name, b.headName, b.headTitle, JSON.stringify(b.staff), b.contact ?? null, b.address ?? null, b.location?.lon ?? null, b.location?.lat ?? null, b.foundedOn ?? null, b.notes ?? null],
       );
       if (!ins) throw conflict('exists', `community ${cid} already has a station (one per community)`);
-      const v = stationView(await stationOf(tx, cid));
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_stations', entityId: v.id, after: v });
-      return v;
+      return stationView(await recordCreated(tx, c, STATION, ins.id));
     });
     etag(c, view.version);
     return c.json(view, 201);
@@ -202,25 +204,19 @@ export const registerStations: Register = (app, ctx) => {
     const b = await readBody(c, stationPatch);
     const sent = expectedVersion(c, b);
     const view = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'station', `${STATION_SELECT} WHERE s.community_id = $1 FOR UPDATE OF s`, [cid], sent);
-      const set = setClause(
-        [
-          field(b, 'name', 'name'),
-          field(b, 'headName', 'head_name'),
-          field(b, 'headTitle', 'head_title'),
-          field(b, 'staff', 'staff', (v) => [JSON.stringify(v)], (p) => `${p[0]}::text::jsonb`),
-          field(b, 'contact', 'contact'),
-          field(b, 'address', 'address'),
-          field(b, 'location', 'geom', pointValues, pointExpr),
-          field(b, 'foundedOn', 'founded_on', (v) => [v], (p) => `${p[0]}::date`),
-          field(b, 'notes', 'notes'),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_stations SET ${set.sql} WHERE id = $1`, [before.id, ...set.params]);
-      const after = stationView(await stationOf(tx, cid));
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_stations', entityId: after.id, before: stationView(before), after });
-      return after;
+      const before = await lockForEdit<any>(tx, c, 'station', LOCK_BY_COMMUNITY, [cid], sent);
+      const after = await updateRecord(tx, c, STATION, before, [
+        field(b, 'name', 'name'),
+        field(b, 'headName', 'head_name'),
+        field(b, 'headTitle', 'head_title'),
+        field(b, 'staff', 'staff', (v) => [JSON.stringify(v)], (p) => `${p[0]}::text::jsonb`),
+        field(b, 'contact', 'contact'),
+        field(b, 'address', 'address'),
+        field(b, 'location', 'geom', pointValues, pointExpr),
+        field(b, 'foundedOn', 'founded_on', (v) => [v], (p) => `${p[0]}::date`),
+        field(b, 'notes', 'notes'),
+      ]);
+      return stationView(after);
     });
     etag(c, view.version);
     return c.json(view);
@@ -231,11 +227,7 @@ export const registerStations: Register = (app, ctx) => {
     assertRole(c, 'planner');
     assertCommunity(c, cid);
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'station', `${STATION_SELECT} WHERE s.community_id = $1 FOR UPDATE OF s`, [cid], sent);
-      await tx.query('DELETE FROM ops_stations WHERE id = $1', [before.id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_stations', entityId: before.id, before: stationView(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, STATION, await lockForEdit<any>(tx, c, 'station', LOCK_BY_COMMUNITY, [cid], sent)));
     return c.body(null, 204);
   });
 };

@@ -23,22 +23,27 @@ import {
   assertCommunityExists,
   assertRole,
   bad,
+  communityWrite,
+  deleteRecord,
   etag,
   expectedVersion,
   field,
   iso,
   isoDate,
-  lockForEdit,
+  lockRecord,
   notFound,
   optText,
   pathId,
   phoneSchema,
   query,
   readBody,
+  readRecord,
+  recordCreated,
+  type RecordTable,
   seesPrivate,
-  setClause,
   text,
   textArrayLiteral,
+  updateRecord,
   versionField,
 } from './http.ts';
 import { checkTeam } from './rules.ts';
@@ -86,6 +91,7 @@ const VOL_SELECT = `SELECT v.id, v.community_id, v.name, v.role, v.skills, v.hom
        (SELECT count(*)::int FROM ops_volunteer_attendance a WHERE a.volunteer_id = v.id AND a.kind = 'drill') AS drills,
        (SELECT max(a.attended_on)::text FROM ops_volunteer_attendance a WHERE a.volunteer_id = v.id) AS last_attended
   FROM ops_volunteers v`;
+const VOLUNTEER: RecordTable = { entity: 'volunteer', table: 'ops_volunteers', select: VOL_SELECT, alias: 'v', audit: fullView };
 
 /** The full record (audit log, authorised readers). */
 function fullView(r: any) {
@@ -174,11 +180,7 @@ export const registerVolunteers: Register = (app, ctx) => {
   });
 
   app.post('/api/communities/:id/volunteers', async (c) => {
-    const cid = pathId(c);
-    assertRole(c, 'planner');
-    assertCommunity(c, cid);
-    const b = await readBody(c, volunteerCreate);
-    await assertCommunityExists(db, cid);
+    const { cid, b } = await communityWrite(c, db, volunteerCreate);
     await checkBuilding(db, b.homeBuildingId);
     const row = await db.transaction(async (tx) => {
       const [ins] = await tx.query(
@@ -186,9 +188,7 @@ export const registerVolunteers: Register = (app, ctx) => {
          VALUES ($1, $2, $3, $4::text::text[], $5, $6, $7, $8, $9::date) RETURNING id`,
         [cid, b.name, b.role, textArrayLiteral(b.skills), b.homeBuildingId ?? null, b.phone ?? null, b.maxDuties, b.active, b.joinedOn ?? null],
       );
-      const [r] = await tx.query(`${VOL_SELECT} WHERE v.id = $1`, [ins.id]);
-      await audit(tx, { ...actorOf(c), action: 'create', entity: 'ops_volunteers', entityId: r.id, after: fullView(r) });
-      return r;
+      return recordCreated(tx, c, VOLUNTEER, ins.id);
     });
     etag(c, row.version);
     return c.json(volunteerView(c, row), 201);
@@ -196,7 +196,7 @@ export const registerVolunteers: Register = (app, ctx) => {
 
   app.get('/api/volunteers/:vid', async (c) => {
     const id = pathId(c, 'vid');
-    const [r] = await db.query(`${VOL_SELECT} WHERE v.id = $1`, [id]);
+    const r = await readRecord(db, VOLUNTEER, id);
     if (!r) throw notFound(`volunteer ${id}`);
     etag(c, r.version);
     return c.json(volunteerView(c, r));
@@ -208,26 +208,18 @@ export const registerVolunteers: Register = (app, ctx) => {
     const b = await readBody(c, volunteerPatch);
     const sent = expectedVersion(c, b);
     await checkBuilding(db, b.homeBuildingId);
-    const row = await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'volunteer', `${VOL_SELECT} WHERE v.id = $1 FOR UPDATE OF v`, [id], sent);
-      const set = setClause(
-        [
-          field(b, 'name', 'name'),
-          field(b, 'role', 'role'),
-          field(b, 'skills', 'skills', (v) => [textArrayLiteral(v)], (p) => `${p[0]}::text::text[]`),
-          field(b, 'homeBuildingId', 'home_building_id'),
-          field(b, 'phone', 'phone'),
-          field(b, 'maxDuties', 'max_duties'),
-          field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`),
-          field(b, 'joinedOn', 'joined_on', (v) => [v], (p) => `${p[0]}::date`),
-        ],
-        2,
-      );
-      await tx.query(`UPDATE ops_volunteers SET ${set.sql} WHERE id = $1`, [id, ...set.params]);
-      const [after] = await tx.query(`${VOL_SELECT} WHERE v.id = $1`, [id]);
-      await audit(tx, { ...actorOf(c), action: 'update', entity: 'ops_volunteers', entityId: id, before: fullView(before), after: fullView(after) });
-      return after;
-    });
+    const row = await db.transaction(async (tx) =>
+      updateRecord(tx, c, VOLUNTEER, await lockRecord(tx, c, VOLUNTEER, id, sent), [
+        field(b, 'name', 'name'),
+        field(b, 'role', 'role'),
+        field(b, 'skills', 'skills', (v) => [textArrayLiteral(v)], (p) => `${p[0]}::text::text[]`),
+        field(b, 'homeBuildingId', 'home_building_id'),
+        field(b, 'phone', 'phone'),
+        field(b, 'maxDuties', 'max_duties'),
+        field(b, 'active', 'active', (v) => [v], (p) => `${p[0]}::boolean`),
+        field(b, 'joinedOn', 'joined_on', (v) => [v], (p) => `${p[0]}::date`),
+      ]),
+    );
     etag(c, row.version);
     return c.json(volunteerView(c, row));
   });
@@ -236,11 +228,7 @@ export const registerVolunteers: Register = (app, ctx) => {
     const id = pathId(c, 'vid');
     assertRole(c, 'planner');
     const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => {
-      const before = await lockForEdit<any>(tx, c, 'volunteer', `${VOL_SELECT} WHERE v.id = $1 FOR UPDATE OF v`, [id], sent);
-      await tx.query('DELETE FROM ops_volunteers WHERE id = $1', [id]);
-      await audit(tx, { ...actorOf(c), action: 'delete', entity: 'ops_volunteers', entityId: id, before: fullView(before) });
-    });
+    await db.transaction(async (tx) => deleteRecord(tx, c, VOLUNTEER, await lockRecord(tx, c, VOLUNTEER, id, sent)));
     return c.body(null, 204);
   });
 
