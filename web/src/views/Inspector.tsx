@@ -19,7 +19,7 @@ function initialTab(): Tab {
 export function Inspector() {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>(initialTab);
-  useTitle(`${t(`insp.tabs.${tab}`)} · ${t('inspector.heading')} · ${t('app.title')}`);
+  useTitle(tab === 'dashboard' ? `${t('inspector.heading')} · ${t('app.title')}` : `${t(`insp.tabs.${tab}`)} · ${t('inspector.heading')} · ${t('app.title')}`);
   const choose = (next: Tab) => {
     setTab(next);
     const u = new URL(location.href);
