@@ -258,7 +258,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
 
   const tNear = now();
-  // --- zone groups: a building inside zones may only use the union of their siteIds
+  // --- zone groups: a building inside zones may only use the union of their siteIds (zones that list sites)
   const siteIndexById = new Map<number, number>();
   sites.forEach((s, i) => siteIndexById.set(s.id, i));
   const zoneOf = new Int32Array(nB).fill(-1);
@@ -275,7 +275,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
         if (lon < bb[0] || lon > bb[2] || lat < bb[1] || lat > bb[3]) continue;
         if (zones[z].rings.some((r) => pointInRing(r, lon, lat))) inZ.push(z);
       }
-      if (inZ.length) { zoneOf[b] = inZ[0]; groupKey[b] = inZ.join(','); }
+      if (inZ.length) zoneOf[b] = inZ[0];
+      // a zone without sites yet (just drawn) groups its buildings for reporting but does not restrict them
+      groupKey[b] = inZ.filter((z) => zones[z].siteIds.length > 0).join(',');
     }
   }
   const groups = new Map<string, number[]>();

@@ -278,6 +278,10 @@ function toSnap(g: Graph, edge: number, fraction: number, x: number, y: number, 
  * inside the polygon (a path that ends in the park). When there are none (or the site is a point), the site's
  * nearest boundary vertex (or its point) is snapped to the nearest open edge within maxSnapM.
  */
+/** A path this close to a site's boundary (m) gives it an entrance where no path crosses it; boundary sampled every step. */
+const ADJACENT_M = 15;
+const ADJACENT_STEP_M = 5;
+
 export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, stamp?: Int32Array): Entrance[] {
   const g = ix.g;
   const out: Entrance[] = [];
@@ -327,10 +331,29 @@ export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: num
     }
   }
   if (out.length > 0) return out;
-  // Fallback: nearest boundary vertex (or the point) to the nearest open edge.
-  const hit = newHit();
-  let best: NearestHit | null = null;
+  // No path crosses the boundary: an open space bordering a path (a garden along a footway) is entered anywhere
+  // along that frontage — one entrance per path running within ADJACENT_M of the boundary, where it runs closest.
   const p = g.proj;
+  const near = new Map<number, NearestHit>();
+  const hit = newHit();
+  for (const ringLL of site.rings) {
+    const n = ringLL.length >> 1;
+    for (let i = 0; i + 1 < n; i++) {
+      const ax = (ringLL[2 * i] - p.lon0) * p.kx, ay = (ringLL[2 * i + 1] - p.lat0) * p.ky;
+      const bx = (ringLL[2 * i + 2] - p.lon0) * p.kx, by = (ringLL[2 * i + 3] - p.lat0) * p.ky;
+      const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / ADJACENT_STEP_M));
+      for (let k = 0; k <= steps; k++) {
+        const t = k / steps;
+        if (!nearestOnEdges(ix, ax + (bx - ax) * t, ay + (by - ay) * t, ADJACENT_M, hit)) continue;
+        const cur = near.get(hit.edge);
+        if (!cur || hit.dist < cur.dist) near.set(hit.edge, { ...hit });
+      }
+    }
+  }
+  for (const h of near.values()) add(h.edge, h.fraction, h.x, h.y, h.dist, 'adjacent');
+  if (out.length > 0) return out;
+  // Fallback: nearest boundary vertex (or the point) to the nearest open edge.
+  let best: NearestHit | null = null;
   for (const ringLL of site.rings) {
     for (let i = 0; i + 1 < ringLL.length; i += 2) {
       const x = (ringLL[i] - p.lon0) * p.kx, y = (ringLL[i + 1] - p.lat0) * p.ky;

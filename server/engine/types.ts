@@ -78,7 +78,10 @@ export interface EngineSite {
 export interface EngineZone {
   id: number;
   name: string;
-  /** Polygon outer rings (flat lon,lat). A building whose door point lies inside a zone may only use its `siteIds`. */
+  /**
+   * Polygon outer rings (flat lon,lat). A building whose door point lies inside a zone may only use its `siteIds`;
+   * a zone with no sites listed yet restricts nothing.
+   */
   rings: (number[] | Float64Array)[];
   siteIds: number[];
 }
@@ -120,7 +123,7 @@ export interface Snap {
 export interface Entrance extends Snap {
   siteIndex: number;
   /** How it was found: a path crossing the boundary, a network node inside the site, or a fallback snap. */
-  how: 'crossing' | 'inside' | 'snapped';
+  how: 'crossing' | 'inside' | 'adjacent' | 'snapped';
 }
 
 export type UnplacedReason = 'no_site_in_reach' | 'all_full' | 'unreachable';

@@ -83,6 +83,16 @@ S--+
     expect(plan.coverage.zones[0]).toMatchObject({ id: 7, population: 10, assignedPopulation: 10 });
   });
 
+  it('zones: a zone with no sites listed yet restricts nothing but is still reported', () => {
+    const { input } = gridFixture('S-B----------S');
+    const ring: number[] = [];
+    for (const [e, s] of [[-5, -5], [50, -5], [50, 5], [-5, 5], [-5, -5]]) ring.push(...metresLonLat(e, s));
+    input.zones = [{ id: 8, name: '新画片区', rings: [ring], siteIds: [] }];
+    const plan = runPlan(input);
+    expect(buildingRows(plan)[0].siteId).toBe(1);
+    expect(plan.coverage.zones[0]).toMatchObject({ id: 8, population: 10, assignedPopulation: 10 });
+  });
+
   it('criticality and where to add capacity', () => {
     const { input } = gridFixture(`
 S--B--+` + '-'.repeat(60) + `B--s`);

@@ -99,4 +99,23 @@ b
     expect(ents[0].fraction).toBeCloseTo(0.5, 2);
     expect(ents[0].distanceM).toBeCloseTo(20, 0);
   });
+
+  it('gives a site that borders a path (no path crosses it) an entrance where the path runs closest', () => {
+    // a 40 m × 20 m garden whose south edge lies 4 m north of a 100 m east-west footway
+    const { input } = gridFixture(`
++---------+`);
+    const ring: number[] = [];
+    for (const [e, s] of [[30, -4], [70, -4], [70, -24], [30, -24], [30, -4]]) ring.push(...metresLonLat(e, s));
+    input.sites.push({ id: 9, name: '街边花园', kind: 'green_space', level: 'emergency', capacity: 800, status: 'open', hazards: ['earthquake'], rings: [ring], point: metresLonLat(50, -14) });
+    const g = buildGraph(input);
+    const ix = buildSegmentIndex(g);
+    const ens = allEntrances(ix, input.sites, 250);
+    expect(ens).toHaveLength(1);
+    expect(ens[0].how).toBe('adjacent');
+    expect(ens[0].distanceM).toBeCloseTo(4, 1);
+    // on the frontage (30–70 m along the path), not at a corner of the network
+    expect(ens[0].fraction).toBeGreaterThanOrEqual(0.3 - 1e-9);
+    expect(ens[0].fraction).toBeLessThanOrEqual(0.7 + 1e-9);
+  });
 });
+
