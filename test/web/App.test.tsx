@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { I18nextProvider } from 'react-i18next';
 import { http, HttpResponse } from 'msw';
 import { useMsw } from './setup.ts';
@@ -60,31 +60,24 @@ describe('app shell', () => {
     expect(await screen.findByRole('heading', { level: 1, name: '我该去哪里避难？' })).toBeTruthy();
   });
 
-  it('navigates client-side to the planner, with a layer switcher that hides layers', async () => {
+  it('navigates client-side to the planner, which asks an anonymous visitor to sign in', async () => {
+    server.use(http.get('*/api/auth/me', () => HttpResponse.json({ user: null, csrfToken: null })));
     renderAt('/');
     await waitFor(() => expect(maps.length).toBe(1));
     fireEvent.click(screen.getByRole('link', { name: '规划' }));
     expect(location.pathname).toBe('/planner');
     expect(await screen.findByRole('heading', { level: 1, name: '规划工作台' })).toBeTruthy();
-    await waitFor(() => expect(maps.length).toBe(2));
-    const map = maps[1];
-    await waitFor(() => expect(map.styleLoaded).toBe(true));
-    const roads = screen.getByRole('checkbox', { name: '道路' }) as HTMLInputElement;
-    expect(roads.checked).toBe(true);
-    await act(async () => {
-      fireEvent.click(roads);
-    });
-    expect(roads.checked).toBe(false);
-    expect(map.layout.get('roads-major')?.visibility).toBe('none');
-    expect(map.layout.get('buildings-fill')?.visibility).toBe('visible');
-    expect(screen.getByRole('heading', { name: '图例' })).toBeTruthy();
-    expect(screen.getByText('人防工程')).toBeTruthy();
+    expect(await screen.findByRole('button', { name: '登录' })).toBeTruthy();
+    expect(screen.getByLabelText('用户名')).toBeTruthy();
+    expect(screen.getByLabelText('密码')).toBeTruthy();
   });
 
-  it('shows the inspector', async () => {
+  it('shows the inspector, with its sign-in for anonymous visitors', async () => {
+    server.use(http.get('*/api/auth/me', () => HttpResponse.json({ user: null, csrfToken: null })));
     renderAt('/inspector');
     expect(await screen.findByRole('heading', { level: 1, name: '检查' })).toBeTruthy();
     expect(document.title).toBe('检查 · 社区疏散规划');
+    expect(await screen.findByRole('button', { name: '登录' })).toBeTruthy();
   });
 
   it('shows a not-found page with a way home', async () => {
