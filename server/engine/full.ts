@@ -2,13 +2,17 @@
  * The whole plan: runPlan plus the signage and guides steps, wired through runPlan's hooks so their timings land
  * in `ms.signs` / `ms.guides`. Pure, like the rest of the engine.
  */
-import { computeSigns, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
+import { computeSigns, computeSignsFromPlan, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
 import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
 import { routeNodes } from './routes.ts';
 import { computeGuides, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
 import type { SignResult as Signs } from './signs.ts';
 
-/** One SignRoute per assigned route part (door snap → site entrance), in part order. */
+/**
+ * One SignRoute per assigned route part (door snap → site entrance), in part order. Materialises every route (node
+ * list, edge list, polyline): fine for a few routes or a test, too heavy at city scale — `planSigns` reads the route
+ * table directly (`computeSignsFromPlan`) and gives the same signs as `computeSigns` on these routes.
+ */
 export function signRoutes(plan: PlanResult): SignRoute[] {
   const { graph: g } = plan.context;
   const rt = plan.routes;
@@ -38,6 +42,11 @@ export function signRoutes(plan: PlanResult): SignRoute[] {
 }
 
 export function planSigns(plan: PlanResult, options: SignOptions = {}): SignResult {
+  return computeSignsFromPlan(plan, options);
+}
+
+/** The same signs through the per-route objects of `signRoutes` (the reference path; tests compare the two). */
+export function planSignsViaRoutes(plan: PlanResult, options: SignOptions = {}): SignResult {
   const { input, graph } = plan.context;
   return computeSigns(
     {

@@ -25,7 +25,10 @@
  *
  * Pure code, no I/O. Cost is linear in the total number of route vertices plus the number of signs.
  */
-import type { Graph } from './graph.ts';
+import { pointAtFraction, type Graph } from './graph.ts';
+import type { PlanResult } from './plan.ts';
+import type { RouteTable } from './routes.ts';
+import type { Entrance } from './types.ts';
 
 export type SignKind = 'junction' | 'turn' | 'exit' | 'stairwell' | 'overview' | 'spacing';
 
@@ -165,86 +168,339 @@ const KIND_ZH: Record<SignKind, string> = {
 };
 
 export function computeSigns(input: SignInput, options: SignOptions = {}): SignResult {
-  const g = input.graph;
-  const { routes, buildings, sites } = input;
-  const turnDeg = options.turnDeg ?? 30;
-  const spacingM = options.spacingM ?? 150;
-  const tol = options.directionTolDeg ?? 3;
-  const N = g.nodeCount;
-  const { proj } = g;
-  const R = routes.length;
-  const siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
-  const siteName = (s: number) => siteNames[s] ?? `疏散场所 ${s}`;
-  const siteIds = sites.map((site, s) => site?.id ?? s);
-  const siteId = (s: number) => siteIds[s] ?? s;
-  const routePeople = new Float64Array(R);
-  for (let r = 0; r < R; r++) routePeople[r] = routes[r].people ?? 0;
+  return buildSigns(input.graph, new InputRoutes(input.graph, input.routes), new InputBuildings(input.buildings), input.sites, options);
+}
 
-  // ---- pass 1: locate every route node on its polyline; bearings and distances per passage --------------------
-  let P = 0;
-  for (let r = 0; r < R; r++) P += routes[r].nodes.length;
-  const pNode = new Int32Array(P);
-  const pIn = new Float64Array(P); // approach bearing (NaN: route starts here)
-  const pOut = new Float64Array(P); // departure bearing (NaN: route ends here)
-  const pRem = new Float64Array(P); // network metres remaining
-  const pCum = new Float64Array(P); // geometric metres from the route start
-  const pVert = new Int32Array(P); // polyline vertex index
-  const pRoute = new Int32Array(P);
-  const routeFirst = new Int32Array(R + 1); // passages of route r: routeFirst[r] .. routeFirst[r+1]-1
-  const routeGeomLen = new Float64Array(R);
-  const routeStartBearing = new Float64Array(R);
-  const routeEndBearing = new Float64Array(R);
+/**
+ * Signs straight from a plan's route table (the fast path for `runPlan`): route polylines are walked on the graph's
+ * projected edge geometry (the same points `routeCoords` draws), distances come from edge lengths, buildings are
+ * read from the plan's columns — no per-route arrays or objects. Same output as `computeSigns` on `signRoutes(plan)`
+ * (full.ts), sign for sign.
+ */
+export function computeSignsFromPlan(plan: PlanResult, options: SignOptions = {}): SignResult {
+  const { input, graph } = plan.context;
+  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites.map((s) => ({ id: s.id, name: s.name, point: s.point })), options);
+}
 
-  let xs = new Float64Array(64), ys = new Float64Array(64), cum = new Float64Array(64);
-  const project = (c: ArrayLike<number>): number => {
-    const k = c.length >> 1;
-    if (xs.length < k) { const sz = Math.max(k, xs.length * 2); xs = new Float64Array(sz); ys = new Float64Array(sz); cum = new Float64Array(sz); }
-    let acc = 0;
-    for (let i = 0; i < k; i++) {
-      const x = (c[2 * i] - proj.lon0) * proj.kx, y = (c[2 * i + 1] - proj.lat0) * proj.ky;
-      xs[i] = x; ys[i] = y;
-      if (i > 0) { const dx = x - xs[i - 1], dy = y - ys[i - 1]; acc += Math.sqrt(dx * dx + dy * dy); }
-      cum[i] = acc;
+/**
+ * Routes as columns (per route r) plus a loader for one route's projected polyline (and nodes, step lengths) into
+ * reusable scratch buffers. Two implementations: SignRoute objects (computeSigns) and a plan's RouteTable.
+ */
+interface RouteSource {
+  count: number;
+  /** Σ nodes over all routes */
+  passages: number;
+  building: ArrayLike<number>;
+  site: ArrayLike<number>;
+  people: ArrayLike<number>;
+  length: ArrayLike<number>;
+  /** network metres from the start to the first node; NaN = estimate from geometry */
+  startLeg(r: number): number;
+  startLon(r: number): number;
+  startLat(r: number): number;
+  endLon(r: number): number;
+  endLat(r: number): number;
+  /** Projected polyline of route r into sc (xs, ys, cum, k); with `withNodes` also its nodes and step lengths (m). */
+  load(r: number, sc: Scratch, withNodes: boolean): void;
+}
+
+interface BuildingSource {
+  count: number;
+  id(b: number): number | null;
+  name(b: number): string | null | undefined;
+  levels(b: number): number;
+  stairwells(b: number): number;
+  /** the door (lon, lat) into `out`, given the route start */
+  door(b: number, towardsLon: number, towardsLat: number, out: number[]): void;
+}
+
+/** Growable typed buffers for one route at a time. */
+class Scratch {
+  xs = new Float64Array(256);
+  ys = new Float64Array(256);
+  cum = new Float64Array(256);
+  k = 0;
+  /** nodes of the loaded route (with `withNodes`) */
+  m = 0;
+  nodes = new Int32Array(256);
+  stepLen = new Float64Array(256);
+  grow(n: number): void {
+    const sz = Math.max(n, this.xs.length * 2);
+    const xs = new Float64Array(sz), ys = new Float64Array(sz), cum = new Float64Array(sz);
+    xs.set(this.xs.subarray(0, this.k)); ys.set(this.ys.subarray(0, this.k)); cum.set(this.cum.subarray(0, this.k));
+    this.xs = xs; this.ys = ys; this.cum = cum;
+  }
+  push(x: number, y: number): void {
+    const i = this.k;
+    if (i === this.xs.length) this.grow(i + 1);
+    const xs = this.xs, ys = this.ys, cum = this.cum;
+    xs[i] = x; ys[i] = y;
+    if (i === 0) cum[0] = 0;
+    else { const dx = x - xs[i - 1], dy = y - ys[i - 1]; cum[i] = cum[i - 1] + Math.sqrt(dx * dx + dy * dy); }
+    this.k = i + 1;
+  }
+  resetNodes(m: number): void {
+    this.m = m;
+    if (this.nodes.length < m) { const sz = Math.max(m, this.nodes.length * 2); this.nodes = new Int32Array(sz); this.stepLen = new Float64Array(sz); }
+  }
+}
+
+class InputRoutes implements RouteSource {
+  count: number;
+  passages = 0;
+  building: Int32Array;
+  site: Int32Array;
+  people: Float64Array;
+  length: Float64Array;
+  constructor(private g: Graph, private routes: SignRoute[]) {
+    const R = this.count = routes.length;
+    this.building = new Int32Array(R); this.site = new Int32Array(R); this.people = new Float64Array(R); this.length = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      const rt = routes[r];
+      this.building[r] = rt.buildingIndex; this.site[r] = rt.siteIndex; this.people[r] = rt.people ?? 0; this.length[r] = rt.lengthM;
+      this.passages += rt.nodes.length;
     }
-    return k;
-  };
-  // bearing leaving vertex i forwards / arriving at vertex i from behind (NaN when the polyline ends there)
-  const outBearing = (i: number, k: number): number => {
-    for (let j = i + 1; j < k; j++) if (cum[j] - cum[i] > MIN_SEG_M) return bearingOf(xs[j] - xs[i], ys[j] - ys[i]);
-    return NaN;
-  };
-  const inBearing = (i: number): number => {
-    for (let j = i - 1; j >= 0; j--) if (cum[i] - cum[j] > MIN_SEG_M) return bearingOf(xs[i] - xs[j], ys[i] - ys[j]);
-    return NaN;
-  };
-
-  let stepLen = new Float64Array(64);
-  let p = 0;
-  for (let r = 0; r < R; r++) {
-    const rt = routes[r];
-    routeFirst[r] = p;
+  }
+  startLeg(r: number): number { return this.routes[r].startLegM ?? NaN; }
+  startLon(r: number): number { return this.routes[r].startPoint[0]; }
+  startLat(r: number): number { return this.routes[r].startPoint[1]; }
+  endLon(r: number): number { return this.routes[r].endPoint[0]; }
+  endLat(r: number): number { return this.routes[r].endPoint[1]; }
+  load(r: number, sc: Scratch, withNodes: boolean): void {
+    const g = this.g, proj = g.proj, rt = this.routes[r];
+    const c = rt.coords;
+    const k = c.length >> 1;
+    sc.k = 0;
+    for (let i = 0; i < k; i++) sc.push((c[2 * i] - proj.lon0) * proj.kx, (c[2 * i + 1] - proj.lat0) * proj.ky);
+    if (k < 1) throw new Error(`signs: route ${r} (building ${rt.buildingIndex}) has no coordinates`);
+    if (!withNodes) return;
     const nodes = rt.nodes;
     const m = nodes.length;
-    const k = project(rt.coords);
-    if (k < 1) throw new Error(`signs: route ${r} (building ${rt.buildingIndex}) has no coordinates`);
-    routeGeomLen[r] = cum[k - 1];
-    routeStartBearing[r] = outBearing(0, k);
-    routeEndBearing[r] = inBearing(k - 1);
-    // network length of the steps between nodes
-    if (stepLen.length < m) stepLen = new Float64Array(Math.max(m, stepLen.length * 2));
-    let steps = 0;
-    for (let j = 0; j + 1 < m; j++) {
-      const e = rt.stepEdges ? rt.stepEdges[j] : edgeBetween(g, nodes[j], nodes[j + 1]);
-      if (e < 0 || e >= g.edgeCount) throw new Error(`signs: route ${r} steps between nodes ${nodes[j]} and ${nodes[j + 1]}, which no edge joins`);
-      stepLen[j] = g.edgeLength[e];
-      steps += stepLen[j];
+    sc.resetNodes(m);
+    for (let j = 0; j < m; j++) {
+      sc.nodes[j] = nodes[j];
+      if (j + 1 < m) {
+        const e = rt.stepEdges ? rt.stepEdges[j] : edgeBetween(g, nodes[j], nodes[j + 1]);
+        if (e < 0 || e >= g.edgeCount) throw new Error(`signs: route ${r} steps between nodes ${nodes[j]} and ${nodes[j + 1]}, which no edge joins`);
+        sc.stepLen[j] = g.edgeLength[e];
+      }
     }
-    // locate nodes on the polyline (one forward scan)
+  }
+}
+
+class InputBuildings implements BuildingSource {
+  count: number;
+  constructor(private b: SignBuilding[]) { this.count = b.length; }
+  id(b: number): number | null { return this.b[b]?.id ?? null; }
+  name(b: number): string | null | undefined { return this.b[b]?.name; }
+  levels(b: number): number { return this.b[b]?.levels ?? 1; }
+  stairwells(b: number): number { return this.b[b]?.stairwells ?? 1; }
+  door(b: number, lon: number, lat: number, out: number[]): void { const d = doorPoint(this.b[b], [lon, lat]); out[0] = d[0]; out[1] = d[1]; }
+}
+
+/** A plan's RouteTable as a RouteSource: polylines walked on the graph geometry exactly as `routeCoords` draws them. */
+class PlanRoutes implements RouteSource {
+  count: number;
+  passages = 0;
+  building: Int32Array;
+  site: Int32Array;
+  people: Float64Array;
+  length: Float64Array;
+  private g: Graph;
+  private rt: RouteTable;
+  private B: PlanResult['buildings'];
+  private entrances: Entrance[];
+  private pt = new Float64Array(2);
+  constructor(plan: PlanResult) {
+    const rt = this.rt = plan.routes;
+    this.g = plan.context.graph; this.B = plan.buildings; this.entrances = plan.entrances;
+    this.building = rt.partBuilding; this.site = rt.partSite; this.people = rt.partPeople; this.length = rt.partDistance;
+    const R = this.count = rt.partBuilding.length;
+    for (let r = 0; r < R; r++) if (rt.partVia[r] < 2) this.passages += rt.stepStart[r + 1] - rt.stepStart[r] + 1;
+  }
+  startLeg(r: number): number {
+    const via = this.rt.partVia[r];
+    if (via >= 2) return NaN; // building and entrance on one edge: no nodes, no start leg
+    const b = this.rt.partBuilding[r], f = this.B.snapFraction[b];
+    return (via === 0 ? f : 1 - f) * this.g.edgeLength[this.B.snapEdge[b]];
+  }
+  startLon(r: number): number { return this.B.snapLon[this.rt.partBuilding[r]]; }
+  startLat(r: number): number { return this.B.snapLat[this.rt.partBuilding[r]]; }
+  endLon(r: number): number { return this.entrances[this.rt.partEntrance[r]].point[0]; }
+  endLat(r: number): number { return this.entrances[this.rt.partEntrance[r]].point[1]; }
+  /** routeCoords (routes.ts) in projected metres */
+  load(r: number, sc: Scratch, withNodes: boolean): void {
+    const { g, rt } = this;
+    const { edgeSource, edgeTarget, edgeLength } = g;
+    const b = rt.partBuilding[r];
+    const e = this.B.snapEdge[b], f = this.B.snapFraction[b];
+    const en = this.entrances[rt.partEntrance[r]];
+    const via = rt.partVia[r];
+    sc.k = 0;
+    if (via >= 2) { if (withNodes) sc.resetNodes(0); this.edgePart(sc, e, f, en.fraction, false); return; }
+    const s0 = rt.stepStart[r], s1 = rt.stepStart[r + 1];
+    if (withNodes) sc.resetNodes(s1 - s0 + 1);
+    this.edgePart(sc, e, f, via === 0 ? 0 : 1, false);
+    let node = via === 0 ? edgeSource[e] : edgeTarget[e];
+    const nodes = sc.nodes, stepLen = sc.stepLen, steps = rt.steps;
+    if (withNodes) nodes[0] = node;
+    for (let i = s0; i < s1; i++) {
+      const st = steps[i], ed = st >> 1, fwd = (st & 1) === 0;
+      this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
+      node = fwd ? edgeTarget[ed] : edgeSource[ed];
+      if (withNodes) { stepLen[i - s0] = edgeLength[ed]; nodes[i - s0 + 1] = node; }
+    }
+    this.edgePart(sc, en.edgeIndex, node === edgeSource[en.edgeIndex] ? 0 : 1, en.fraction, true);
+  }
+  /**
+   * appendEdgePart (graph.ts) into the scratch polyline. Points go through lon/lat and back, exactly as the polylines
+   * of `routeCoords` are projected again by `computeSigns`, so bearings — and hence the signs — are bit-identical to
+   * the SignRoute path (four flops per point).
+   */
+  private edgePart(sc: Scratch, e: number, f0: number, f1: number, skipFirst: boolean): void {
+    const g = this.g, pt = this.pt;
+    const { lon0, lat0, kx, ky } = g.proj;
+    const { geomCum, geomX, geomY } = g;
+    const a = g.geomStart[e], b = g.geomStart[e + 1] - 1;
+    const total = geomCum[b];
+    const t0 = Math.min(Math.max(f0, 0), 1) * total, t1 = Math.min(Math.max(f1, 0), 1) * total;
+    if (!skipFirst) { pointAtFraction(g, e, f0, pt); sc.push((lon0 + pt[0] / kx - lon0) * kx, (lat0 + pt[1] / ky - lat0) * ky); }
+    if (t1 >= t0) {
+      for (let i = a; i <= b; i++) { const c = geomCum[i]; if (c > t0 && c < t1) sc.push((lon0 + geomX[i] / kx - lon0) * kx, (lat0 + geomY[i] / ky - lat0) * ky); }
+    } else {
+      for (let i = b; i >= a; i--) { const c = geomCum[i]; if (c < t0 && c > t1) sc.push((lon0 + geomX[i] / kx - lon0) * kx, (lat0 + geomY[i] / ky - lat0) * ky); }
+    }
+    pointAtFraction(g, e, f1, pt);
+    sc.push((lon0 + pt[0] / kx - lon0) * kx, (lat0 + pt[1] / ky - lat0) * ky);
+  }
+}
+
+class PlanBuildings implements BuildingSource {
+  count: number;
+  private input: PlanResult['context']['input'];
+  constructor(private plan: PlanResult) { this.input = plan.context.input; this.count = this.input.buildings.length; }
+  id(b: number): number | null { return this.input.buildings[b].id; }
+  name(b: number): string | null | undefined { return this.input.buildings[b].name; }
+  levels(b: number): number { return this.input.buildings[b].levels; }
+  stairwells(): number { return 1; }
+  door(b: number, _lon: number, _lat: number, out: number[]): void { out[0] = this.plan.buildings.doorLon[b]; out[1] = this.plan.buildings.doorLat[b]; }
+}
+
+/**
+ * The three passes. Hot per-route / per-node work lives in small methods so V8 optimises each quickly (one plan
+ * calls this once: a single huge function would run its loops unoptimised, boxing every double, until its
+ * on-stack replacement compiles).
+ */
+function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: SignSite[], options: SignOptions): SignResult {
+  const b = new SignBuilder(g, src, bsrc, sites, options);
+  const R = src.count;
+  for (let r = 0; r < R; r++) b.locate(r);
+  b.groupByNode();
+  for (let v = 0, N = g.nodeCount; v < N; v++) if (b.nodeStart[v] !== b.nodeStart[v + 1]) b.nodeSignAt(v);
+  for (let r = 0; r < R; r++) b.routeSignsOf(r);
+  b.routeSignStart[R] = b.nRouteSigns;
+  b.stairwellSigns();
+  return b.finish();
+}
+
+class SignBuilder {
+  readonly turnDeg: number;
+  readonly spacingM: number;
+  readonly tol: number;
+  readonly allCrossings: boolean;
+  readonly stairwellsOn: boolean;
+  readonly perFloor: boolean;
+  readonly siteNames: string[];
+  readonly siteIds: number[];
+  readonly sc = new Scratch();
+  // pass 1: per passage (a route through a node), in route order
+  readonly pNode: Int32Array;
+  /** approach bearing (NaN: route starts here) */
+  readonly pIn: Float64Array;
+  /** departure bearing (NaN: route ends here) */
+  readonly pOut: Float64Array;
+  /** network metres remaining */
+  readonly pRem: Float64Array;
+  /** geometric metres from the route start */
+  readonly pCum: Float64Array;
+  readonly pRoute: Int32Array;
+  /** passages of route r: routeFirst[r] .. routeFirst[r+1]-1 */
+  readonly routeFirst: Int32Array;
+  readonly routeGeomLen: Float64Array;
+  readonly routeStartBearing: Float64Array;
+  readonly routeEndBearing: Float64Array;
+  p = 0;
+  // pass 2: passages by node
+  nodeStart: Int32Array = new Int32Array(0);
+  qIn: Float64Array = new Float64Array(0);
+  qOut: Float64Array = new Float64Array(0);
+  qRem: Float64Array = new Float64Array(0);
+  qPeople: Float64Array = new Float64Array(0);
+  qSite: Int32Array = new Int32Array(0);
+  readonly nodeSign: Int32Array;
+  /** per-node scratch: approach / departure direction clusters (as many slots as the busiest node has passages) */
+  inDirs: Float64Array = new Float64Array(0);
+  inWeight: Float64Array = new Float64Array(0);
+  outDirs: Float64Array = new Float64Array(0);
+  readonly junctionNotes = new Map<number, string>();
+  readonly signs: Sign[] = [];
+  // pass 3
+  routeSigns: Int32Array;
+  nRouteSigns = 0;
+  readonly routeSignStart: Int32Array;
+  readonly exitSign: Int32Array;
+  /** overview boards per site: [lon, lat, sign index] triples (a site has a handful of entrances) */
+  readonly overviewSign: number[][];
+  readonly spacingSigns = new Map<number, number[]>();
+  readonly M: number;
+  readonly stairBuildings: number[] = [];
+  readonly door = [0, 0];
+
+  constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions) {
+    this.turnDeg = options.turnDeg ?? 30;
+    this.spacingM = options.spacingM ?? 150;
+    this.tol = options.directionTolDeg ?? 3;
+    this.allCrossings = options.allCrossings === true;
+    this.stairwellsOn = options.stairwells !== false;
+    this.perFloor = options.stairwellPerFloor === true;
+    this.siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
+    this.siteIds = sites.map((site, s) => site?.id ?? s);
+    const R = src.count, P = src.passages, N = g.nodeCount;
+    this.pNode = new Int32Array(P); this.pIn = new Float64Array(P); this.pOut = new Float64Array(P);
+    this.pRem = new Float64Array(P); this.pCum = new Float64Array(P); this.pRoute = new Int32Array(P);
+    this.routeFirst = new Int32Array(R + 1); this.routeGeomLen = new Float64Array(R);
+    this.routeStartBearing = new Float64Array(R); this.routeEndBearing = new Float64Array(R);
+    this.nodeSign = new Int32Array(N).fill(-1);
+    this.routeSigns = new Int32Array(Math.max(16, 2 * R + P));
+    this.routeSignStart = new Int32Array(R + 1);
+    let maxB = bsrc.count - 1;
+    for (let r = 0; r < R; r++) if (src.building[r] > maxB) maxB = src.building[r];
+    this.exitSign = new Int32Array(maxB + 1).fill(-1);
+    this.overviewSign = sites.map(() => []);
+    this.M = N + sites.length + 1;
+  }
+  siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
+  siteId(s: number): number { return this.siteIds[s] ?? s; }
+
+  /** pass 1 for route r: locate its nodes on its polyline (one forward scan); bearings and distances per passage */
+  locate(r: number): void {
+    const { sc, src, pNode, pCum, pRoute, pIn, pOut, pRem } = this;
+    this.routeFirst[r] = this.p;
+    src.load(r, sc, true);
+    const { xs, ys, cum, k, m, nodes, stepLen } = sc;
+    const lengthM = src.length[r];
+    this.routeGeomLen[r] = cum[k - 1];
+    this.routeStartBearing[r] = outBearing(xs, ys, cum, 0, k);
+    this.routeEndBearing[r] = inBearing(xs, ys, cum, k - 1);
+    let steps = 0;
+    for (let j = 0; j + 1 < m; j++) steps += stepLen[j];
+    const gx = this.g.x, gy = this.g.y;
     let vi = 0;
-    const base = p;
+    const base = this.p;
+    let p = base;
     for (let j = 0; j < m; j++) {
       const v = nodes[j];
-      const nx = g.x[v], ny = g.y[v];
+      const nx = gx[v], ny = gy[v];
       let found = -1, best = Infinity, bestI = vi;
       for (let i = vi; i < k; i++) {
         const d = (xs[i] - nx) * (xs[i] - nx) + (ys[i] - ny) * (ys[i] - ny);
@@ -252,51 +508,55 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
         if (d < best) { best = d; bestI = i; }
       }
       vi = found >= 0 ? found : bestI;
-      pNode[p] = v; pVert[p] = vi; pCum[p] = cum[vi]; pRoute[p] = r;
-      pIn[p] = inBearing(vi);
-      pOut[p] = outBearing(vi, k);
+      pNode[p] = v; pCum[p] = cum[vi]; pRoute[p] = r;
+      pIn[p] = inBearing(xs, ys, cum, vi);
+      pOut[p] = outBearing(xs, ys, cum, vi, k);
       p++;
     }
+    this.p = p;
     // network distance travelled to nodes[0]
-    let startLeg: number;
-    if (rt.startLegM != null) startLeg = rt.startLegM;
-    else if (m === 0) startLeg = 0;
-    else {
-      const gs = pCum[base], ge = routeGeomLen[r] - pCum[base + m - 1];
-      const left = Math.max(0, rt.lengthM - steps);
-      startLeg = gs + ge > 0 ? (left * gs) / (gs + ge) : 0;
+    let startLeg = src.startLeg(r);
+    if (Number.isNaN(startLeg)) {
+      if (m === 0) startLeg = 0;
+      else {
+        const gs = pCum[base], ge = this.routeGeomLen[r] - pCum[base + m - 1];
+        const left = Math.max(0, lengthM - steps);
+        startLeg = gs + ge > 0 ? (left * gs) / (gs + ge) : 0;
+      }
     }
     let travelled = startLeg;
     for (let j = 0; j < m; j++) {
-      pRem[base + j] = Math.max(0, rt.lengthM - travelled);
+      pRem[base + j] = Math.max(0, lengthM - travelled);
       if (j + 1 < m) travelled += stepLen[j];
     }
   }
-  routeFirst[R] = p;
 
-  // ---- pass 2: passages grouped by node (counting sort), one merged sign per qualifying node ---------------------
-  const nodeStart = new Int32Array(N + 1);
-  for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
-  for (let v = 0; v < N; v++) nodeStart[v + 1] += nodeStart[v];
-  const fill = nodeStart.slice(0, N);
-  // scatter the passage data into node order once, so the per-node loops below read memory sequentially
-  const qIn = new Float64Array(P), qOut = new Float64Array(P), qRem = new Float64Array(P), qPeople = new Float64Array(P);
-  const qSite = new Int32Array(P);
-  for (let i = 0; i < P; i++) {
-    const q = fill[pNode[i]]++;
-    const r = pRoute[i];
-    qIn[q] = pIn[i]; qOut[q] = pOut[i]; qRem[q] = pRem[i]; qPeople[q] = routePeople[r]; qSite[q] = routes[r].siteIndex;
+  /** pass 2 set-up: passages grouped by node (counting sort), their data scattered into node order once */
+  groupByNode(): void {
+    const { pNode, pIn, pOut, pRem, pRoute } = this;
+    const N = this.g.nodeCount, P = this.p, R = this.src.count;
+    this.routeFirst[R] = P;
+    const nodeStart = this.nodeStart = new Int32Array(N + 1);
+    for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
+    let busiest = 0;
+    for (let v = 0; v < N; v++) { if (nodeStart[v + 1] > busiest) busiest = nodeStart[v + 1]; nodeStart[v + 1] += nodeStart[v]; }
+    this.inDirs = new Float64Array(busiest); this.inWeight = new Float64Array(busiest); this.outDirs = new Float64Array(busiest);
+    const fill = nodeStart.slice(0, N);
+    const qIn = this.qIn = new Float64Array(P), qOut = this.qOut = new Float64Array(P), qRem = this.qRem = new Float64Array(P);
+    const qPeople = this.qPeople = new Float64Array(P), qSite = this.qSite = new Int32Array(P);
+    const people = this.src.people, site = this.src.site;
+    for (let i = 0; i < P; i++) {
+      const q = fill[pNode[i]]++;
+      const r = pRoute[i];
+      qIn[q] = pIn[i]; qOut[q] = pOut[i]; qRem[q] = pRem[i]; qPeople[q] = people[r]; qSite[q] = site[r];
+    }
   }
 
-  const signs: Sign[] = [];
-  const nodeSign = new Int32Array(N).fill(-1);
-  const inDirs: number[] = [], inWeight: number[] = [], outDirs: number[] = [];
-  const people = (r: number) => routePeople[r];
-  const allCrossings = options.allCrossings === true;
-  for (let v = 0; v < N; v++) {
-    const a = nodeStart[v], b = nodeStart[v + 1];
-    if (a === b) continue;
-    inDirs.length = 0; inWeight.length = 0; outDirs.length = 0;
+  /** pass 2 for node v (passed by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
+  nodeSignAt(v: number): void {
+    const { qIn, qOut, qPeople, inDirs, inWeight, outDirs, tol, g } = this;
+    const a = this.nodeStart[v], b = this.nodeStart[v + 1];
+    let nIn = 0, nOut = 0;
     let turned = false;
     let ppl = 0;
     for (let q = a; q < b; q++) {
@@ -305,179 +565,223 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
       // Only routes passing through count for meet/branch: a route starting at the node (door exactly there) is
       // guided by its exit sign, a route ending there (entrance at the node) by the overview board.
       if (Number.isNaN(bi) || Number.isNaN(bo)) continue;
-      const c = cluster(inDirs, bi, tol);
-      if (c === inWeight.length) inWeight.push(0);
+      const c = cluster(inDirs, nIn, bi, tol);
+      if (c === nIn) { inDirs[nIn++] = bi; inWeight[c] = 0; }
       inWeight[c] += qPeople[q] + 1e-9;
-      cluster(outDirs, bo, tol);
-      if (angleDiff(bi, bo) >= turnDeg) turned = true;
+      if (cluster(outDirs, nOut, bo, tol) === nOut) outDirs[nOut++] = bo;
+      if (angleDiff(bi, bo) >= this.turnDeg) turned = true;
     }
-    const junction = inDirs.length >= 2 || outDirs.length >= 2 || (allCrossings && g.adjStart[v + 1] - g.adjStart[v] >= 3);
-    if (!junction && !turned) continue;
+    const junction = nIn >= 2 || nOut >= 2 || (this.allCrossings && g.adjStart[v + 1] - g.adjStart[v] >= 3);
+    if (!junction && !turned) return;
     // arrows: one per (departure direction, site), the smallest distance remaining
     const arrows: SignArrow[] = [];
     for (let q = a; q < b; q++) {
       const bo = qOut[q];
       if (Number.isNaN(bo)) continue;
-      const c = cluster(outDirs, bo, tol);
-      const s = qSite[q];
-      addArrow(arrows, outDirs[c], s, siteId(s), siteName(s), qRem[q]);
+      let c = cluster(outDirs, nOut, bo, tol);
+      if (c === nOut) outDirs[nOut++] = bo;
+      const s = this.qSite[q];
+      addArrow(arrows, outDirs[c], s, this.siteId(s), this.siteName(s), this.qRem[q]);
     }
     let main = 0;
-    for (let c = 1; c < inDirs.length; c++) if (inWeight[c] > inWeight[main]) main = c;
-    const facing = inDirs.length > 0 ? inDirs[main] : outDirs.length > 0 ? outDirs[0] : null;
-    const kind: SignKind = junction ? 'junction' : 'turn';
-    nodeSign[v] = signs.length;
-    signs.push(makeSign(kind, g.lon[v], g.lat[v], facing, inDirs.filter((_, c) => c !== main), sortArrows(arrows), v, -1, null, null, b - a, ppl,
-      kind === 'junction' ? `${KIND_ZH.junction}：${inDirs.length} 个来向、${outDirs.length} 个去向` : `${KIND_ZH.turn}：转向`));
+    for (let c = 1; c < nIn; c++) if (inWeight[c] > inWeight[main]) main = c;
+    const facing = nIn > 0 ? inDirs[main] : nOut > 0 ? outDirs[0] : null;
+    let approaches = EMPTY;
+    if (nIn > 1) { approaches = []; for (let c = 0; c < nIn; c++) if (c !== main) approaches.push(inDirs[c]); }
+    let note = TURN_NOTE;
+    if (junction) {
+      const key = nIn * 65536 + nOut;
+      note = this.junctionNotes.get(key) ?? '';
+      if (!note) { note = `${KIND_ZH.junction}：${nIn} 个来向、${nOut} 个去向`; this.junctionNotes.set(key, note); }
+    }
+    this.nodeSign[v] = this.signs.length;
+    this.signs.push(makeSign(junction ? 'junction' : 'turn', g.lon[v], g.lat[v], facing, approaches, sortArrows(arrows), v, -1, null, null, b - a, ppl, note));
   }
 
-  // ---- pass 3: per route, exit / overview / spacing signs and the route's sign list --------------------------------
-  const routeSigns: number[] = [];
-  const routeSignStart = new Int32Array(R + 1);
-  const exitSign = new Map<number, number>();
-  // overview boards per site: [lon, lat, sign index] triples (a site has a handful of entrances)
-  const overviewSign: number[][] = sites.map(() => []);
-  const spacingSigns = new Map<number, number[]>();
-  const M = N + sites.length + 1;
-  const stairwellsOn = options.stairwells !== false;
-  const perFloor = options.stairwellPerFloor === true;
-  const stairBuildings: number[] = [];
-  const pt = [0, 0];
-  for (let r = 0; r < R; r++) {
-    const rt = routes[r];
-    routeSignStart[r] = routeSigns.length;
-    const bld = buildings[rt.buildingIndex];
-    const s = rt.siteIndex;
-    const ppl = people(r);
+  pushRouteSign(i: number): void {
+    if (this.nRouteSigns === this.routeSigns.length) { const t = new Int32Array(this.routeSigns.length * 2); t.set(this.routeSigns); this.routeSigns = t; }
+    this.routeSigns[this.nRouteSigns++] = i;
+  }
+
+  /** pass 3 for route r: exit / spacing / overview signs and the route's sign list in walking order */
+  routeSignsOf(r: number): void {
+    const { src, signs, pNode, nodeSign } = this;
+    this.routeSignStart[r] = this.nRouteSigns;
+    const bi = src.building[r], s = src.site[r], ppl = src.people[r], lengthM = src.length[r];
+    const startBearing = this.routeStartBearing[r];
     // exit sign at the door
-    let ei = exitSign.get(rt.buildingIndex);
-    if (ei === undefined) {
-      const door = doorPoint(bld, rt.startPoint);
-      const dx = (rt.startPoint[0] - door[0]) * proj.kx, dy = (rt.startPoint[1] - door[1]) * proj.ky;
-      const facing = Math.hypot(dx, dy) > 0.5 ? bearingOf(dx, dy) : Number.isNaN(routeStartBearing[r]) ? null : routeStartBearing[r];
-      ei = signs.length;
-      exitSign.set(rt.buildingIndex, ei);
-      signs.push(makeSign('exit', door[0], door[1], facing, EMPTY, [], -1, rt.buildingIndex, bld?.id ?? null, null, 0, 0,
-        `${KIND_ZH.exit}：${bld?.name ? bld.name + ' ' : ''}出楼门后按箭头前往疏散场所`));
-      if (stairwellsOn) stairBuildings.push(rt.buildingIndex);
-    }
+    let ei = this.exitSign[bi];
+    if (ei < 0) ei = this.exitSignOf(r, bi);
     const ex = signs[ei];
     ex.routes++; ex.people += ppl;
-    addArrow(ex.arrows, Number.isNaN(routeStartBearing[r]) ? null : routeStartBearing[r], s, siteId(s), siteName(s), rt.lengthM);
-    routeSigns.push(ei);
+    addArrow(ex.arrows, Number.isNaN(startBearing) ? null : startBearing, s, this.siteId(s), this.siteName(s), lengthM);
+    this.pushRouteSign(ei);
 
     // walk the anchors (start, signed nodes, end) and fill long gaps with spacing signs
-    const first = routeFirst[r], last = routeFirst[r + 1];
-    let aCum = 0, aRem = rt.lengthM, aKey = -(1 + rt.buildingIndex * M + (last > first ? pNode[first] : N + s));
-    let k = -1;
+    const first = this.routeFirst[r], last = this.routeFirst[r + 1];
+    const N = this.g.nodeCount, M = this.M, spacingM = this.spacingM;
+    let aCum = 0, aRem = lengthM, aKey = -(1 + bi * M + (last > first ? pNode[first] : N + s));
+    let loaded = false;
     for (let q = first; q <= last; q++) {
       const isEnd = q === last;
       if (!isEnd && nodeSign[pNode[q]] < 0) continue;
-      const bCum = isEnd ? routeGeomLen[r] : pCum[q];
-      const bRem = isEnd ? 0 : pRem[q];
+      const bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
+      const bRem = isEnd ? 0 : this.pRem[q];
       // the gap is measured in network metres (the input's lengths); positions are placed at the same fraction of
       // the polyline's length, so routes sharing a stretch from the same anchor place their signs at the same points
-      const gap = aRem - bRem, geo = bCum - aCum;
+      const gap = aRem - bRem;
       if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) {
-        if (k < 0) k = project(rt.coords);
-        const n = Math.ceil(gap / spacingM - 1e-9) - 1;
-        let list = spacingSigns.get(aKey);
-        if (!list) { list = []; spacingSigns.set(aKey, list); }
-        let vi = 0;
-        for (let j = 1; j <= n; j++) {
-          const at = aCum + (geo * j * spacingM) / gap;
-          while (vi < k - 2 && cum[vi + 1] < at) vi++;
-          const seg = cum[vi + 1] - cum[vi];
-          const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
-          const rem = aRem - j * spacingM;
-          let si = list[j - 1];
-          if (si === undefined) {
-            pt[0] = xs[vi] + (xs[vi + 1] - xs[vi]) * t; pt[1] = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
-            const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
-            si = signs.length;
-            list[j - 1] = si;
-            signs.push(makeSign('spacing', proj.lon0 + pt[0] / proj.kx, proj.lat0 + pt[1] / proj.ky, br, EMPTY, [], -1, -1, null, null, 0, 0,
-              SPACING_NOTE));
-          }
-          const sg = signs[si];
-          sg.routes++; sg.people += ppl;
-          addArrow(sg.arrows, sg.facing, s, siteId(s), siteName(s), rem);
-          routeSigns.push(si);
-        }
+        if (!loaded) { src.load(r, this.sc, false); loaded = true; }
+        this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
       }
       if (isEnd) break;
-      routeSigns.push(nodeSign[pNode[q]]);
+      this.pushRouteSign(nodeSign[pNode[q]]);
       aCum = bCum; aRem = bRem;
       aKey = pNode[q] * M + (q + 1 < last ? pNode[q + 1] : N + s);
     }
+    this.overviewOf(r);
+  }
 
-    // overview board at the used site entrance
-    const ov = overviewSign[s] ?? (overviewSign[s] = []);
-    let oi: number | undefined;
-    for (let j = 0; j < ov.length; j += 3) {
-      if (Math.abs(ov[j] - rt.endPoint[0]) < 1e-7 && Math.abs(ov[j + 1] - rt.endPoint[1]) < 1e-7) { oi = ov[j + 2]; break; }
+  exitSignOf(r: number, bi: number): number {
+    const { src, bsrc, door } = this;
+    const { proj } = this.g;
+    const startBearing = this.routeStartBearing[r];
+    const sx = src.startLon(r), sy = src.startLat(r);
+    bsrc.door(bi, sx, sy, door);
+    const dx = (sx - door[0]) * proj.kx, dy = (sy - door[1]) * proj.ky;
+    const facing = Math.hypot(dx, dy) > 0.5 ? bearingOf(dx, dy) : Number.isNaN(startBearing) ? null : startBearing;
+    const ei = this.signs.length;
+    this.exitSign[bi] = ei;
+    const name = bsrc.name(bi);
+    this.signs.push(makeSign('exit', door[0], door[1], facing, EMPTY, [], -1, bi, bsrc.id(bi), null, 0, 0,
+      name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE));
+    if (this.stairwellsOn) this.stairBuildings.push(bi);
+    return ei;
+  }
+
+  /** spacing signs along one gap of route r (its polyline loaded in the scratch) */
+  spacing(r: number, aKey: number, aCum: number, aRem: number, gap: number, geo: number): void {
+    const { sc, signs, spacingM } = this;
+    const { proj } = this.g;
+    const { xs, ys, cum, k } = sc;
+    const s = this.src.site[r], ppl = this.src.people[r];
+    const n = Math.ceil(gap / spacingM - 1e-9) - 1;
+    let list = this.spacingSigns.get(aKey);
+    if (!list) { list = []; this.spacingSigns.set(aKey, list); }
+    let vi = 0;
+    for (let j = 1; j <= n; j++) {
+      const at = aCum + (geo * j * spacingM) / gap;
+      while (vi < k - 2 && cum[vi + 1] < at) vi++;
+      const seg = cum[vi + 1] - cum[vi];
+      const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
+      const rem = aRem - j * spacingM;
+      let si = list[j - 1];
+      if (si === undefined) {
+        const px = xs[vi] + (xs[vi + 1] - xs[vi]) * t, py = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
+        const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
+        si = signs.length;
+        list[j - 1] = si;
+        signs.push(makeSign('spacing', proj.lon0 + px / proj.kx, proj.lat0 + py / proj.ky, br, EMPTY, [], -1, -1, null, null, 0, 0, SPACING_NOTE));
+      }
+      const sg = signs[si];
+      sg.routes++; sg.people += ppl;
+      addArrow(sg.arrows, sg.facing, s, this.siteId(s), this.siteName(s), rem);
+      this.pushRouteSign(si);
     }
-    if (oi === undefined) {
-      const site = sites[s];
-      const facing = Number.isNaN(routeEndBearing[r]) ? null : routeEndBearing[r];
+  }
+
+  /** the overview board at route r's site entrance (one per used entrance) */
+  overviewOf(r: number): void {
+    const { src, signs, tol } = this;
+    const { proj } = this.g;
+    const s = src.site[r];
+    const endBearing = this.routeEndBearing[r];
+    const endLon = src.endLon(r), endLat = src.endLat(r);
+    const ov = this.overviewSign[s] ?? (this.overviewSign[s] = []);
+    let oi = -1;
+    for (let j = 0; j < ov.length; j += 3) {
+      if (Math.abs(ov[j] - endLon) < 1e-7 && Math.abs(ov[j + 1] - endLat) < 1e-7) { oi = ov[j + 2]; break; }
+    }
+    if (oi < 0) {
+      const site = this.sites[s];
+      const facing = Number.isNaN(endBearing) ? null : endBearing;
       let into = facing;
       if (site?.point) {
-        const dx = (site.point[0] - rt.endPoint[0]) * proj.kx, dy = (site.point[1] - rt.endPoint[1]) * proj.ky;
+        const dx = (site.point[0] - endLon) * proj.kx, dy = (site.point[1] - endLat) * proj.ky;
         if (Math.hypot(dx, dy) > 1) into = bearingOf(dx, dy);
       }
       oi = signs.length;
-      ov.push(rt.endPoint[0], rt.endPoint[1], oi);
-      signs.push(makeSign('overview', rt.endPoint[0], rt.endPoint[1], facing, [], [{ bearing: into, siteIndex: s, siteId: siteId(s), siteName: siteName(s), distanceM: 0 }],
-        -1, -1, null, null, 0, 0, `${KIND_ZH.overview}：${siteName(s)} 入口`));
-    } else if (signs[oi].facing !== null && !Number.isNaN(routeEndBearing[r]) && angleDiff(signs[oi].facing!, routeEndBearing[r]) > tol
-      && !signs[oi].approaches.some((b) => angleDiff(b, routeEndBearing[r]) <= tol)) {
-      signs[oi].approaches.push(routeEndBearing[r]);
+      ov.push(endLon, endLat, oi);
+      signs.push(makeSign('overview', endLon, endLat, facing, [], [{ bearing: into, siteIndex: s, siteId: this.siteId(s), siteName: this.siteName(s), distanceM: 0 }],
+        -1, -1, null, null, 0, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`));
+    } else if (signs[oi].facing !== null && !Number.isNaN(endBearing) && angleDiff(signs[oi].facing!, endBearing) > tol
+      && !signs[oi].approaches.some((b) => angleDiff(b, endBearing) <= tol)) {
+      signs[oi].approaches.push(endBearing);
     }
-    signs[oi].routes++; signs[oi].people += ppl;
-    routeSigns.push(oi);
+    signs[oi].routes++; signs[oi].people += src.people[r];
+    this.pushRouteSign(oi);
   }
-  routeSignStart[R] = routeSigns.length;
 
-  // ---- stairwell landings: floors × stairwells per assigned building, position = the door ---------------------------
-  for (const bi of stairBuildings) {
-    const bld = buildings[bi];
-    const ex = signs[exitSign.get(bi)!];
-    const floors = Math.max(1, Math.round(bld?.levels ?? 1));
-    const wells = Math.max(1, Math.round(bld?.stairwells ?? 1));
-    // one arrow list per building, shared by its landings (outputs are read-only)
-    const arrows = ex.arrows.map((a) => ({ ...a, bearing: null }));
-    for (let w = 1; w <= wells; w++) {
-      const note = `${KIND_ZH.stairwell}：${wells > 1 ? `${w} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
-      if (!perFloor) {
-        const sg = makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, bld?.id ?? null, null, ex.routes, ex.people, note);
-        sg.floors = floors;
-        signs.push(sg);
-      } else {
-        for (let f = 1; f <= floors; f++) signs.push(makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, bld?.id ?? null, f, ex.routes, ex.people, note));
+  /** stairwell landings: floors × stairwells per assigned building, position = the door */
+  stairwellSigns(): void {
+    const { signs, bsrc, perFloor } = this;
+    const notes: string[] = [];
+    for (const bi of this.stairBuildings) {
+      const ex = signs[this.exitSign[bi]];
+      const floors = Math.max(1, Math.round(bsrc.levels(bi) ?? 1));
+      const wells = Math.max(1, Math.round(bsrc.stairwells(bi) ?? 1));
+      const id = bsrc.id(bi);
+      // one arrow list per building, shared by its landings (outputs are read-only)
+      const arrows: SignArrow[] = [];
+      for (const a of ex.arrows) arrows.push({ bearing: null, siteIndex: a.siteIndex, siteId: a.siteId, siteName: a.siteName, distanceM: a.distanceM });
+      for (let w = 1; w <= wells; w++) {
+        const note = notes[wells > 1 ? w : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${w} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
+        if (!perFloor) {
+          const sg = makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, id, null, ex.routes, ex.people, note);
+          sg.floors = floors;
+          signs.push(sg);
+        } else {
+          for (let f = 1; f <= floors; f++) signs.push(makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, id, f, ex.routes, ex.people, note));
+        }
       }
     }
   }
 
-  // ids: kind prefix + running number in output order
-  const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
-  let landings = 0;
-  for (const sg of signs) {
-    sg.id = KIND_PREFIX[sg.kind] + '-' + ++counts[sg.kind];
-    if (sg.kind === 'stairwell') landings += sg.floors;
+  finish(): SignResult {
+    const { signs } = this;
+    // ids: kind prefix + running number in output order
+    const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
+    let landings = 0;
+    for (const sg of signs) {
+      sg.id = KIND_PREFIX[sg.kind] + '-' + ++counts[sg.kind];
+      if (sg.kind === 'stairwell') landings += sg.floors;
+    }
+    counts.stairwell = landings;
+    // The CSV is built on first access (it is only needed for exports), then cached.
+    let csv: string | null = null;
+    const bom = this.options.csvBom === true;
+    return {
+      signs,
+      get schedule(): string { return (csv ??= signScheduleCsv(signs, bom)); },
+      routeSignStart: this.routeSignStart,
+      routeSignIndex: this.routeSigns.slice(0, this.nRouteSigns),
+      counts,
+    };
   }
-  counts.stairwell = landings;
-
-  // The CSV is built on first access (it is only needed for exports), then cached.
-  let csv: string | null = null;
-  const bom = options.csvBom === true;
-  return {
-    signs,
-    get schedule(): string { return (csv ??= signScheduleCsv(signs, bom)); },
-    routeSignStart,
-    routeSignIndex: Int32Array.from(routeSigns),
-    counts,
-  };
 }
+
+// bearing leaving vertex i forwards / arriving at vertex i from behind (NaN when the polyline ends there)
+function outBearing(xs: Float64Array, ys: Float64Array, cum: Float64Array, i: number, k: number): number {
+  for (let j = i + 1; j < k; j++) if (cum[j] - cum[i] > MIN_SEG_M) return bearingOf(xs[j] - xs[i], ys[j] - ys[i]);
+  return NaN;
+}
+function inBearing(xs: Float64Array, ys: Float64Array, cum: Float64Array, i: number): number {
+  for (let j = i - 1; j >= 0; j--) if (cum[i] - cum[j] > MIN_SEG_M) return bearingOf(xs[i] - xs[j], ys[i] - ys[j]);
+  return NaN;
+}
+const TURN_NOTE = `${KIND_ZH.turn}：转向`;
+const EXIT_NOTE_TAIL = '出楼门后按箭头前往疏散场所';
+const EXIT_NOTE = `${KIND_ZH.exit}：${EXIT_NOTE_TAIL}`;
 
 /** The shortest edge joining nodes u and v (prefers open edges), or −1. */
 export function edgeBetween(g: Graph, u: number, v: number): number {
@@ -492,10 +796,9 @@ export function edgeBetween(g: Graph, u: number, v: number): number {
 }
 
 /** Index of the direction in `dirs` within `tol` degrees of `b`, appending `b` as a new direction when none is. */
-function cluster(dirs: number[], b: number, tol: number): number {
-  for (let c = 0; c < dirs.length; c++) if (angleDiff(dirs[c], b) <= tol) return c;
-  dirs.push(b);
-  return dirs.length - 1;
+function cluster(dirs: Float64Array, n: number, b: number, tol: number): number {
+  for (let c = 0; c < n; c++) if (angleDiff(dirs[c], b) <= tol) return c;
+  return n;
 }
 
 function addArrow(arrows: SignArrow[], bearing: number | null, siteIndex: number, siteId: number, name: string, distanceM: number): void {
@@ -508,8 +811,19 @@ function addArrow(arrows: SignArrow[], bearing: number | null, siteIndex: number
   arrows.push({ bearing, siteIndex, siteId, siteName: name, distanceM });
 }
 
+/** By bearing, then distance; stable (insertion sort: arrow lists are short, and Array#sort allocates per call). */
 function sortArrows(arrows: SignArrow[]): SignArrow[] {
-  return arrows.sort((a, b) => (a.bearing ?? -1) - (b.bearing ?? -1) || a.distanceM - b.distanceM);
+  for (let i = 1; i < arrows.length; i++) {
+    const x = arrows[i], xb = x.bearing ?? -1;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const y = arrows[j];
+      if (!(((y.bearing ?? -1) - xb || y.distanceM - x.distanceM) > 0)) break;
+      arrows[j + 1] = y;
+    }
+    arrows[j + 1] = x;
+  }
+  return arrows;
 }
 
 function makeSign(kind: SignKind, lon: number, lat: number, facing: number | null, approaches: number[], arrows: SignArrow[], nodeIndex: number,

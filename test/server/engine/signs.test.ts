@@ -3,7 +3,9 @@ import { bearing as turfBearing, distance as turfDistance } from '@turf/turf';
 import { appendEdgePart, buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import { angleDiff, computeSigns, edgeBetween, SIGN_CSV_HEADER, type Sign, type SignRoute, type SignBuilding, type SignSite } from '../../../server/engine/signs.ts';
 import type { EngineEdge } from '../../../server/engine/types.ts';
-import { gridFixture, metresLonLat, rng } from './fixtures.ts';
+import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
+import { runPlan } from '../../../server/engine/plan.ts';
+import { planSigns, planSignsViaRoutes } from '../../../server/engine/full.ts';
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
 
@@ -401,5 +403,22 @@ S---B---+-----+-----S
     const nodes = many.reduce((a, r) => a + r.nodes.length, 0);
     console.log(`computeSigns: 25,000 routes, ${nodes} route nodes, ${vertices} route vertices → ${res.signs.length} signs ${JSON.stringify(res.counts)}; best of 5: ${ms.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms cpu`);
     expect(ms).toBeLessThan(20_000); // loose: the machine is shared; figures are reported from the bench script
+  });
+
+  it('gives the same signs from the plan\'s route table (planSigns) as from per-route polylines (signRoutes)', () => {
+    for (const seed of [3, 11, 29]) {
+      const input = randomGridInput({ w: 14, h: 12, spacing: 70, buildings: 180, sites: 6, seed, dropEdges: 0.15, lengthJitter: 0.3, capacity: [150, 600] });
+      const plan = runPlan(input, {});
+      for (const opts of [{}, { spacingM: 60, allCrossings: true }, { stairwellPerFloor: true, turnDeg: 45 }]) {
+        const fast = planSigns(plan, opts), ref = planSignsViaRoutes(plan, opts);
+        expect(plan.routes.partBuilding.length).toBeGreaterThan(50);
+        expect(fast.signs.length).toBeGreaterThan(0);
+        expect(fast.signs).toEqual(ref.signs);
+        expect(fast.counts).toEqual(ref.counts);
+        expect(Array.from(fast.routeSignStart)).toEqual(Array.from(ref.routeSignStart));
+        expect(Array.from(fast.routeSignIndex)).toEqual(Array.from(ref.routeSignIndex));
+        expect(fast.schedule).toBe(ref.schedule);
+      }
+    }
   });
 });
