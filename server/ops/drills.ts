@@ -25,7 +25,7 @@ import {
   assertRole,
   bad,
   communityWrite,
-  deleteRecord,
+  deleteRoute,
   etag,
   expectedVersion,
   field,
@@ -351,13 +351,7 @@ export const registerPlansAndDrills: Register = (app, ctx) => {
     return c.json(planView(row, true), 201);
   });
 
-  app.delete('/api/emergency-plans/:pid', async (c) => {
-    const id = pathId(c, 'pid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, PLAN, await lockRecord(tx, c, PLAN, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/emergency-plans/:pid', 'pid', PLAN);
 
   // ---- drills ----
 

@@ -22,7 +22,7 @@ import {
   assertRole,
   bad,
   communityWrite,
-  deleteRecord,
+  deleteRoute,
   etag,
   expectedVersion,
   field,
@@ -219,13 +219,7 @@ export const registerEquipment: Register = (app, ctx) => {
     return c.json(eqView(row));
   });
 
-  app.delete('/api/equipment/:eid', async (c) => {
-    const id = pathId(c, 'eid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, EQUIPMENT, await lockRecord(tx, c, EQUIPMENT, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/equipment/:eid', 'eid', EQUIPMENT);
 
   app.get('/api/equipment/minimums', async (c) => {
     const [r] = await db.query('SELECT items, version FROM ops_equipment_minimums WHERE community_id IS NULL');

@@ -4,11 +4,11 @@
  * Errors are thrown as ApiError and rendered by the sub-app's onError in the common shape
  * `{ error: { code, message, details? } }`.
  */
-import type { Context } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../api/errors.ts';
 import { actorOf, audit, canEditCommunity, type AuthUser, type Role } from '../auth/index.ts';
-import type { Queryable } from '../db/index.ts';
+import type { Db, Queryable } from '../db/index.ts';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 /** Photos (incident reports, inspection evidence): 2 MiB decoded, JPEG / PNG / WebP. */
@@ -163,6 +163,17 @@ export async function updateRecord(tx: Queryable, c: Context, t: RecordTable, be
 export async function deleteRecord(tx: Queryable, c: Context, t: RecordTable, before: any): Promise<void> {
   await tx.query(`DELETE FROM ${t.table} WHERE id = $1`, [before.id]);
   await audit(tx, { ...actorOf(c), action: 'delete', entity: t.table, entityId: before.id, before: t.audit(before) });
+}
+
+/** `DELETE path`: a planner (or admin) of the record's community deletes record `:param` at the version sent (If-Match) → 204. */
+export function deleteRoute(app: Hono, db: Db, path: string, param: string, t: RecordTable): void {
+  app.delete(path, async (c) => {
+    const id = pathId(c, param);
+    assertRole(c, 'planner');
+    const sent = expectedVersion(c, null);
+    await db.transaction(async (tx) => deleteRecord(tx, c, t, await lockRecord(tx, c, t, id, sent)));
+    return c.body(null, 204);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ import {
   bad,
   communityWrite,
   conflict,
-  deleteRecord,
+  deleteRoute,
   etag,
   expectedVersion,
   field,
@@ -275,13 +275,7 @@ export const registerIncidents: Register = (app, ctx) => {
     return c.json(reporterView(c, row));
   });
 
-  app.delete('/api/reporters/:rid', async (c) => {
-    const id = pathId(c, 'rid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, REPORTER, await lockRecord(tx, c, REPORTER, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/reporters/:rid', 'rid', REPORTER);
 
   // ---- incidents ----
 

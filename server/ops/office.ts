@@ -31,7 +31,7 @@ import {
   assertRole,
   bad,
   communityWrite,
-  deleteRecord,
+  deleteRoute,
   etag,
   expectedVersion,
   field,
@@ -198,13 +198,7 @@ export const registerOffice: Register = (app, ctx) => {
     return c.json(partyView(row));
   });
 
-  app.delete('/api/office/parties/:pid', async (c) => {
-    const id = pathId(c, 'pid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, PARTY, await lockRecord(tx, c, PARTY, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/office/parties/:pid', 'pid', PARTY);
 
   app.post('/api/office/parties/:pid/clerks', async (c) => {
     const pid = pathId(c, 'pid');
@@ -237,13 +231,7 @@ export const registerOffice: Register = (app, ctx) => {
     return c.json(clerkView(c, row));
   });
 
-  app.delete('/api/office/clerks/:kid', async (c) => {
-    const id = pathId(c, 'kid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, CLERK, await lockRecord(tx, c, CLERK, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/office/clerks/:kid', 'kid', CLERK);
 
   // ---- duty roster ----
 
@@ -390,13 +378,7 @@ export const registerOffice: Register = (app, ctx) => {
     return c.json(meetingView(row));
   });
 
-  app.delete('/api/office/meetings/:mid', async (c) => {
-    const id = pathId(c, 'mid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, MEETING, await lockRecord(tx, c, MEETING, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/office/meetings/:mid', 'mid', MEETING);
 
   app.get('/api/communities/:id/office/action-items', async (c) => {
     const cid = pathId(c);

@@ -24,7 +24,7 @@ import {
   assertRole,
   bad,
   communityWrite,
-  deleteRecord,
+  deleteRoute,
   etag,
   expectedVersion,
   field,
@@ -224,13 +224,7 @@ export const registerVolunteers: Register = (app, ctx) => {
     return c.json(volunteerView(c, row));
   });
 
-  app.delete('/api/volunteers/:vid', async (c) => {
-    const id = pathId(c, 'vid');
-    assertRole(c, 'planner');
-    const sent = expectedVersion(c, null);
-    await db.transaction(async (tx) => deleteRecord(tx, c, VOLUNTEER, await lockRecord(tx, c, VOLUNTEER, id, sent)));
-    return c.body(null, 204);
-  });
+  deleteRoute(app, db, '/api/volunteers/:vid', 'vid', VOLUNTEER);
 
   app.get('/api/volunteers/:vid/attendance', async (c) => {
     const id = pathId(c, 'vid');
