@@ -10,7 +10,7 @@
  *   GET  /api/coverage                   coverage of the current plan (public figures)
  *   GET  /api/search?q=                  buildings, communities and sites by name (public)
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Db } from '../db/index.ts';
@@ -336,4 +336,3 @@ function signText(p: any): string {
   return `${targets}`;
 }
 
-export type { Context };
