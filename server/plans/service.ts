@@ -11,7 +11,7 @@ import { prepareContext, runPlan, buildingRows, planRouteCoords, type PlanContex
 import { fullPlanHooks } from '../engine/full.ts';
 import type { GuideResult } from '../engine/guides.ts';
 import { loadEngineInput } from './load.ts';
-import { bumpDataVersion } from '../api/data-version.ts';
+import { bumpDataVersion, getDataVersion } from '../api/data-version.ts';
 import { volunteersForEngine } from '../ops/volunteers.ts';
 
 interface Cached {
@@ -21,14 +21,9 @@ interface Cached {
 }
 const caches = new WeakMap<Db, Promise<Cached>>();
 
-export async function dataVersion(db: Queryable): Promise<number> {
-  const [r] = await db.query<{ version: number }>('SELECT version FROM data_version WHERE id = 1');
-  return r?.version ?? 0;
-}
-
 /** The engine input and prepared graph for the database's current data version (reloaded when it changes). */
 export async function engineState(db: Db): Promise<Cached> {
-  const version = await dataVersion(db);
+  const { version } = await getDataVersion(db);
   const hit = caches.get(db);
   if (hit) {
     const c = await hit.catch(() => null);
