@@ -173,45 +173,14 @@ export const planDiff = (id: number, other: number) => get<PlanDiff>(`/api/plans
 
 // ---- yearly inspection ----
 
-export type CheckCode =
-  | 'station'
-  | 'team_size'
-  | 'plans_revised'
-  | 'drills_held'
-  | 'signs_installed'
-  | 'guides_assigned'
-  | 'equipment_complete'
-  | 'coverage'
-  | 'capacity';
+// The checklist's shape is the server's own (type-only imports: nothing from the server is bundled).
+import type { CheckCode } from '../../../server/ops/config.ts';
+import type { Checklist as ServerChecklist } from '../../../server/ops/inspection.ts';
+export type { CheckCode };
+export type { CheckItem } from '../../../server/ops/inspection.ts';
 
-export interface CheckItem {
-  code: CheckCode;
-  label: string;
-  computed: Record<string, unknown> | null;
-  target: Record<string, unknown>;
-  summary: string;
-  note: string | null;
-  autoScore: number;
-  autoPass: boolean | null;
-  inspectorScore: number | null;
-  inspectorPass: boolean | null;
-  inspectorNote: string | null;
-  score: number;
-  maxScore: number;
-  pass: boolean | null;
-  evidence: { id: number; caption: string | null; url: string }[];
-}
-
-export interface Checklist {
-  communityId: number;
-  communityName: string;
-  year: number;
-  items: CheckItem[];
-  totalScore: number;
-  maxScore: number;
-  passMark: number;
-  pass: boolean;
-  failedRequired: CheckCode[];
+/** A community's checklist as GET /api/communities/{id}/inspection returns it: the computed list plus the saved record. */
+export interface Checklist extends ServerChecklist {
   status: 'not_started' | 'draft' | 'final';
   notes: string | null;
   inspector: string | null;
