@@ -141,27 +141,12 @@ export function planRoutes(db: Db): Hono {
 
   app.get('/plans/:id/signs.csv', async (c) => {
     const id = idParam('id', c.req.param('id'));
-    const rows = await db.query(
-      `SELECT ref_id, props, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM plan_features WHERE plan_id = $1 AND layer = 'sign' ORDER BY ref_id`,
-      [id],
-    );
-    const esc = (v: unknown) => {
-      const s = v == null ? '' : String(v);
-      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-    };
-    const lines = ['id,kind,lon,lat,facing,arrows,targets,distance_m,building,floor,note'];
-    for (const r of rows) {
-      const p = r.props;
-      lines.push([
-        p.id, p.kind, r.lon.toFixed(7), r.lat.toFixed(7), p.facing == null ? '' : Math.round(p.facing),
-        p.arrows.map((a: any) => (a.bearing == null ? '↓' : Math.round(a.bearing))).join(' '),
-        p.arrows.map((a: any) => a.site).join(' / '), p.arrows.map((a: any) => a.distance_m).join(' '),
-        p.building_id ?? '', p.floor ?? '', p.note ?? '',
-      ].map(esc).join(','));
-    }
+    const [p] = await db.query<{ sign_schedule: string | null }>('SELECT sign_schedule FROM plans WHERE id = $1', [id]);
+    if (!p) throw new ApiError(404, 'not_found', `no plan ${id}`);
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="plan-${id}-signs.csv"`);
-    return c.body('\ufeff' + lines.join('\n') + '\n');
+    // BOM: Excel on Chinese Windows reads UTF-8 only with it
+    return c.body('\ufeff' + (p.sign_schedule ?? ''));
   });
 
   app.get('/plans/:id/diff/:otherId', async (c) => {

@@ -11,6 +11,7 @@ import { prepareContext, runPlan, buildingRows, planRouteCoords, type PlanContex
 import { fullPlanHooks } from '../engine/full.ts';
 import type { GuideResult } from '../engine/guides.ts';
 import { loadEngineInput } from './load.ts';
+import { signsCsv } from './export.ts';
 import { bumpDataVersion, getDataVersion } from '../api/data-version.ts';
 import { volunteersForEngine } from '../ops/volunteers.ts';
 
@@ -169,14 +170,15 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
 
   return db.transaction(async (tx) => {
     const [{ id }] = await tx.query<{ id: number }>(
-      `INSERT INTO plans (hazard, name, baseline_id, options, closures, inputs, summary, coverage, timings, data_version, created_by)
-       VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::text::jsonb, $10, $11)
+      `INSERT INTO plans (hazard, name, baseline_id, options, closures, inputs, summary, coverage, timings, data_version, created_by, sign_schedule)
+       VALUES ($1, $2, $3, $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::text::jsonb, $10, $11, $12)
        RETURNING id`,
       [
         plan.hazard, req.name ?? null, req.baselineId ?? null, toJson(plan.options),
         toJson({ closedEdgeIds: plan.options.closedEdgeIds, closedSiteIds: plan.options.closedSiteIds }),
         toJson({ buildings: input.buildings.length, sites: input.sites.length, edges: input.edges.length, nodes: input.nodes.ids.length, zones: input.zones.length }),
         toJson(planSummary(plan)), toJson({ sites: plan.sites, ...((plan.coverage as object) ?? {}) }), toJson(plan.ms), version, req.createdBy ?? null,
+        signsCsv(plan),
       ],
     );
     const CHUNK = 5000;

@@ -39,6 +39,12 @@ forEachDb('plan endpoints', (db) => {
     expect(list.body.plans[0]).toMatchObject({ id: baseline, hazard: 'earthquake', name: '基线' });
     const one = await get(`/api/plans/${baseline}`);
     expect(one.body.options.reachM).toEqual({ emergency: 500, fixed: 2500 });
+    const csv = await app.request(`/api/plans/${baseline}/signs.csv`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).replace(/^\ufeff/, '').trim().split(/\r?\n/);
+    expect(lines[0]).toBe('id,kind,lon,lat,facing,arrows,targets,distance_m,building,floor,note');
+    expect(lines.length - 1).toBe(r.body.summary.signs); // one row per sign to install (each stairwell landing)
+    expect((await app.request('/api/plans/999999/signs.csv')).status).toBe(404);
     const audit = await db().query(`SELECT action FROM audit_log WHERE entity = 'plan' AND entity_id = $1`, [String(baseline)]);
     expect(audit.map((a) => a.action)).toEqual(['plan.run']);
   });
