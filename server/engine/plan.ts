@@ -208,7 +208,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // --- eligible sites
   const closedSites = new Set(options.closedSiteIds);
   const entranceCount = new Int32Array(nS);
-  for (const en of entrances) entranceCount[en.siteIndex]++;
+  // site of each entrance as a typed array: the loops below run over 100 k+ entrances at city scale
+  const entranceSite = new Int32Array(entrances.length);
+  for (let i = 0; i < entrances.length; i++) { entranceSite[i] = entrances[i].siteIndex; entranceCount[entranceSite[i]]++; }
   const eligible = new Uint8Array(nS);
   const why: (string | null)[] = new Array(nS).fill(null);
   for (let s = 0; s < nS; s++) {
@@ -232,20 +234,19 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     }
     nearestBound = maxReach * 2;
     const p = g.proj;
-    for (let s = 0; s < nS; s++) {
-      if (!eligible[s]) continue;
-      let near = false;
-      for (const en of entrances) {
-        if (en.siteIndex !== s) continue;
-        const x = (en.point[0] - p.lon0) * p.kx, y = (en.point[1] - p.lat0) * p.ky;
-        const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
-        if (Math.hypot(dx, dy) <= nearestBound * 1.05) { near = true; break; }
-      }
-      if (!near) eligible[s] = 0; // cannot matter for these buildings
+    const near = new Uint8Array(nS);
+    for (let i = 0; i < entrances.length; i++) {
+      const s = entranceSite[i];
+      if (!eligible[s] || near[s]) continue;
+      const en = entrances[i];
+      const x = (en.point[0] - p.lon0) * p.kx, y = (en.point[1] - p.lat0) * p.ky;
+      const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
+      if (Math.hypot(dx, dy) <= nearestBound * 1.05) near[s] = 1;
     }
+    for (let s = 0; s < nS; s++) if (!near[s]) eligible[s] = 0; // cannot matter for these buildings
   }
   const activeAll: number[] = [];
-  for (let i = 0; i < entrances.length; i++) if (eligible[entrances[i].siteIndex]) activeAll.push(i);
+  for (let i = 0; i < entrances.length; i++) if (eligible[entranceSite[i]]) activeAll.push(i);
 
   // --- nearest site for every building (one multi-source search)
   const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound);
@@ -309,7 +310,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     }
     for (const level of levels) {
       const act: number[] = [];
-      for (const i of activeAll) { const s = entrances[i].siteIndex; if (allowed[s] && sites[s].level === level) act.push(i); }
+      for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
       if (act.length === 0) continue;
       const lab = kNearestSearch(g, entrances, act, K, options.reachM[level]);
       const li = labs.length;
