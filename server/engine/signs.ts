@@ -387,20 +387,124 @@ class PlanBuildings implements BuildingSource {
 }
 
 /**
- * The three passes. Hot per-route / per-node work lives in small methods so V8 optimises each quickly (one plan
- * calls this once: a single huge function would run its loops unoptimised, boxing every double, until its
- * on-stack replacement compiles).
+ * The passes. Hot per-route / per-node work lives in small methods so V8 optimises each quickly (one plan calls this
+ * once: a single huge function would run its loops unoptimised, boxing every double, until its on-stack replacement
+ * compiles). Signs are kept as columns (typed arrays, arrows as linked lists) until the end, where each `Sign` and
+ * `SignArrow` is built exactly once, in output order, with its id and a right-sized arrow list.
  */
 function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: SignSite[], options: SignOptions): SignResult {
-  const b = new SignBuilder(g, src, bsrc, sites, options);
+  const b = new SignBuilder(g, src, bsrc, sites, options, workspaceOf(g));
   const R = src.count;
   for (let r = 0; r < R; r++) b.locate(r);
   b.groupByNode();
-  for (let v = 0, N = g.nodeCount; v < N; v++) if (b.nodeStart[v] !== b.nodeStart[v + 1]) b.nodeSignAt(v);
+  const nodeStart = b.w.nodeStart;
+  for (let v = 0, N = g.nodeCount; v < N; v++) if (nodeStart[v] !== nodeStart[v + 1]) b.nodeSignAt(v);
   for (let r = 0; r < R; r++) b.routeSignsOf(r);
   b.routeSignStart[R] = b.nRouteSigns;
-  b.stairwellSigns();
   return b.finish();
+}
+
+// sign kinds as small integers in the columns, in the order of SignKind's KIND_* tables below
+const K_JUNCTION = 0, K_TURN = 1, K_EXIT = 2, K_STAIRWELL = 3, K_OVERVIEW = 4, K_SPACING = 5;
+const KINDS: SignKind[] = ['junction', 'turn', 'exit', 'stairwell', 'overview', 'spacing'];
+
+/**
+ * Typed scratch kept per graph (WeakMap) and reused by the next call on it: a city plan's per-call buffers are some
+ * 100 MB of ArrayBuffers, and allocating that much external memory on every call makes V8 start a full mark-compact
+ * of the whole heap (seconds at city scale). Only the result's own arrays are allocated per call.
+ */
+class Workspace {
+  readonly sc = new Scratch();
+  // per node
+  readonly nodeStart: Int32Array;
+  readonly nodeSign: Int32Array;
+  readonly fill: Int32Array;
+  // per passage, route order
+  pNode = new Int32Array(0);
+  pIn = new Float64Array(0);
+  pOut = new Float64Array(0);
+  pRem = new Float64Array(0);
+  pCum = new Float64Array(0);
+  pRoute = new Int32Array(0);
+  // per passage, node order: [in, out, rem, people] records, and the site
+  q = new Float64Array(0);
+  qSite = new Int32Array(0);
+  // per route
+  routeFirst = new Int32Array(0);
+  routeGeomLen = new Float64Array(0);
+  routeStartBearing = new Float64Array(0);
+  routeEndBearing = new Float64Array(0);
+  routeSigns = new Int32Array(0);
+  // per building
+  exitSign = new Int32Array(0);
+  // per busiest node: direction clusters and the node's arrows
+  inDirs = new Float64Array(0);
+  inWeight = new Float64Array(0);
+  outDirs = new Float64Array(0);
+  arB = new Float64Array(0);
+  arD = new Float64Array(0);
+  arS = new Int32Array(0);
+  // sign columns (facing / arrow bearing NaN = null)
+  sKind = new Uint8Array(0);
+  sLon = new Float64Array(0);
+  sLat = new Float64Array(0);
+  sFacing = new Float64Array(0);
+  sPeople = new Float64Array(0);
+  sNode = new Int32Array(0);
+  sBuilding = new Int32Array(0);
+  sRoutes = new Int32Array(0);
+  sApp = new Int32Array(0);
+  sHead = new Int32Array(0);
+  sTail = new Int32Array(0);
+  sArrows = new Int32Array(0);
+  // arrows: linked per sign
+  aNext = new Int32Array(0);
+  aBearing = new Float64Array(0);
+  aDist = new Float64Array(0);
+  aSite = new Int32Array(0);
+  constructor(N: number) {
+    this.nodeStart = new Int32Array(N + 1);
+    this.nodeSign = new Int32Array(N);
+    this.fill = new Int32Array(N);
+  }
+  /** make room for `signs` signs (keeping the first `keep`) */
+  growSigns(signs: number, keep: number): void {
+    const n = Math.max(signs, 1024, this.sKind.length * 2);
+    this.sKind = grown(this.sKind, new Uint8Array(n), keep);
+    this.sLon = grown(this.sLon, new Float64Array(n), keep);
+    this.sLat = grown(this.sLat, new Float64Array(n), keep);
+    this.sFacing = grown(this.sFacing, new Float64Array(n), keep);
+    this.sPeople = grown(this.sPeople, new Float64Array(n), keep);
+    this.sNode = grown(this.sNode, new Int32Array(n), keep);
+    this.sBuilding = grown(this.sBuilding, new Int32Array(n), keep);
+    this.sRoutes = grown(this.sRoutes, new Int32Array(n), keep);
+    this.sApp = grown(this.sApp, new Int32Array(n), keep);
+    this.sHead = grown(this.sHead, new Int32Array(n), keep);
+    this.sTail = grown(this.sTail, new Int32Array(n), keep);
+    this.sArrows = grown(this.sArrows, new Int32Array(n), keep);
+  }
+  growArrows(arrows: number, keep: number): void {
+    const n = Math.max(arrows, 1024, this.aNext.length * 2);
+    this.aNext = grown(this.aNext, new Int32Array(n), keep);
+    this.aBearing = grown(this.aBearing, new Float64Array(n), keep);
+    this.aDist = grown(this.aDist, new Float64Array(n), keep);
+    this.aSite = grown(this.aSite, new Int32Array(n), keep);
+  }
+}
+
+function grown<T extends Int32Array | Float64Array | Uint8Array>(old: T, into: T, keep: number): T {
+  if (keep > 0) into.set(old.subarray(0, keep) as never);
+  return into;
+}
+/** `a` when it holds n, else a larger fresh one (contents not kept) */
+function atLeastI<T extends Int32Array>(a: T, n: number): T { return a.length >= n ? a : (new Int32Array(Math.ceil(n * 1.25)) as T); }
+function atLeastF<T extends Float64Array>(a: T, n: number): T { return a.length >= n ? a : (new Float64Array(Math.ceil(n * 1.25)) as T); }
+
+const workspaces = new WeakMap<Graph, Workspace>();
+function workspaceOf(g: Graph): Workspace {
+  let w = workspaces.get(g);
+  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g, w); }
+  return w;
 }
 
 class SignBuilder {
@@ -412,8 +516,8 @@ class SignBuilder {
   readonly perFloor: boolean;
   readonly siteNames: string[];
   readonly siteIds: number[];
-  readonly sc = new Scratch();
-  // pass 1: per passage (a route through a node), in route order
+  readonly sc: Scratch;
+  // pass 1: per passage (a route through a node), in route order (see Workspace)
   readonly pNode: Int32Array;
   /** approach bearing (NaN: route starts here) */
   readonly pIn: Float64Array;
@@ -430,33 +534,25 @@ class SignBuilder {
   readonly routeStartBearing: Float64Array;
   readonly routeEndBearing: Float64Array;
   p = 0;
-  // pass 2: passages by node
-  nodeStart: Int32Array = new Int32Array(0);
-  qIn: Float64Array = new Float64Array(0);
-  qOut: Float64Array = new Float64Array(0);
-  qRem: Float64Array = new Float64Array(0);
-  qPeople: Float64Array = new Float64Array(0);
-  qSite: Int32Array = new Int32Array(0);
   readonly nodeSign: Int32Array;
-  /** per-node scratch: approach / departure direction clusters (as many slots as the busiest node has passages) */
-  inDirs: Float64Array = new Float64Array(0);
-  inWeight: Float64Array = new Float64Array(0);
-  outDirs: Float64Array = new Float64Array(0);
   readonly junctionNotes = new Map<number, string>();
-  readonly signs: Sign[] = [];
   // pass 3
-  routeSigns: Int32Array;
   nRouteSigns = 0;
   readonly routeSignStart: Int32Array;
   readonly exitSign: Int32Array;
   /** overview boards per site: [lon, lat, sign index] triples (a site has a handful of entrances) */
-  readonly overviewSign: number[][];
+  readonly overviewSign: (number[] | undefined)[];
   readonly spacingSigns = new Map<number, number[]>();
   readonly M: number;
   readonly stairBuildings: number[] = [];
   readonly door = [0, 0];
+  // the signs so far, as columns (see Workspace); notes and approach lists as JS arrays
+  nSigns = 0;
+  nArrows = 0;
+  readonly notes: string[] = [];
+  readonly approaches: number[][] = [];
 
-  constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions) {
+  constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions, readonly w: Workspace) {
     this.turnDeg = options.turnDeg ?? 30;
     this.spacingM = options.spacingM ?? 150;
     this.tol = options.directionTolDeg ?? 3;
@@ -466,18 +562,23 @@ class SignBuilder {
     this.siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
     this.siteIds = sites.map((site, s) => site?.id ?? s);
     const R = src.count, P = src.passages, N = g.nodeCount;
-    this.pNode = new Int32Array(P); this.pIn = new Float64Array(P); this.pOut = new Float64Array(P);
-    this.pRem = new Float64Array(P); this.pCum = new Float64Array(P); this.pRoute = new Int32Array(P);
-    this.routeFirst = new Int32Array(R + 1); this.routeGeomLen = new Float64Array(R);
-    this.routeStartBearing = new Float64Array(R); this.routeEndBearing = new Float64Array(R);
-    this.nodeSign = new Int32Array(N).fill(-1);
-    this.routeSigns = new Int32Array(Math.max(16, 2 * R + P));
+    this.sc = w.sc;
+    this.pNode = w.pNode = atLeastI(w.pNode, P); this.pIn = w.pIn = atLeastF(w.pIn, P); this.pOut = w.pOut = atLeastF(w.pOut, P);
+    this.pRem = w.pRem = atLeastF(w.pRem, P); this.pCum = w.pCum = atLeastF(w.pCum, P); this.pRoute = w.pRoute = atLeastI(w.pRoute, P);
+    this.routeFirst = w.routeFirst = atLeastI(w.routeFirst, R + 1); this.routeGeomLen = w.routeGeomLen = atLeastF(w.routeGeomLen, R);
+    this.routeStartBearing = w.routeStartBearing = atLeastF(w.routeStartBearing, R);
+    this.routeEndBearing = w.routeEndBearing = atLeastF(w.routeEndBearing, R);
+    this.nodeSign = w.nodeSign.fill(-1);
+    w.routeSigns = atLeastI(w.routeSigns, Math.max(16, 2 * R + P));
     this.routeSignStart = new Int32Array(R + 1);
     let maxB = bsrc.count - 1;
     for (let r = 0; r < R; r++) if (src.building[r] > maxB) maxB = src.building[r];
-    this.exitSign = new Int32Array(maxB + 1).fill(-1);
-    this.overviewSign = sites.map(() => []);
+    this.exitSign = w.exitSign = atLeastI(w.exitSign, maxB + 1);
+    this.exitSign.fill(-1, 0, maxB + 1);
+    this.overviewSign = new Array(sites.length);
     this.M = N + sites.length + 1;
+    if (w.sKind.length < 1024) w.growSigns(1024, 0);
+    if (w.aNext.length < 1024) w.growArrows(1024, 0);
   }
   siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
   siteId(s: number): number { return this.siteIds[s] ?? s; }
@@ -533,88 +634,146 @@ class SignBuilder {
 
   /** pass 2 set-up: passages grouped by node (counting sort), their data scattered into node order once */
   groupByNode(): void {
-    const { pNode, pIn, pOut, pRem, pRoute } = this;
+    const { pNode, pIn, pOut, pRem, pRoute, w } = this;
     const N = this.g.nodeCount, P = this.p, R = this.src.count;
     this.routeFirst[R] = P;
-    const nodeStart = this.nodeStart = new Int32Array(N + 1);
+    const nodeStart = w.nodeStart.fill(0);
     for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
     let busiest = 0;
     for (let v = 0; v < N; v++) { if (nodeStart[v + 1] > busiest) busiest = nodeStart[v + 1]; nodeStart[v + 1] += nodeStart[v]; }
-    this.inDirs = new Float64Array(busiest); this.inWeight = new Float64Array(busiest); this.outDirs = new Float64Array(busiest);
-    const fill = nodeStart.slice(0, N);
-    const qIn = this.qIn = new Float64Array(P), qOut = this.qOut = new Float64Array(P), qRem = this.qRem = new Float64Array(P);
-    const qPeople = this.qPeople = new Float64Array(P), qSite = this.qSite = new Int32Array(P);
+    if (w.inDirs.length < busiest) {
+      w.inDirs = new Float64Array(busiest); w.inWeight = new Float64Array(busiest); w.outDirs = new Float64Array(busiest);
+      w.arB = new Float64Array(busiest); w.arD = new Float64Array(busiest); w.arS = new Int32Array(busiest);
+    }
+    const fill = w.fill;
+    fill.set(nodeStart.subarray(0, N));
+    const q = w.q = atLeastF(w.q, 4 * P), qSite = w.qSite = atLeastI(w.qSite, P);
     const people = this.src.people, site = this.src.site;
     for (let i = 0; i < P; i++) {
-      const q = fill[pNode[i]]++;
-      const r = pRoute[i];
-      qIn[q] = pIn[i]; qOut[q] = pOut[i]; qRem[q] = pRem[i]; qPeople[q] = people[r]; qSite[q] = site[r];
+      const j = fill[pNode[i]]++;
+      const r = pRoute[i], o = 4 * j;
+      q[o] = pIn[i]; q[o + 1] = pOut[i]; q[o + 2] = pRem[i]; q[o + 3] = people[r]; qSite[j] = site[r];
     }
+  }
+
+  /** a new sign (no arrows yet); returns its index */
+  newSign(kind: number, lon: number, lat: number, facing: number, node: number, building: number, routes: number, people: number, note: string): number {
+    const i = this.nSigns;
+    const w = this.w;
+    if (i === w.sKind.length) w.growSigns(i + 1, i);
+    w.sKind[i] = kind; w.sLon[i] = lon; w.sLat[i] = lat; w.sFacing[i] = facing; w.sNode[i] = node; w.sBuilding[i] = building;
+    w.sRoutes[i] = routes; w.sPeople[i] = people; w.sApp[i] = -1; w.sHead[i] = -1; w.sTail[i] = -1; w.sArrows[i] = 0;
+    this.notes.push(note);
+    this.nSigns = i + 1;
+    return i;
+  }
+
+  /** append an arrow to sign i (bearing NaN = null) */
+  pushArrow(i: number, bearing: number, site: number, distanceM: number): void {
+    const t = this.nArrows, w = this.w;
+    if (t === w.aNext.length) w.growArrows(t + 1, t);
+    w.aNext[t] = -1; w.aBearing[t] = bearing; w.aSite[t] = site; w.aDist[t] = distanceM;
+    if (w.sTail[i] < 0) w.sHead[i] = t; else w.aNext[w.sTail[i]] = t;
+    w.sTail[i] = t; w.sArrows[i]++;
+    this.nArrows = t + 1;
+  }
+
+  /** addArrow on sign i's list: merge with an arrow to the same site in the same direction (keeping the smaller distance), else append */
+  addArrow(i: number, bearing: number, site: number, distanceM: number): void {
+    const { aNext, aBearing, aSite, aDist } = this.w;
+    for (let t = this.w.sHead[i]; t >= 0; t = aNext[t]) {
+      const ab = aBearing[t];
+      if (aSite[t] === site && (ab === bearing || (ab !== ab && bearing !== bearing) || angleDiff(ab, bearing) < 1e-9)) {
+        if (distanceM < aDist[t]) aDist[t] = distanceM;
+        return;
+      }
+    }
+    this.pushArrow(i, bearing, site, distanceM);
   }
 
   /** pass 2 for node v (passed by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
   nodeSignAt(v: number): void {
-    const { qIn, qOut, qPeople, inDirs, inWeight, outDirs, tol, g } = this;
-    const a = this.nodeStart[v], b = this.nodeStart[v + 1];
+    const { w, tol, g } = this;
+    const { q, qSite, inDirs, inWeight, outDirs } = w;
+    const a = w.nodeStart[v], b = w.nodeStart[v + 1];
     let nIn = 0, nOut = 0;
     let turned = false;
     let ppl = 0;
-    for (let q = a; q < b; q++) {
-      const bi = qIn[q], bo = qOut[q];
-      ppl += qPeople[q];
+    for (let j = a; j < b; j++) {
+      const bi = q[4 * j], bo = q[4 * j + 1], pj = q[4 * j + 3];
+      ppl += pj;
       // Only routes passing through count for meet/branch: a route starting at the node (door exactly there) is
       // guided by its exit sign, a route ending there (entrance at the node) by the overview board.
-      if (Number.isNaN(bi) || Number.isNaN(bo)) continue;
+      if (bi !== bi || bo !== bo) continue;
       const c = cluster(inDirs, nIn, bi, tol);
       if (c === nIn) { inDirs[nIn++] = bi; inWeight[c] = 0; }
-      inWeight[c] += qPeople[q] + 1e-9;
+      inWeight[c] += pj + 1e-9;
       if (cluster(outDirs, nOut, bo, tol) === nOut) outDirs[nOut++] = bo;
       if (angleDiff(bi, bo) >= this.turnDeg) turned = true;
     }
     const junction = nIn >= 2 || nOut >= 2 || (this.allCrossings && g.adjStart[v + 1] - g.adjStart[v] >= 3);
     if (!junction && !turned) return;
     // arrows: one per (departure direction, site), the smallest distance remaining
-    const arrows: SignArrow[] = [];
-    for (let q = a; q < b; q++) {
-      const bo = qOut[q];
-      if (Number.isNaN(bo)) continue;
+    const { arB, arD, arS } = w;
+    let na = 0;
+    for (let j = a; j < b; j++) {
+      const bo = q[4 * j + 1];
+      if (bo !== bo) continue;
       let c = cluster(outDirs, nOut, bo, tol);
       if (c === nOut) outDirs[nOut++] = bo;
-      const s = this.qSite[q];
-      addArrow(arrows, outDirs[c], s, this.siteId(s), this.siteName(s), this.qRem[q]);
+      const br = outDirs[c], s = qSite[j], rem = q[4 * j + 2];
+      let t = 0;
+      for (; t < na; t++) {
+        if (arS[t] === s && (arB[t] === br || angleDiff(arB[t], br) < 1e-9)) { if (rem < arD[t]) arD[t] = rem; break; }
+      }
+      if (t === na) { arB[na] = br; arS[na] = s; arD[na] = rem; na++; }
+    }
+    // by bearing, then distance; stable
+    for (let i = 1; i < na; i++) {
+      const xb = arB[i], xd = arD[i], xs = arS[i];
+      let j = i - 1;
+      for (; j >= 0; j--) {
+        if (!((arB[j] - xb || arD[j] - xd) > 0)) break;
+        arB[j + 1] = arB[j]; arD[j + 1] = arD[j]; arS[j + 1] = arS[j];
+      }
+      arB[j + 1] = xb; arD[j + 1] = xd; arS[j + 1] = xs;
     }
     let main = 0;
     for (let c = 1; c < nIn; c++) if (inWeight[c] > inWeight[main]) main = c;
-    const facing = nIn > 0 ? inDirs[main] : nOut > 0 ? outDirs[0] : null;
-    let approaches = EMPTY;
-    if (nIn > 1) { approaches = []; for (let c = 0; c < nIn; c++) if (c !== main) approaches.push(inDirs[c]); }
+    const facing = nIn > 0 ? inDirs[main] : nOut > 0 ? outDirs[0] : NaN;
     let note = TURN_NOTE;
     if (junction) {
       const key = nIn * 65536 + nOut;
       note = this.junctionNotes.get(key) ?? '';
       if (!note) { note = `${KIND_ZH.junction}：${nIn} 个来向、${nOut} 个去向`; this.junctionNotes.set(key, note); }
     }
-    this.nodeSign[v] = this.signs.length;
-    this.signs.push(makeSign(junction ? 'junction' : 'turn', g.lon[v], g.lat[v], facing, approaches, sortArrows(arrows), v, -1, null, null, b - a, ppl, note));
+    const si = this.newSign(junction ? K_JUNCTION : K_TURN, g.lon[v], g.lat[v], facing, v, -1, b - a, ppl, note);
+    if (nIn > 1) {
+      const approaches: number[] = [];
+      for (let c = 0; c < nIn; c++) if (c !== main) approaches.push(inDirs[c]);
+      w.sApp[si] = this.approaches.length;
+      this.approaches.push(approaches);
+    }
+    for (let t = 0; t < na; t++) this.pushArrow(si, arB[t], arS[t], arD[t]);
+    this.nodeSign[v] = si;
   }
 
   pushRouteSign(i: number): void {
-    if (this.nRouteSigns === this.routeSigns.length) { const t = new Int32Array(this.routeSigns.length * 2); t.set(this.routeSigns); this.routeSigns = t; }
-    this.routeSigns[this.nRouteSigns++] = i;
+    const w = this.w;
+    if (this.nRouteSigns === w.routeSigns.length) { const t = new Int32Array(w.routeSigns.length * 2); t.set(w.routeSigns); w.routeSigns = t; }
+    w.routeSigns[this.nRouteSigns++] = i;
   }
 
   /** pass 3 for route r: exit / spacing / overview signs and the route's sign list in walking order */
   routeSignsOf(r: number): void {
-    const { src, signs, pNode, nodeSign } = this;
+    const { src, pNode, nodeSign, w } = this;
     this.routeSignStart[r] = this.nRouteSigns;
     const bi = src.building[r], s = src.site[r], ppl = src.people[r], lengthM = src.length[r];
-    const startBearing = this.routeStartBearing[r];
     // exit sign at the door
     let ei = this.exitSign[bi];
     if (ei < 0) ei = this.exitSignOf(r, bi);
-    const ex = signs[ei];
-    ex.routes++; ex.people += ppl;
-    addArrow(ex.arrows, Number.isNaN(startBearing) ? null : startBearing, s, this.siteId(s), this.siteName(s), lengthM);
+    w.sRoutes[ei]++; w.sPeople[ei] += ppl;
+    this.addArrow(ei, this.routeStartBearing[r], s, lengthM);
     this.pushRouteSign(ei);
 
     // walk the anchors (start, signed nodes, end) and fill long gaps with spacing signs
@@ -625,11 +784,11 @@ class SignBuilder {
     for (let q = first; q <= last; q++) {
       const isEnd = q === last;
       if (!isEnd && nodeSign[pNode[q]] < 0) continue;
-      const bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
       const bRem = isEnd ? 0 : this.pRem[q];
       // the gap is measured in network metres (the input's lengths); positions are placed at the same fraction of
       // the polyline's length, so routes sharing a stretch from the same anchor place their signs at the same points
       const gap = aRem - bRem;
+      const bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
       if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) {
         if (!loaded) { src.load(r, this.sc, false); loaded = true; }
         this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
@@ -649,19 +808,17 @@ class SignBuilder {
     const sx = src.startLon(r), sy = src.startLat(r);
     bsrc.door(bi, sx, sy, door);
     const dx = (sx - door[0]) * proj.kx, dy = (sy - door[1]) * proj.ky;
-    const facing = Math.hypot(dx, dy) > 0.5 ? bearingOf(dx, dy) : Number.isNaN(startBearing) ? null : startBearing;
-    const ei = this.signs.length;
-    this.exitSign[bi] = ei;
+    const facing = Math.hypot(dx, dy) > 0.5 ? bearingOf(dx, dy) : startBearing;
     const name = bsrc.name(bi);
-    this.signs.push(makeSign('exit', door[0], door[1], facing, EMPTY, [], -1, bi, bsrc.id(bi), null, 0, 0,
-      name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE));
+    const ei = this.newSign(K_EXIT, door[0], door[1], facing, -1, bi, 0, 0, name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE);
+    this.exitSign[bi] = ei;
     if (this.stairwellsOn) this.stairBuildings.push(bi);
     return ei;
   }
 
   /** spacing signs along one gap of route r (its polyline loaded in the scratch) */
   spacing(r: number, aKey: number, aCum: number, aRem: number, gap: number, geo: number): void {
-    const { sc, signs, spacingM } = this;
+    const { sc, spacingM, w } = this;
     const { proj } = this.g;
     const { xs, ys, cum, k } = sc;
     const s = this.src.site[r], ppl = this.src.people[r];
@@ -679,20 +836,18 @@ class SignBuilder {
       if (si === undefined) {
         const px = xs[vi] + (xs[vi + 1] - xs[vi]) * t, py = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
         const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
-        si = signs.length;
+        si = this.newSign(K_SPACING, proj.lon0 + px / proj.kx, proj.lat0 + py / proj.ky, br, -1, -1, 0, 0, SPACING_NOTE);
         list[j - 1] = si;
-        signs.push(makeSign('spacing', proj.lon0 + px / proj.kx, proj.lat0 + py / proj.ky, br, EMPTY, [], -1, -1, null, null, 0, 0, SPACING_NOTE));
       }
-      const sg = signs[si];
-      sg.routes++; sg.people += ppl;
-      addArrow(sg.arrows, sg.facing, s, this.siteId(s), this.siteName(s), rem);
+      w.sRoutes[si]++; w.sPeople[si] += ppl;
+      this.addArrow(si, w.sFacing[si], s, rem);
       this.pushRouteSign(si);
     }
   }
 
   /** the overview board at route r's site entrance (one per used entrance) */
   overviewOf(r: number): void {
-    const { src, signs, tol } = this;
+    const { src, tol, w } = this;
     const { proj } = this.g;
     const s = src.site[r];
     const endBearing = this.routeEndBearing[r];
@@ -704,58 +859,84 @@ class SignBuilder {
     }
     if (oi < 0) {
       const site = this.sites[s];
-      const facing = Number.isNaN(endBearing) ? null : endBearing;
-      let into = facing;
+      let into = endBearing;
       if (site?.point) {
         const dx = (site.point[0] - endLon) * proj.kx, dy = (site.point[1] - endLat) * proj.ky;
         if (Math.hypot(dx, dy) > 1) into = bearingOf(dx, dy);
       }
-      oi = signs.length;
+      oi = this.newSign(K_OVERVIEW, endLon, endLat, endBearing, -1, -1, 0, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`);
       ov.push(endLon, endLat, oi);
-      signs.push(makeSign('overview', endLon, endLat, facing, [], [{ bearing: into, siteIndex: s, siteId: this.siteId(s), siteName: this.siteName(s), distanceM: 0 }],
-        -1, -1, null, null, 0, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`));
-    } else if (signs[oi].facing !== null && !Number.isNaN(endBearing) && angleDiff(signs[oi].facing!, endBearing) > tol
-      && !signs[oi].approaches.some((b) => angleDiff(b, endBearing) <= tol)) {
-      signs[oi].approaches.push(endBearing);
+      w.sApp[oi] = this.approaches.length;
+      this.approaches.push([]);
+      this.pushArrow(oi, into, s, 0);
+    } else {
+      const facing = w.sFacing[oi];
+      if (facing === facing && endBearing === endBearing && angleDiff(facing, endBearing) > tol) {
+        const app = this.approaches[w.sApp[oi]];
+        if (!app.some((b) => angleDiff(b, endBearing) <= tol)) app.push(endBearing);
+      }
     }
-    signs[oi].routes++; signs[oi].people += src.people[r];
+    w.sRoutes[oi]++; w.sPeople[oi] += src.people[r];
     this.pushRouteSign(oi);
   }
 
-  /** stairwell landings: floors × stairwells per assigned building, position = the door */
-  stairwellSigns(): void {
-    const { signs, bsrc, perFloor } = this;
-    const notes: string[] = [];
+  /** sign i's arrows as objects; `down` gives the stairwell copy (bearing null) */
+  arrowsOf(i: number, down: boolean): SignArrow[] {
+    const { aNext, aBearing, aSite, aDist, sHead } = this.w;
+    const n = this.w.sArrows[i];
+    let t = sHead[i];
+    if (n === 1) return [this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t])];
+    const out: SignArrow[] = [];
+    for (; t >= 0; t = aNext[t]) out.push(this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t]));
+    return out;
+  }
+  arrow(bearing: number, s: number, distanceM: number): SignArrow {
+    return { bearing: bearing === bearing ? bearing : null, siteIndex: s, siteId: this.siteId(s), siteName: this.siteName(s), distanceM };
+  }
+
+  /** the Sign objects in output order (node signs, then route signs, then stairwell landings), ids, counts */
+  finish(): SignResult {
+    const { w, bsrc, notes, approaches } = this;
+    const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp } = w;
+    const signs: Sign[] = [];
+    const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
+    const seq = [0, 0, 0, 0, 0, 0];
+    for (let i = 0, n = this.nSigns; i < n; i++) {
+      const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
+      signs.push({
+        id: KIND_ID_PREFIX[kind] + ++seq[kind], kind: KINDS[kind], lon: sLon[i], lat: sLat[i], facing: facing === facing ? facing : null,
+        approaches: sApp[i] < 0 ? EMPTY : approaches[sApp[i]], arrows: this.arrowsOf(i, false), nodeIndex: sNode[i], buildingIndex: bi,
+        buildingId: kind === K_EXIT ? bsrc.id(bi) : null, floor: null, floors: 1, routes: sRoutes[i], people: sPeople[i], note: notes[i],
+      });
+    }
+    // stairwell landings: floors × stairwells per assigned building, position = the door
+    let landings = 0;
+    const wellNotes: string[] = [];
+    const perFloor = this.perFloor;
     for (const bi of this.stairBuildings) {
-      const ex = signs[this.exitSign[bi]];
+      const ei = this.exitSign[bi];
       const floors = Math.max(1, Math.round(bsrc.levels(bi) ?? 1));
       const wells = Math.max(1, Math.round(bsrc.stairwells(bi) ?? 1));
       const id = bsrc.id(bi);
+      const lon = sLon[ei], lat = sLat[ei], routes = sRoutes[ei], people = sPeople[ei];
       // one arrow list per building, shared by its landings (outputs are read-only)
-      const arrows: SignArrow[] = [];
-      for (const a of ex.arrows) arrows.push({ bearing: null, siteIndex: a.siteIndex, siteId: a.siteId, siteName: a.siteName, distanceM: a.distanceM });
-      for (let w = 1; w <= wells; w++) {
-        const note = notes[wells > 1 ? w : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${w} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
+      const arrows = this.arrowsOf(ei, true);
+      for (let wl = 1; wl <= wells; wl++) {
+        const note = wellNotes[wells > 1 ? wl : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${wl} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
         if (!perFloor) {
-          const sg = makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, id, null, ex.routes, ex.people, note);
-          sg.floors = floors;
-          signs.push(sg);
+          signs.push({ id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
+            nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: null, floors, routes, people, note });
+          landings += floors;
         } else {
-          for (let f = 1; f <= floors; f++) signs.push(makeSign('stairwell', ex.lon, ex.lat, null, EMPTY, arrows, -1, bi, id, f, ex.routes, ex.people, note));
+          for (let f = 1; f <= floors; f++) {
+            signs.push({ id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
+              nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: f, floors: 1, routes, people, note });
+            landings++;
+          }
         }
       }
     }
-  }
-
-  finish(): SignResult {
-    const { signs } = this;
-    // ids: kind prefix + running number in output order
-    const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
-    let landings = 0;
-    for (const sg of signs) {
-      sg.id = KIND_PREFIX[sg.kind] + '-' + ++counts[sg.kind];
-      if (sg.kind === 'stairwell') landings += sg.floors;
-    }
+    for (let k = 0; k < KINDS.length; k++) counts[KINDS[k]] = seq[k];
     counts.stairwell = landings;
     // The CSV is built on first access (it is only needed for exports), then cached.
     let csv: string | null = null;
@@ -764,11 +945,12 @@ class SignBuilder {
       signs,
       get schedule(): string { return (csv ??= signScheduleCsv(signs, bom)); },
       routeSignStart: this.routeSignStart,
-      routeSignIndex: this.routeSigns.slice(0, this.nRouteSigns),
+      routeSignIndex: w.routeSigns.slice(0, this.nRouteSigns),
       counts,
     };
   }
 }
+const KIND_ID_PREFIX = KINDS.map((k) => KIND_PREFIX[k] + '-');
 
 // bearing leaving vertex i forwards / arriving at vertex i from behind (NaN when the polyline ends there)
 function outBearing(xs: Float64Array, ys: Float64Array, cum: Float64Array, i: number, k: number): number {
