@@ -11,9 +11,12 @@
  *   ejection (free room for unplaced people by shifting another building away). When a building fits nowhere
  *   whole it is split across its nearest sites with room and flagged; what still does not fit is unplaced.
  * - If everyone fits at their nearest candidate the greedy is skipped: that assignment is optimal.
- * - `minCostFlowLowerBound` solves the split (transportation) relaxation exactly by successive shortest paths
- *   with Johnson potentials; its cost is a lower bound for the one-site-per-building problem, used in tests (gap
- *   ≤ 5 %) and reported by the plan for small problems.
+ * - Overloaded components of the building–site graph within the `exactWork` budget are instead solved exactly as a
+ *   split (transportation) problem by `minCostFlowSites` (successive shortest paths on the site graph) and rounded
+ *   to one site per building where room allows; local search then polishes.
+ * - `minCostFlowLowerBound` solves the same split relaxation by successive shortest paths over building and site
+ *   nodes — slow, kept as the reference for tests and for the plan's reported lower bound; its cost is a lower bound
+ *   for the one-site-per-building problem (tests: gap ≤ 5 %).
  */
 import FlatQueue from 'flatqueue';
 
@@ -50,9 +53,18 @@ export interface AssignOptions {
   maxPasses?: number;
   /** swap partners examined per (building, site) */
   swapScan?: number;
-  /** budget (Σ arcs × buildings) of overloaded components solved exactly (min-cost flow + rounding), smallest first */
+  /** budget (Σ candidate arcs, i.e. buildings × their candidates) of the overloaded components solved exactly
+   *  (site-graph min-cost flow + rounding), smallest first; the rest use regret greedy + local search */
   exactWork?: number;
 }
+
+/**
+ * Default `exactWork`: 2 M candidate arcs (≈ 0.7 s typical, ≈ 3 s if nearly every site is full, at the rates in
+ * `minCostFlowSites`' notes) — a whole 200 k-building city (0.6 M arcs in one overloaded component) is solved exactly,
+ * in about half the time regret greedy + local search takes on it, placing more people. Regret greedy stays the
+ * fallback for larger components.
+ */
+export const EXACT_WORK = 2e6;
 
 const EPS = 1e-9;
 
@@ -89,7 +101,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
 
   // Decompose: components of the building–site candidate graph (union-find over sites). A component without an
   // overloaded site keeps everyone at the nearest site (optimal there). Overloaded components are solved exactly
-  // (min-cost flow + rounding) when small enough, else by regret greedy; local search polishes both.
+  // (site-graph min-cost flow + rounding) within the exactWork budget, else by regret greedy; local search polishes both.
   const parent = Int32Array.from({ length: nS }, (_, i) => i);
   const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
   for (let b = 0; b < nB; b++) {
@@ -112,14 +124,19 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     list.push(b);
   }
   const greedyList: number[] = [];
-  const exactWork = opts.exactWork ?? 2e7;
-  // exactWork is a budget over all components (smallest first): SSP costs ~ arcs × buildings per component
+  const exactWork = opts.exactWork ?? EXACT_WORK;
+  // exactWork is a budget over all components (smallest first), in candidate arcs: the site-graph solver's time
+  // grows about linearly with them (see EXACT_WORK)
   const comps = [...compBuildings.values()].map((list) => {
     let arcs = 0;
-    for (const b of list) arcs += candStart[b + 1] - candStart[b] + 2;
-    return { list, work: arcs * list.length };
+    for (const b of list) arcs += candStart[b + 1] - candStart[b];
+    return { list, work: arcs };
   }).sort((x, y) => x.work - y.work);
   let budget = exactWork;
+  // buildings of exactly solved components: their placement is already the maximum (the split optimum's), so the
+  // ejection step of the local search cannot place more of them and skips them
+  const exact = new Uint8Array(nB);
+  let siteScratch: Int32Array | undefined, reservedScratch: Float64Array | undefined;
   for (const c of comps) {
     if (c.work <= budget) { budget -= c.work; solveExact(c.list); }
     else for (const b of c.list) greedyList.push(b);
@@ -127,15 +144,16 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
 
   function solveExact(list: number[]) {
     stats.exactComponents++;
-    const sub = subProblem(pb, list, true);
-    const lp = minCostFlowLowerBound(sub.problem);
+    const sub = subProblem(pb, list, true, siteScratch ??= new Int32Array(nS).fill(-1));
+    const lp = minCostFlowSites(sub.problem);
     // Round: buildings the LP sends whole to one site go there; the split ones (few: a basic optimal solution
     // splits at most #sites − 1 buildings) go whole where room is left without touching other split buildings'
     // reserved flow, else keep the LP split. Placement therefore equals the LP's.
-    const reserved = new Float64Array(nS);
+    const reserved = (reservedScratch ??= new Float64Array(nS));
     const splitB: number[] = [];
     for (let i = 0; i < list.length; i++) {
       const b = list[i];
+      exact[b] = 1;
       const base = sub.problem.candStart[i];
       let nz = 0, kk = -1, sum = 0;
       for (let k = base; k < sub.problem.candStart[i + 1]; k++) if (lp.flow[k] > EPS) { nz++; kk = k; sum += lp.flow[k]; }
@@ -168,6 +186,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
       if (splitCount[b] > 1) split[b] = 1;
       unplaced[b] = pop[b] - placedHere > EPS ? pop[b] - placedHere : 0;
     }
+    for (const i of splitB) for (let k = candStart[list[i]]; k < candStart[list[i] + 1]; k++) reserved[candSite[k]] = 0;
   }
 
   // Regret greedy.
@@ -287,7 +306,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     const roomNow = () => { maxRoom = 0; for (let s = 0; s < nS; s++) if (cap[s] - load[s] > maxRoom) maxRoom = cap[s] - load[s]; };
     roomNow();
     for (let b = 0; b < nB && maxRoom > EPS; b++) {
-      if (unplaced[b] <= EPS || splitCount[b] > 0) continue;
+      if (unplaced[b] <= EPS || splitCount[b] > 0 || exact[b]) continue;
       const need = pop[b];
       for (let k = candStart[b], end = candStart[b + 1]; k < end; k++) {
         const s = candSite[k];
@@ -316,21 +335,21 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
 
   function finish(): AssignResult {
     const partStart = new Int32Array(nB + 1);
-    const sp = new Map<number, { cand: number; people: number }[]>();
-    for (const p of splitParts) {
-      if (!sp.has(p.b)) sp.set(p.b, []);
-      sp.get(p.b)!.push(p);
-    }
-    for (let b = 0; b < nB; b++) partStart[b + 1] = partStart[b] + (cur[b] >= 0 ? 1 : 0) + (sp.get(b)?.length ?? 0);
+    for (let b = 0; b < nB; b++) partStart[b + 1] = partStart[b] + (cur[b] >= 0 ? 1 : 0) + splitCount[b];
     const P = partStart[nB];
     const partCand = new Int32Array(P), partPeople = new Float64Array(P);
+    // the whole assignment first, then split parts in the order they were made
+    const fillAt = splitParts.length > 0 ? new Int32Array(nB) : null;
+    for (let b = 0; b < nB; b++) {
+      const i = partStart[b];
+      if (cur[b] >= 0) { partCand[i] = cur[b]; partPeople[i] = pop[b]; }
+      if (fillAt) fillAt[b] = i + (cur[b] >= 0 ? 1 : 0);
+    }
+    for (const p of splitParts) { const i = fillAt![p.b]++; partCand[i] = p.cand; partPeople[i] = p.people; }
     const finalLoad = new Float64Array(nS);
     let cost = 0, placed = 0;
     for (let b = 0; b < nB; b++) {
-      let i = partStart[b];
-      if (cur[b] >= 0) { partCand[i] = cur[b]; partPeople[i] = pop[b]; i++; }
-      for (const p of sp.get(b) ?? []) { partCand[i] = p.cand; partPeople[i] = p.people; i++; }
-      for (let j = partStart[b]; j < i; j++) {
+      for (let j = partStart[b], i = partStart[b + 1]; j < i; j++) {
         finalLoad[candSite[partCand[j]]] += partPeople[j];
         cost += partPeople[j] * candDist[partCand[j]];
         placed += partPeople[j];
@@ -346,7 +365,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
  * are renumbered 0..n-1 over the sites the list uses (in ascending original order, so a min-cost flow on it visits
  * arcs in the same order and finds the same flows) — its searches then cost O(component), not O(all sites).
  */
-export function subProblem(pb: AssignProblem, list: number[], compact = false): { problem: AssignProblem } {
+export function subProblem(pb: AssignProblem, list: number[], compact = false, scratch?: Int32Array): { problem: AssignProblem } {
   const candStart = new Int32Array(list.length + 1);
   for (let i = 0; i < list.length; i++) candStart[i + 1] = candStart[i] + pb.candStart[list[i] + 1] - pb.candStart[list[i]];
   const candSite = new Int32Array(candStart[list.length]), candDist = new Float64Array(candStart[list.length]);
@@ -354,17 +373,18 @@ export function subProblem(pb: AssignProblem, list: number[], compact = false): 
   for (let i = 0; i < list.length; i++) {
     const b = list[i];
     population[i] = pb.population[b];
-    candSite.set(pb.candSite.subarray(pb.candStart[b], pb.candStart[b + 1]), candStart[i]);
-    candDist.set(pb.candDist.subarray(pb.candStart[b], pb.candStart[b + 1]), candStart[i]);
+    for (let k = pb.candStart[b], end = pb.candStart[b + 1], j = candStart[i]; k < end; k++, j++) { candSite[j] = pb.candSite[k]; candDist[j] = pb.candDist[k]; }
   }
   if (!compact) return { problem: { nB: list.length, nS: pb.nS, population, capacity: pb.capacity, candStart, candSite, candDist } };
+  // local index per original site (−1 = not used yet); a caller's scratch must be all −1 and is left so
+  const local = scratch ?? new Int32Array(pb.nS).fill(-1);
   const used: number[] = [];
-  const local = new Map<number, number>();
-  for (let k = 0; k < candSite.length; k++) if (!local.has(candSite[k])) { local.set(candSite[k], -1); used.push(candSite[k]); }
+  for (let k = 0; k < candSite.length; k++) if (local[candSite[k]] === -1) { local[candSite[k]] = -2; used.push(candSite[k]); }
   used.sort((a, b) => a - b);
   const capacity = new Float64Array(used.length);
-  for (let i = 0; i < used.length; i++) { local.set(used[i], i); capacity[i] = pb.capacity[used[i]]; }
-  for (let k = 0; k < candSite.length; k++) candSite[k] = local.get(candSite[k])!;
+  for (let i = 0; i < used.length; i++) { local[used[i]] = i; capacity[i] = pb.capacity[used[i]]; }
+  for (let k = 0; k < candSite.length; k++) candSite[k] = local[candSite[k]];
+  for (let i = 0; i < used.length; i++) local[used[i]] = -1;
   return { problem: { nB: list.length, nS: used.length, population, capacity, candStart, candSite, candDist } };
 }
 
@@ -492,4 +512,339 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
     }
   }
   return { cost: c, placed, unplaced: total - placed, flow };
+}
+
+/**
+ * Exact optimum of the split (transportation) relaxation — the same problem and objective as
+ * `minCostFlowLowerBound` (placement maximised first, then person-metres minimised; equal cost and placement up to
+ * rounding) — for "few sites, many buildings": successive shortest paths whose searches never visit building nodes.
+ *
+ * Buildings are inserted one at a time (the Hungarian method for the rows of a transportation problem: after each
+ * insertion the flow is optimal for the buildings inserted so far, so `order` changes the work, not the optimum).
+ * Each augmentation is a Dijkstra from the inserted building b over a compressed residual graph whose nodes are the
+ * sites, a dummy "unplaced" node U and the sink T:
+ * - b → t for t ∈ cand(b), cost d_bt; b → U, cost M (a penalty above any path's distance part, so placing people
+ *   always beats leaving them out);
+ * - s → t: min over buildings b′ with flow at s and t ∈ cand(b′) of d_b′t − d_b′s (move b′'s people from s to t),
+ *   one heap per site pair with lazy deletion (static keys; an entry is valid while b′'s flow at s is > EPS, and
+ *   the reduced cost is read off the top after discarding invalid entries);
+ * - s → U: min over buildings b′ at s of M − d_b′s (b′'s people there become unplaced), a max-heap per site;
+ * - s → T while s has room, U → T (cost 0).
+ * Arcs out of U (re-placing unplaced people) are left out: by the invariant of successive shortest paths (no negative
+ * residual cycle) a path through U is never cheaper continued other than by U → T, so the search distance to T is
+ * unchanged, and those arcs are never scanned so their reduced costs need not stay ≥ 0.
+ * Potentials live on sites and U only (a building's potential cancels along s → b′ → t; the inserted building's is a
+ * common offset of its initial labels). The search stops when T is settled and moves the potentials of the settled
+ * nodes only (π += dist − D), so potentials never increase; since s → T has reduced cost π_s ≥ 0 (π_T = 0), U and
+ * every site with room keep π = 0. Hence the first site with room a search settles ends it at once — a site's arcs
+ * are scanned only once it is full, and are built then — and a building whose smallest initial label is at a site
+ * with room is placed there without a search. Reduced costs that float rounding makes slightly negative are clamped
+ * to 0. Each augmentation sends the bottleneck of the building's people left, the flows moved along the path and the
+ * room at the last site (a path may reuse a building, the bottleneck uses the flows before the update, so flows stay
+ * ≥ 0).
+ *
+ * Cost: O(Σ candidates + Σ_{sites that fill} Σ_{their candidates} deg) to build, plus per augmentation
+ * O(deg + settled full sites × their site pairs × log). Measured (2-core shared machine): ~0.3–0.4 µs per candidate
+ * arc when overload is local (Monaco's overloaded components: ~2 ms; a generated 200 k-building city, 608 k arcs:
+ * ~0.25 s), up to ~1.5 µs per arc when most sites are full (the same city at 5 % of its capacity).
+ */
+export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): FlowBound {
+  const { nB, nS, population: pop, capacity: cap, candStart, candSite, candDist } = pb;
+  const C = candSite.length;
+  const flow = new Float64Array(C);
+  const candB = new Int32Array(C);
+  let maxD = 0;
+  // site → candidates (of buildings with people), for building a site's arcs when it fills
+  const scStart = new Int32Array(nS + 1);
+  for (let b = 0; b < nB; b++) {
+    const live = pop[b] > 0;
+    for (let k = candStart[b]; k < candStart[b + 1]; k++) {
+      candB[k] = b;
+      if (candDist[k] > maxD) maxD = candDist[k];
+      if (live) scStart[candSite[k] + 1]++;
+    }
+  }
+  for (let s = 0; s < nS; s++) scStart[s + 1] += scStart[s];
+  const scK = new Int32Array(scStart[nS]);
+  {
+    const fill = scStart.slice(0, nS);
+    for (let b = 0; b < nB; b++) if (pop[b] > 0) for (let k = candStart[b]; k < candStart[b + 1]; k++) scK[fill[candSite[k]]++] = k;
+  }
+  // a path visits each site at most once and each compressed arc costs at most maxD in absolute value
+  const M = 2 * (nS + 2) * (maxD + 1);
+  const U = nS, T = nS + 1, V = nS + 2;
+  const pi = new Float64Array(V); // stays 0 at T, U and every site with room (see below)
+  const room = new Float64Array(nS);
+  for (let s = 0; s < nS; s++) room[s] = cap[s] > 0 ? cap[s] : 0;
+  let total = 0;
+
+  // Arcs out of a site are only ever scanned once it is full (a search ends at the first site with room it settles),
+  // so a site's structures are built when it fills ("built" sites):
+  // - pairs s → t: ids sp0[s] .. sp1[s]-1, head pairTo, heap segment hStart[pid] .. + hLen[pid] (capacity = number
+  //   of buildings with both sites as candidates) of entries (key d_kt − d_ks, ks, kt, slot);
+  // - slots: per candidate k at a built site, one slot per other candidate of its building (slotBase[k] + j): the
+  //   pair it feeds and whether its entry is in that heap (an entry stays while invalid until it reaches the top);
+  // - occupants: max-heap by distance of candidates at the site (oStart[s] .. + oLen[s]), inOcc per candidate.
+  const built = new Uint8Array(nS);
+  const sp0 = new Int32Array(nS), sp1 = new Int32Array(nS);
+  const oStart = new Int32Array(nS), oLen = new Int32Array(nS);
+  const slotBase = new Int32Array(C);
+  const inOcc = new Uint8Array(C);
+  // pools grow by doubling; all sites filling would need Σ_b deg_b·(deg_b − 1) slots, typically a third of them fill
+  let slotBound = 0;
+  for (let b = 0; b < nB; b++) if (pop[b] > 0) { const dg = candStart[b + 1] - candStart[b]; slotBound += dg * (dg - 1); }
+  const initSlots = Math.max(16, slotBound >> 2), initPairs = Math.max(16, initSlots >> 3);
+  let pairTo = new Int32Array(initPairs), hStart = new Int32Array(initPairs), hLen = new Int32Array(initPairs), nPairs = 0;
+  let hKey = new Float64Array(initSlots), hKs = new Int32Array(initSlots), hKt = new Int32Array(initSlots), hSlot = new Int32Array(initSlots), hPool = 0;
+  let slotPid = new Int32Array(initSlots), slotIn = new Uint8Array(initSlots), nSlots = 0;
+  let oK = new Int32Array(Math.max(16, scK.length >> 2)), oPool = 0;
+  const mark = new Int32Array(nS).fill(-1), pidOf = new Int32Array(nS);
+
+  // search state
+  const dist = new Float64Array(V), seen = new Int32Array(V), done = new Int32Array(V);
+  const prevNode = new Int32Array(V), prevKs = new Int32Array(V), prevKt = new Int32Array(V);
+  const settledList = new Int32Array(V);
+  let qId = new Int32Array(64), qVal = new Float64Array(64), qLen = 0;
+  let iter = 0;
+
+  const n = order ? order.length : nB;
+  for (let oi = 0; oi < n; oi++) {
+    const b = order ? order[oi] : oi;
+    if (!(pop[b] > 0)) continue;
+    total += pop[b];
+    const c0 = candStart[b], c1 = candStart[b + 1];
+    if (c0 === c1) continue;
+    let left = pop[b];
+    while (left > EPS) {
+      // Fast path: the smallest initial label is at a site with room — that is the shortest path (T's label there
+      // equals it, see the stop rule below), no search needed.
+      let best = -1, bestLab = M - pi[U];
+      for (let k = c0; k < c1; k++) { const lab = candDist[k] - pi[candSite[k]]; if (lab < bestLab) { bestLab = lab; best = k; } }
+      if (best >= 0 && room[candSite[best]] > EPS) {
+        const t = candSite[best];
+        const f = left < room[t] ? left : room[t];
+        room[t] -= f;
+        const old = flow[best];
+        flow[best] = old + f;
+        if (!(old > EPS) && built[t]) pushEntries(best);
+        left -= f;
+        if (!(room[t] > EPS)) buildSite(t);
+        continue;
+      }
+      iter++;
+      qLen = 0;
+      let nSettled = 0;
+      // initial labels (the building's own potential is a common offset and drops out)
+      for (let k = c0; k < c1; k++) {
+        const t = candSite[k], lab = candDist[k] - pi[t];
+        if (seen[t] !== iter || lab < dist[t]) { seen[t] = iter; dist[t] = lab; prevNode[t] = -1; prevKs[t] = -1; prevKt[t] = k; qPush(t, lab); }
+      }
+      { const lab = M - pi[U]; seen[U] = iter; dist[U] = lab; prevNode[U] = -1; prevKs[U] = -1; prevKt[U] = -1; qPush(U, lab); }
+      let D = Infinity;
+      while (qLen > 0) {
+        const v = qId[0], d = qVal[0];
+        qPop();
+        if (done[v] === iter || d > dist[v]) continue;
+        if (v === T) { D = d; break; }
+        done[v] = iter;
+        settledList[nSettled++] = v;
+        const pv = pi[v];
+        if (v === U || room[v] > EPS) {
+          // T's label from here is d + pv ≥ d; potentials only decrease and stay ≥ 0 (reduced cost of → T) at U and
+          // sites with room, so they are 0 and T's label is d: nothing can undercut it, stop
+          relax(T, d + pv, v, -1, -1);
+          if (dist[T] <= d) { D = dist[T]; break; }
+          if (v === U) continue;
+        }
+        for (let pid = sp0[v], pend = sp1[v]; pid < pend; pid++) {
+          const t = pairTo[pid];
+          if (done[t] === iter) continue;
+          const h0 = hStart[pid];
+          while (hLen[pid] > 0 && !(flow[hKs[h0]] > EPS)) { slotIn[hSlot[h0]] = 0; pairPop(h0, --hLen[pid]); }
+          if (hLen[pid] === 0) continue;
+          const rc = hKey[h0] + pv - pi[t];
+          relax(t, d + (rc > 0 ? rc : 0), v, hKs[h0], hKt[h0]);
+        }
+        if (done[U] !== iter) {
+          const o0 = oStart[v];
+          while (oLen[v] > 0 && !(flow[oK[o0]] > EPS)) { inOcc[oK[o0]] = 0; occPop(o0, --oLen[v]); }
+          if (oLen[v] > 0) {
+            const rc = M - candDist[oK[o0]] + pv - pi[U];
+            relax(U, d + (rc > 0 ? rc : 0), v, oK[o0], -1);
+          }
+        }
+      }
+      // U is always reachable, so D is finite
+      for (let i = 0; i < nSettled; i++) { const v = settledList[i]; pi[v] += dist[v] - D; }
+      const last = prevNode[T];
+      let f = left;
+      if (last !== U && room[last] < f) f = room[last];
+      for (let v = last; v >= 0; v = prevNode[v]) if (prevKs[v] >= 0 && flow[prevKs[v]] < f) f = flow[prevKs[v]];
+      if (last !== U) room[last] -= f;
+      for (let v = last; v >= 0; v = prevNode[v]) {
+        if (v !== U) {
+          const kt = prevKt[v], old = flow[kt];
+          flow[kt] = old + f;
+          if (!(old > EPS) && flow[kt] > EPS && built[v]) pushEntries(kt);
+        }
+        if (prevKs[v] >= 0) flow[prevKs[v]] -= f;
+      }
+      left -= f;
+      if (last !== U && !(room[last] > EPS)) buildSite(last);
+    }
+  }
+
+  let c = 0, placed = 0;
+  for (let k = 0; k < C; k++) { if (flow[k] < 0) flow[k] = 0; c += flow[k] * candDist[k]; placed += flow[k]; }
+  return { cost: c, placed, unplaced: total - placed, flow };
+
+  function relax(v: number, nd: number, from: number, ks: number, kt: number) {
+    if (seen[v] === iter && nd >= dist[v]) return;
+    seen[v] = iter; dist[v] = nd; prevNode[v] = from; prevKs[v] = ks; prevKt[v] = kt;
+    qPush(v, nd);
+  }
+  function qPush(v: number, val: number) {
+    if (qLen === qId.length) {
+      const a = new Int32Array(qLen * 2); a.set(qId); qId = a;
+      const w = new Float64Array(qLen * 2); w.set(qVal); qVal = w;
+    }
+    let pos = qLen++;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      const pv = qVal[parent];
+      if (val >= pv) break;
+      qId[pos] = qId[parent]; qVal[pos] = pv; pos = parent;
+    }
+    qId[pos] = v; qVal[pos] = val;
+  }
+  function qPop() {
+    const last = --qLen;
+    if (last <= 0) return;
+    const id = qId[last], value = qVal[last];
+    let pos = 0;
+    const half = last >> 1;
+    while (pos < half) {
+      const l = (pos << 1) + 1, r = l + 1;
+      const child = l + (+(r < last) & +(qVal[r] < qVal[l]));
+      if (qVal[child] >= value) break;
+      qId[pos] = qId[child]; qVal[pos] = qVal[child]; pos = child;
+    }
+    qId[pos] = id; qVal[pos] = value;
+  }
+  /** site s just filled: allocate its pairs, slots and occupant heap, and enter its current occupants */
+  function buildSite(s: number) {
+    built[s] = 1;
+    const p0 = nPairs;
+    let slotsNeed = 0;
+    for (let i = scStart[s]; i < scStart[s + 1]; i++) { const bb = candB[scK[i]]; slotsNeed += candStart[bb + 1] - candStart[bb] - 1; }
+    if (nSlots + slotsNeed > slotPid.length) {
+      const len = Math.max(2 * slotPid.length, nSlots + slotsNeed);
+      const a = new Int32Array(len); a.set(slotPid); slotPid = a;
+      const u = new Uint8Array(len); u.set(slotIn); slotIn = u;
+    }
+    for (let i = scStart[s]; i < scStart[s + 1]; i++) {
+      const k = scK[i], bb = candB[k];
+      slotBase[k] = nSlots;
+      for (let k2 = candStart[bb], end = candStart[bb + 1]; k2 < end; k2++) {
+        if (k2 === k) continue;
+        const t = candSite[k2];
+        if (mark[t] !== s) {
+          mark[t] = s;
+          if (nPairs === pairTo.length) {
+            const a = new Int32Array(2 * nPairs); a.set(pairTo); pairTo = a;
+            const a2 = new Int32Array(2 * nPairs); a2.set(hStart); hStart = a2;
+            const a3 = new Int32Array(2 * nPairs); a3.set(hLen); hLen = a3;
+          }
+          pidOf[t] = nPairs; pairTo[nPairs] = t; hLen[nPairs] = 0; nPairs++;
+        }
+        const pid = pidOf[t];
+        hLen[pid]++; // counted here, reset below
+        slotPid[nSlots++] = pid;
+      }
+    }
+    sp0[s] = p0; sp1[s] = nPairs;
+    let need = 0;
+    for (let pid = p0; pid < nPairs; pid++) need += hLen[pid];
+    if (hPool + need > hKey.length) {
+      const len = Math.max(2 * hKey.length, hPool + need);
+      const w = new Float64Array(len); w.set(hKey); hKey = w;
+      const a = new Int32Array(len); a.set(hKs); hKs = a;
+      const a2 = new Int32Array(len); a2.set(hKt); hKt = a2;
+      const a3 = new Int32Array(len); a3.set(hSlot); hSlot = a3;
+    }
+    for (let pid = p0; pid < nPairs; pid++) { hStart[pid] = hPool; hPool += hLen[pid]; hLen[pid] = 0; }
+    const nOcc = scStart[s + 1] - scStart[s];
+    if (oPool + nOcc > oK.length) { const a = new Int32Array(Math.max(2 * oK.length, oPool + nOcc)); a.set(oK); oK = a; }
+    oStart[s] = oPool; oLen[s] = 0; oPool += nOcc;
+    for (let i = scStart[s]; i < scStart[s + 1]; i++) if (flow[scK[i]] > EPS) pushEntries(scK[i]);
+  }
+  /** candidate k (at a built site) has people: its building's arcs out of that site go into the pair heaps */
+  function pushEntries(k: number) {
+    const bb = candB[k], dk = candDist[k];
+    let slot = slotBase[k];
+    for (let k2 = candStart[bb], end = candStart[bb + 1]; k2 < end; k2++) {
+      if (k2 === k) continue;
+      if (!slotIn[slot]) {
+        slotIn[slot] = 1;
+        const pid = slotPid[slot];
+        pairPush(hStart[pid], hLen[pid]++, candDist[k2] - dk, k, k2, slot);
+      }
+      slot++;
+    }
+    if (!inOcc[k]) { inOcc[k] = 1; occPush(oStart[candSite[k]], oLen[candSite[k]]++, k); }
+  }
+  // heaps on pool segments: base = segment start, n = current size (push: position n is free; pop: n = new size)
+  function pairPush(base: number, n: number, key: number, ks: number, kt: number, slot: number) {
+    let pos = n;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1, pk = hKey[base + parent];
+      if (pk < key || (pk === key && hKt[base + parent] < kt)) break;
+      hKey[base + pos] = pk; hKs[base + pos] = hKs[base + parent]; hKt[base + pos] = hKt[base + parent]; hSlot[base + pos] = hSlot[base + parent];
+      pos = parent;
+    }
+    hKey[base + pos] = key; hKs[base + pos] = ks; hKt[base + pos] = kt; hSlot[base + pos] = slot;
+  }
+  function pairPop(base: number, n: number) {
+    if (n === 0) return;
+    const key = hKey[base + n], ks = hKs[base + n], kt = hKt[base + n], slot = hSlot[base + n];
+    let pos = 0;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= n) break;
+      let ch = l;
+      const r = l + 1;
+      if (r < n && (hKey[base + r] < hKey[base + l] || (hKey[base + r] === hKey[base + l] && hKt[base + r] < hKt[base + l]))) ch = r;
+      const ck = hKey[base + ch];
+      if (key < ck || (key === ck && kt < hKt[base + ch])) break;
+      hKey[base + pos] = ck; hKs[base + pos] = hKs[base + ch]; hKt[base + pos] = hKt[base + ch]; hSlot[base + pos] = hSlot[base + ch];
+      pos = ch;
+    }
+    hKey[base + pos] = key; hKs[base + pos] = ks; hKt[base + pos] = kt; hSlot[base + pos] = slot;
+  }
+  function occPush(base: number, n: number, k: number) {
+    const dk = candDist[k];
+    let pos = n;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1, p = oK[base + parent], dp = candDist[p];
+      if (dp > dk || (dp === dk && p < k)) break;
+      oK[base + pos] = p; pos = parent;
+    }
+    oK[base + pos] = k;
+  }
+  function occPop(base: number, n: number) {
+    if (n === 0) return;
+    const k = oK[base + n], dk = candDist[k];
+    let pos = 0;
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= n) break;
+      let ch = l;
+      const r = l + 1;
+      if (r < n) { const dr = candDist[oK[base + r]], dl = candDist[oK[base + l]]; if (dr > dl || (dr === dl && oK[base + r] < oK[base + l])) ch = r; }
+      const p = oK[base + ch], dp = candDist[p];
+      if (dk > dp || (dk === dp && k < p)) break;
+      oK[base + pos] = p; pos = ch;
+    }
+    oK[base + pos] = k;
+  }
 }

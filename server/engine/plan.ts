@@ -34,7 +34,7 @@ export const PlanOptionsSchema = z.object({
   localSearchPasses: z.number().int().min(0).max(100).default(8),
   /** Budget (Σ arcs × buildings) for solving overloaded components exactly (min-cost flow + rounding), smallest
    *  first; larger ones use regret greedy + local search. */
-  exactWork: z.number().min(0).default(5e6),
+  exactWork: z.number().min(0).default(2e6), // Σ candidate arcs (assign.ts EXACT_WORK)
   /** Compute the split (min-cost flow) lower bound when the whole problem is at most this many buildings. */
   lowerBoundMaxBuildings: z.number().int().min(0).default(0),
   /** Restrict the plan to these communities' buildings (what-if of one community). */
