@@ -590,14 +590,15 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
   const oStart = new Int32Array(nS), oLen = new Int32Array(nS);
   const slotBase = new Int32Array(C);
   const inOcc = new Uint8Array(C);
-  // pools grow by doubling; all sites filling would need Σ_b deg_b·(deg_b − 1) slots, typically a third of them fill
+  // pools grow by doubling; all sites filling would need Σ_b deg_b·(deg_b − 1) slots (small problems get that at
+  // once), in a large one typically a third to a half of the sites fill
   let slotBound = 0;
   for (let b = 0; b < nB; b++) if (pop[b] > 0) { const dg = candStart[b + 1] - candStart[b]; slotBound += dg * (dg - 1); }
-  const initSlots = Math.max(16, slotBound >> 2), initPairs = Math.max(16, initSlots >> 3);
+  const initSlots = Math.max(16, slotBound <= 65536 ? slotBound : slotBound >> 2), initPairs = Math.max(16, initSlots >> 3);
   let pairTo = new Int32Array(initPairs), hStart = new Int32Array(initPairs), hLen = new Int32Array(initPairs), nPairs = 0;
   let hKey = new Float64Array(initSlots), hKs = new Int32Array(initSlots), hKt = new Int32Array(initSlots), hSlot = new Int32Array(initSlots), hPool = 0;
   let slotPid = new Int32Array(initSlots), slotIn = new Uint8Array(initSlots), nSlots = 0;
-  let oK = new Int32Array(Math.max(16, scK.length >> 2)), oPool = 0;
+  let oK = new Int32Array(Math.max(16, scK.length <= 65536 ? scK.length : scK.length >> 2)), oPool = 0;
   const mark = new Int32Array(nS).fill(-1), pidOf = new Int32Array(nS);
 
   // search state
