@@ -80,7 +80,15 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: population[b], reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
-  for (let s = 0; s < nS; s++) a.siteResults[s].coverageLost = lost[s];
+  // sites: coverage lost written back, and what the criticality ranking reads
+  const critical: number[] = [];
+  const cLoad = new Float64Array(nS), cIndex = new Float64Array(nS), cId = new Float64Array(nS);
+  for (let s = 0; s < nS; s++) {
+    const sr = a.siteResults[s];
+    sr.coverageLost = lost[s];
+    cLoad[s] = sr.load; cIndex[s] = sr.index; cId[s] = sr.id;
+    if (sr.eligible) critical.push(s);
+  }
 
   // per-part clearance by building (max over parts)
   const bClear = new Float64Array(nB), bClearV = new Float64Array(nB), bAssigned = new Float64Array(nB);
@@ -90,35 +98,47 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     bClearV[b] = Math.max(bClearV[b], a.flows.clearanceVulnerable[p]);
     bAssigned[b] += a.routes.partPeople[p];
   }
-  const summarise = (keyOf: (b: number) => number, areas: { id: number; name: string }[], byIndex: boolean): AreaSummary[] => {
-    const pos = new Map<number, number>();
-    const out: AreaSummary[] = areas.map((ar, i) => {
-      pos.set(byIndex ? i : ar.id, i);
-      return { id: ar.id, name: ar.name, buildings: 0, population: 0, coveredPopulation: 0, coveredShare: 0, assignedPopulation: 0, unplacedPopulation: 0, clearanceS: 0, clearanceVulnerableS: 0 };
-    });
+  // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once
+  const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[]): AreaSummary[] => {
+    const nA = areas.length;
+    const count = new Float64Array(nA), popA = new Float64Array(nA), covA = new Float64Array(nA), asgA = new Float64Array(nA);
+    const unpA = new Float64Array(nA), clrA = new Float64Array(nA), clrVA = new Float64Array(nA);
+    const unplaced = a.unplaced;
     for (let b = 0; b < nB; b++) {
-      if (!included[b]) continue;
-      const i = pos.get(keyOf(b));
-      if (i === undefined) continue;
-      const s = out[i];
-      s.buildings++; s.population += population[b];
-      if (isCovered[b]) s.coveredPopulation += population[b];
-      s.assignedPopulation += bAssigned[b]; s.unplacedPopulation += a.unplaced[b];
-      s.clearanceS = Math.max(s.clearanceS, bClear[b]); s.clearanceVulnerableS = Math.max(s.clearanceVulnerableS, bClearV[b]);
+      const i = areaOf[b];
+      if (i < 0 || !included[b]) continue;
+      count[i]++; popA[i] += population[b];
+      if (isCovered[b]) covA[i] += population[b];
+      asgA[i] += bAssigned[b]; unpA[i] += unplaced[b];
+      clrA[i] = Math.max(clrA[i], bClear[b]); clrVA[i] = Math.max(clrVA[i], bClearV[b]);
     }
-    for (const s of out) s.coveredShare = s.population > 0 ? s.coveredPopulation / s.population : 0;
+    const out: AreaSummary[] = new Array(nA);
+    for (let i = 0; i < nA; i++) {
+      out[i] = {
+        id: areas[i].id, name: areas[i].name, buildings: count[i], population: popA[i], coveredPopulation: covA[i],
+        coveredShare: popA[i] > 0 ? covA[i] / popA[i] : 0, assignedPopulation: asgA[i], unplacedPopulation: unpA[i],
+        clearanceS: clrA[i], clearanceVulnerableS: clrVA[i],
+      };
+    }
     return out;
   };
-  const communities = summarise((b) => input.buildings[b].communityId ?? NaN, input.communities, false);
-  const zones = summarise((b) => a.zoneOf[b], input.zones.map((z) => ({ id: z.id, name: z.name })), true);
+  const communities = summarise(communityOfBuilding(input), input.communities);
+  const nZ = input.zones.length;
+  const zoneArea = new Int32Array(nB);
+  for (let b = 0; b < nB; b++) { const z = a.zoneOf[b]; zoneArea[b] = z >= 0 && z < nZ ? z : -1; }
+  const zones = summarise(zoneArea, input.zones);
 
   let totalCap = 0, allFull = 0;
   for (let s = 0; s < nS; s++) if (a.eligible[s]) totalCap += input.sites[s].capacity;
   for (let b = 0; b < nB; b++) if (a.reason[b] === 2) allFull += a.unplaced[b];
 
-  const criticality = a.siteResults.filter((s) => s.eligible)
-    .map((s) => ({ site: s.index, id: s.id, coverageLost: s.coverageLost, assigned: s.load }))
-    .sort((x, y) => y.coverageLost - x.coverageLost || y.assigned - x.assigned);
+  // eligible sites by coverage lost, then load (descending; ties in site order, as a stable sort)
+  critical.sort((x, y) => lost[y] - lost[x] || cLoad[y] - cLoad[x] || x - y);
+  const criticality: CoverageResult['criticality'] = new Array(critical.length);
+  for (let i = 0; i < critical.length; i++) {
+    const s = critical[i];
+    criticality[i] = { site: cIndex[s], id: cId[s], coverageLost: lost[s], assigned: cLoad[s] };
+  }
 
   // where to add capacity
   const addCapacity: CoverageResult['addCapacity'] = [];
@@ -168,4 +188,29 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     capacity: { total: totalCap, population: pop, shortfall: Math.max(0, pop - totalCap), unplacedAllFull: allFull },
     criticality, addCapacity,
   };
+}
+
+/** Each building's community as an index into input.communities (−1: none); the last community with an id wins, as in a Map. */
+function communityOfBuilding(input: EngineInput): Int32Array {
+  const nB = input.buildings.length, cs = input.communities;
+  const out = new Int32Array(nB).fill(-1);
+  let maxId = -1, dense = true;
+  for (let i = 0; i < cs.length; i++) {
+    const id = cs[i].id;
+    if (!(Number.isInteger(id) && id >= 0)) { dense = false; break; }
+    if (id > maxId) maxId = id;
+  }
+  if (dense && maxId < 4 * (cs.length + nB) + 1024) {
+    const table = new Int32Array(maxId + 1).fill(-1);
+    for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
+    for (let b = 0; b < nB; b++) {
+      const c = input.buildings[b].communityId;
+      if (typeof c === 'number' && Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
+    }
+    return out;
+  }
+  const pos = new Map<number, number>();
+  for (let i = 0; i < cs.length; i++) pos.set(cs[i].id, i);
+  for (let b = 0; b < nB; b++) out[b] = pos.get(input.buildings[b].communityId ?? NaN) ?? -1;
+  return out;
 }

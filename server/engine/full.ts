@@ -5,7 +5,7 @@
 import { computeSigns, computeSignsFromPlan, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
 import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
 import { routeNodes } from './routes.ts';
-import { computeGuides, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
+import { computeGuidesFromColumns, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
 import type { SignResult as Signs } from './signs.ts';
 
 /**
@@ -68,15 +68,20 @@ export function planSignsViaRoutes(plan: PlanResult, options: SignOptions = {}):
 export function planGuides(plan: PlanResult, volunteers: GuideVolunteer[] | null, options: GuideOptions = {}): GuideResult {
   const { input } = plan.context;
   const B = plan.buildings;
-  const people = new Float64Array(input.buildings.length);
+  const nb = input.buildings.length;
+  const people = new Float64Array(nb), id = new Float64Array(nb), levels = new Float64Array(nb);
   for (let p = 0; p < plan.routes.partBuilding.length; p++) people[plan.routes.partBuilding[p]] += plan.routes.partPeople[p];
-  const signs = plan.signs as Signs | null;
-  return computeGuides(
+  for (let i = 0; i < nb; i++) { const b = input.buildings[i]; id[i] = b.id; levels[i] = b.levels; people[i] = Math.round(people[i]); }
+  const signs = (plan.signs as Signs | null)?.signs ?? [];
+  const jNode: number[] = [], jLon: number[] = [], jLat: number[] = [], jPeople: number[] = [];
+  for (let i = 0; i < signs.length; i++) {
+    const s = signs[i];
+    if ((s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0) { jNode.push(s.nodeIndex); jLon.push(s.lon); jLat.push(s.lat); jPeople.push(s.people); }
+  }
+  return computeGuidesFromColumns(
     {
-      buildings: input.buildings.map((b, i) => ({ id: b.id, name: b.name, people: Math.round(people[i]), levels: b.levels, lon: B.doorLon[i], lat: B.doorLat[i] })),
-      junctions: (signs?.signs ?? [])
-        .filter((s) => (s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0)
-        .map((s) => ({ nodeIndex: s.nodeIndex, lon: s.lon, lat: s.lat, people: s.people })),
+      buildings: { count: nb, id, people, levels, stairwells: null, lon: B.doorLon, lat: B.doorLat },
+      junctions: { count: jNode.length, nodeIndex: jNode, lon: jLon, lat: jLat, people: jPeople },
       volunteers,
     },
     options,

@@ -146,10 +146,14 @@ export function buildingGuides(b: Pick<GuideBuilding, 'people' | 'levels' | 'sta
   const base = wells * rule.perStairwell;
   const byPeople = rule.residentsPerGuide > 0 ? Math.floor(b.people / rule.residentsPerGuide) : 0;
   const high = rule.highRiseFloors > 0 && b.levels >= rule.highRiseFloors ? wells * rule.highRiseExtraPerStairwell * Math.floor(b.levels / rule.highRiseFloors) : 0;
-  const parts = [`${wells} stairwell × ${rule.perStairwell}`];
-  if (byPeople > 0) parts.push(`${byPeople} per ${rule.residentsPerGuide} residents`);
-  if (high > 0) parts.push(`${high} high-rise (${b.levels} floors)`);
-  return { guides: base + byPeople + high, rule: parts.join(' + ') };
+  return { guides: base + byPeople + high, rule: buildingRuleText(wells, byPeople, high, b.levels, rule) };
+}
+
+function buildingRuleText(wells: number, byPeople: number, high: number, levels: number, rule: GuideRule): string {
+  let text = `${wells} stairwell × ${rule.perStairwell}`;
+  if (byPeople > 0) text += ` + ${byPeople} per ${rule.residentsPerGuide} residents`;
+  if (high > 0) text += ` + ${high} high-rise (${levels} floors)`;
+  return text;
 }
 
 /** Guides a junction needs under `rule` (0 below the flow threshold). */
@@ -159,23 +163,103 @@ export function junctionGuides(people: number, rule: GuideRule = DEFAULT_GUIDE_R
   return { guides: g, rule: `${Math.round(people)} people, 1 per ${rule.junctionPeoplePerGuide}` };
 }
 
+/**
+ * The input of `computeGuides` as columns (index i = building i / junction i): what `planGuides` passes straight
+ * from the plan's arrays, with no object per building or junction.
+ */
+export interface GuideColumns {
+  buildings: {
+    count: number;
+    id: ArrayLike<number>;
+    people: ArrayLike<number>;
+    levels: ArrayLike<number>;
+    /** Stairwells per building (null: 1 each). */
+    stairwells?: ArrayLike<number> | null;
+    lon: ArrayLike<number>;
+    lat: ArrayLike<number>;
+  };
+  junctions?: { count: number; nodeIndex: ArrayLike<number>; lon: ArrayLike<number>; lat: ArrayLike<number>; people: ArrayLike<number> } | null;
+  volunteers?: GuideVolunteer[] | null;
+}
+
 export function computeGuides(input: GuideInput, options: GuideOptions = {}): GuideResult {
+  const bs = input.buildings, nb = bs.length;
+  const id = new Float64Array(nb), people = new Float64Array(nb), levels = new Float64Array(nb), lon = new Float64Array(nb), lat = new Float64Array(nb);
+  let stairwells: Float64Array | null = null;
+  for (let i = 0; i < nb; i++) {
+    const b = bs[i];
+    id[i] = b.id; people[i] = b.people; levels[i] = b.levels; lon[i] = b.lon; lat[i] = b.lat;
+    if (b.stairwells != null) (stairwells ??= new Float64Array(nb).fill(1))[i] = b.stairwells;
+  }
+  const js = input.junctions ?? [], nj = js.length;
+  const jNode = new Float64Array(nj), jLon = new Float64Array(nj), jLat = new Float64Array(nj), jPeople = new Float64Array(nj);
+  for (let i = 0; i < nj; i++) { const j = js[i]; jNode[i] = j.nodeIndex; jLon[i] = j.lon; jLat[i] = j.lat; jPeople[i] = j.people; }
+  return computeGuidesFromColumns({
+    buildings: { count: nb, id, people, levels, stairwells, lon, lat },
+    junctions: { count: nj, nodeIndex: jNode, lon: jLon, lat: jLat, people: jPeople },
+    volunteers: input.volunteers,
+  }, options);
+}
+
+/** `computeGuides` on columns (same result as on the equivalent objects). */
+export function computeGuidesFromColumns(input: GuideColumns, options: GuideOptions = {}): GuideResult {
   const rule: GuideRule = { ...DEFAULT_GUIDE_RULE, ...(options.rule ?? {}) };
   const needs: GuideNeed[] = [];
-  input.buildings.forEach((b, i) => {
-    const r = buildingGuides(b, rule);
-    if (r.guides > 0) {
-      needs.push({ id: `B-${b.id}`, kind: 'building', buildingIndex: i, buildingId: b.id, nodeIndex: -1, lon: b.lon, lat: b.lat, people: b.people, guides: r.guides, assigned: 0, rule: r.rule });
-    }
-  });
-  (input.junctions ?? []).forEach((j, i) => {
-    const r = junctionGuides(j.people, rule);
-    if (r.guides > 0) {
-      needs.push({ id: `J-${j.nodeIndex >= 0 ? j.nodeIndex : `x${i}`}`, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: j.nodeIndex, lon: j.lon, lat: j.lat, people: j.people, guides: r.guides, assigned: 0, rule: r.rule });
-    }
-  });
+  const bc = input.buildings;
   let totalNeeded = 0;
-  for (const n of needs) totalNeeded += n.guides;
+  {
+    // the rule texts repeat: one string per (stairwells, per-residents, high-rise, floors) combination
+    const { perStairwell, residentsPerGuide, highRiseFloors, highRiseExtraPerStairwell } = rule;
+    const texts = new Map<number, string>(), lowTexts = new Array<string | undefined>(1024);
+    const bId = bc.id, bPeople = bc.people, bLevels = bc.levels, bWells = bc.stairwells ?? null, bLon = bc.lon, bLat = bc.lat;
+    for (let i = 0; i < bc.count; i++) {
+      const people = bPeople[i];
+      if (!(people > 0)) continue;
+      const levels = bLevels[i];
+      const wells = bWells ? Math.max(1, Math.round(bWells[i])) : 1;
+      const byPeople = residentsPerGuide > 0 ? Math.floor(people / residentsPerGuide) : 0;
+      const high = highRiseFloors > 0 && levels >= highRiseFloors ? wells * highRiseExtraPerStairwell * Math.floor(levels / highRiseFloors) : 0;
+      const guides = wells * perStairwell + byPeople + high;
+      if (!(guides > 0)) continue;
+      let text: string | undefined;
+      if (wells === 1 && high === 0 && byPeople < 1024) { // the usual case: one stairwell, no high-rise extra
+        text = lowTexts[byPeople];
+        if (text === undefined) text = lowTexts[byPeople] = buildingRuleText(1, byPeople, 0, levels, rule);
+      } else {
+        // key = stairwells | high-rise | floors | per-residents in 6 + 12 + 10 + 16 bits (else no cache)
+        const lv = high > 0 ? levels : 0;
+        const key = wells < 64 && high >= 0 && high < 4096 && lv < 1024 && byPeople < 65536 && Number.isInteger(high) && Number.isInteger(lv)
+          ? ((wells * 4096 + high) * 1024 + lv) * 65536 + byPeople : -1;
+        if (key >= 0) {
+          text = texts.get(key);
+          if (text === undefined) { text = buildingRuleText(wells, byPeople, high, levels, rule); texts.set(key, text); }
+        } else text = buildingRuleText(wells, byPeople, high, levels, rule);
+      }
+      const id = bId[i];
+      needs.push({ id: 'B-' + id, kind: 'building', buildingIndex: i, buildingId: id, nodeIndex: -1, lon: bLon[i], lat: bLat[i], people, guides, assigned: 0, rule: text });
+      totalNeeded += guides;
+    }
+  }
+  const jc = input.junctions;
+  if (jc) {
+    const { junctionMinPeople, junctionPeoplePerGuide } = rule;
+    const texts = new Map<number, string>(), lowTexts = new Array<string | undefined>(16384);
+    const jNode = jc.nodeIndex, jPeople = jc.people, jLon = jc.lon, jLat = jc.lat;
+    for (let i = 0; i < jc.count; i++) {
+      const people = jPeople[i];
+      if (!(people >= junctionMinPeople) || people <= 0) continue;
+      const guides = Math.max(1, Math.ceil(people / junctionPeoplePerGuide));
+      const r = Math.round(people);
+      let text = r < 16384 ? lowTexts[r] : texts.get(r);
+      if (text === undefined) {
+        text = `${r} people, 1 per ${junctionPeoplePerGuide}`;
+        if (r < 16384) lowTexts[r] = text; else texts.set(r, text);
+      }
+      const node = jNode[i];
+      needs.push({ id: node >= 0 ? 'J-' + node : 'J-x' + i, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: node, lon: jLon[i], lat: jLat[i], people, guides, assigned: 0, rule: text });
+      totalNeeded += guides;
+    }
+  }
   const volunteers = input.volunteers ?? [];
   const result: GuideResult = { needs, assignments: [], shortfall: totalNeeded, totalNeeded, totalAssigned: 0, volunteersWithoutHome: [], totalDistanceM: 0 };
   if (volunteers.length === 0 || needs.length === 0) return result;
@@ -189,13 +273,13 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
   const nx = new Float64Array(L), ny = new Float64Array(L);
   for (let n = 0; n < L; n++) { nx[n] = needs[n].lon * kx; ny[n] = needs[n].lat * ky; }
   const homeById = new Map<number, number>();
-  input.buildings.forEach((b, i) => homeById.set(b.id, i));
+  for (let i = 0; i < bc.count; i++) homeById.set(bc.id[i], i);
   const V = volunteers.length;
   const vx = new Float64Array(V), vy = new Float64Array(V), cap = new Int32Array(V);
   for (let v = 0; v < V; v++) {
     const h = homeById.get(volunteers[v].homeBuildingId);
     if (h === undefined) { result.volunteersWithoutHome.push(volunteers[v].id); continue; }
-    vx[v] = input.buildings[h].lon * kx; vy[v] = input.buildings[h].lat * ky;
+    vx[v] = bc.lon[h] * kx; vy[v] = bc.lat[h] * ky;
     cap[v] = Math.max(0, Math.floor(volunteers[v].maxDuties));
   }
   const maxDist = options.maxDistanceM ?? Infinity;
