@@ -81,11 +81,14 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   const splitCount = new Int32Array(nB);
   const stats = { fastPath: false, exactComponents: 0, greedyReinserts: 0, shifts: 0, swaps: 0, ejections: 0, passes: 0 };
 
-  // Fast path: everyone at the nearest candidate.
+  // Fast path: everyone at the nearest candidate. Buildings with people and candidates ("live", ascending) are the
+  // only ones the loops below need to visit.
+  const liveList: number[] = [];
   for (let b = 0; b < nB; b++) {
     if (pop[b] <= 0) continue;
-    if (candStart[b] < candStart[b + 1]) load[candSite[candStart[b]]] += pop[b];
+    if (candStart[b] < candStart[b + 1]) { load[candSite[candStart[b]]] += pop[b]; liveList.push(b); }
   }
+  const live = Int32Array.from(liveList);
   let overloaded = false;
   for (let s = 0; s < nS; s++) if (load[s] > cap[s] + EPS) { overloaded = true; break; }
   if (!overloaded) {
@@ -104,13 +107,12 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   // (site-graph min-cost flow + rounding) within the exactWork budget, else by regret greedy; local search polishes both.
   const parent = Int32Array.from({ length: nS }, (_, i) => i);
   const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
-  for (let b = 0; b < nB; b++) {
-    if (pop[b] <= 0 || candStart[b] === candStart[b + 1]) continue;
+  for (const b of live) {
     const r0 = find(candSite[candStart[b]]);
     for (let k = candStart[b] + 1; k < candStart[b + 1]; k++) { const r = find(candSite[k]); if (r !== r0) parent[r] = r0; }
   }
   const nearLoad = new Float64Array(nS);
-  for (let b = 0; b < nB; b++) if (pop[b] > 0 && candStart[b] < candStart[b + 1]) nearLoad[candSite[candStart[b]]] += pop[b];
+  for (const b of live) nearLoad[candSite[candStart[b]]] += pop[b];
   const compOver = new Uint8Array(nS);
   for (let s = 0; s < nS; s++) if (nearLoad[s] > cap[s] + EPS) compOver[find(s)] = 1;
   const compBuildings = new Map<number, number[]>();
@@ -244,7 +246,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   // Local search.
   const members: number[][] = Array.from({ length: nS }, () => []);
   const posIn = new Int32Array(nB).fill(-1);
-  for (let b = 0; b < nB; b++) if (cur[b] >= 0) { const s = candSite[cur[b]]; posIn[b] = members[s].length; members[s].push(b); }
+  for (const b of live) if (cur[b] >= 0) { const s = candSite[cur[b]]; posIn[b] = members[s].length; members[s].push(b); }
   const removeMember = (b: number, s: number) => {
     const arr = members[s], i = posIn[b], last = arr.pop()!;
     if (last !== b) { arr[i] = last; posIn[last] = i; }
@@ -265,7 +267,8 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   for (let pass = 0; pass < maxPasses; pass++) {
     stats.passes++;
     let improved = false;
-    for (let b = 0; b < nB; b++) {
+    for (let li = 0; li < live.length; li++) {
+      const b = live[li];
       const k0 = cur[b];
       if (k0 < 0 || k0 === candStart[b]) continue; // unassigned/split, or already at its best site
       const a = candSite[k0];
@@ -305,7 +308,8 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     let maxRoom = 0;
     const roomNow = () => { maxRoom = 0; for (let s = 0; s < nS; s++) if (cap[s] - load[s] > maxRoom) maxRoom = cap[s] - load[s]; };
     roomNow();
-    for (let b = 0; b < nB && maxRoom > EPS; b++) {
+    for (let li = 0; li < live.length && maxRoom > EPS; li++) {
+      const b = live[li];
       if (unplaced[b] <= EPS || splitCount[b] > 0 || exact[b]) continue;
       const need = pop[b];
       for (let k = candStart[b], end = candStart[b + 1]; k < end; k++) {
