@@ -309,14 +309,25 @@ class PlanRoutes implements RouteSource {
   private g: Graph;
   private rt: RouteTable;
   private B: PlanResult['buildings'];
-  private entrances: Entrance[];
+  /** the entrances as columns (a route reads its entrance twice; objects → arrays cost a chain of cache misses) */
+  private enEdge: Int32Array;
+  private enFraction: Float64Array;
+  private enLon: Float64Array;
+  private enLat: Float64Array;
   private pt = new Float64Array(2);
   constructor(plan: PlanResult) {
     const rt = this.rt = plan.routes;
-    this.g = plan.context.graph; this.B = plan.buildings; this.entrances = plan.entrances;
+    this.g = plan.context.graph; this.B = plan.buildings;
     this.building = rt.partBuilding; this.site = rt.partSite; this.people = rt.partPeople; this.length = rt.partDistance;
     const R = this.count = rt.partBuilding.length;
     for (let r = 0; r < R; r++) if (rt.partVia[r] < 2) this.passages += rt.stepStart[r + 1] - rt.stepStart[r] + 1;
+    const ens: Entrance[] = plan.entrances, E = ens.length;
+    this.enEdge = new Int32Array(E); this.enFraction = new Float64Array(E); this.enLon = new Float64Array(E); this.enLat = new Float64Array(E);
+    for (let i = 0; i < E; i++) {
+      const en = ens[i];
+      if (!en) continue;
+      this.enEdge[i] = en.edgeIndex; this.enFraction[i] = en.fraction; this.enLon[i] = en.point[0]; this.enLat[i] = en.point[1];
+    }
   }
   startLeg(r: number): number {
     const via = this.rt.partVia[r];
@@ -326,18 +337,19 @@ class PlanRoutes implements RouteSource {
   }
   startLon(r: number): number { return this.B.snapLon[this.rt.partBuilding[r]]; }
   startLat(r: number): number { return this.B.snapLat[this.rt.partBuilding[r]]; }
-  endLon(r: number): number { return this.entrances[this.rt.partEntrance[r]].point[0]; }
-  endLat(r: number): number { return this.entrances[this.rt.partEntrance[r]].point[1]; }
+  endLon(r: number): number { return this.enLon[this.rt.partEntrance[r]]; }
+  endLat(r: number): number { return this.enLat[this.rt.partEntrance[r]]; }
   /** routeCoords (routes.ts) in projected metres */
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const { g, rt } = this;
-    const { edgeSource, edgeTarget, edgeLength } = g;
+    const { edgeSource, edgeTarget, edgeLength, geomStart, geomX, geomY } = g;
+    const { lon0, lat0, kx, ky } = g.proj;
     const b = rt.partBuilding[r];
     const e = this.B.snapEdge[b], f = this.B.snapFraction[b];
-    const en = this.entrances[rt.partEntrance[r]];
+    const en = rt.partEntrance[r], enEdge = this.enEdge[en], enFraction = this.enFraction[en];
     const via = rt.partVia[r];
     sc.k = 0;
-    if (via >= 2) { if (withNodes) sc.resetNodes(0); this.edgePart(sc, e, f, en.fraction, false); return; }
+    if (via >= 2) { if (withNodes) sc.resetNodes(0); this.edgePart(sc, e, f, enFraction, false); return; }
     const s0 = rt.stepStart[r], s1 = rt.stepStart[r + 1];
     if (withNodes) sc.resetNodes(s1 - s0 + 1);
     this.edgePart(sc, e, f, via === 0 ? 0 : 1, false);
@@ -346,11 +358,20 @@ class PlanRoutes implements RouteSource {
     if (withNodes) nodes[0] = node;
     for (let i = s0; i < s1; i++) {
       const st = steps[i], ed = st >> 1, fwd = (st & 1) === 0;
-      this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
+      const a = geomStart[ed];
+      if (geomStart[ed + 1] - a === 2) {
+        // A straight edge walked whole (most of them): no inner points, and its far end is what pointAtFraction gives
+        // at fraction 1 (x0 + (x1 − x0)·1, exactly) or 0 (x0) — without reading its cumulative lengths.
+        const x0 = geomX[a], y0 = geomY[a];
+        const x = fwd ? x0 + (geomX[a + 1] - x0) : x0, y = fwd ? y0 + (geomY[a + 1] - y0) : y0;
+        sc.push((lon0 + x / kx - lon0) * kx, (lat0 + y / ky - lat0) * ky);
+      } else {
+        this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
+      }
       node = fwd ? edgeTarget[ed] : edgeSource[ed];
       if (withNodes) { stepLen[i - s0] = edgeLength[ed]; nodes[i - s0 + 1] = node; }
     }
-    this.edgePart(sc, en.edgeIndex, node === edgeSource[en.edgeIndex] ? 0 : 1, en.fraction, true);
+    this.edgePart(sc, enEdge, node === edgeSource[enEdge] ? 0 : 1, enFraction, true);
   }
   /**
    * appendEdgePart (graph.ts) into the scratch polyline. Points go through lon/lat and back, exactly as the polylines
@@ -546,6 +567,8 @@ class SignBuilder {
   readonly M: number;
   readonly stairBuildings: number[] = [];
   readonly door = [0, 0];
+  /** the route whose polyline is in the scratch during pass 3 (−1: none) */
+  loadedRoute = -1;
   // the signs so far, as columns (see Workspace); notes and approach lists as JS arrays
   nSigns = 0;
   nArrows = 0;
@@ -591,8 +614,10 @@ class SignBuilder {
     const { xs, ys, cum, k, m, nodes, stepLen } = sc;
     const lengthM = src.length[r];
     this.routeGeomLen[r] = cum[k - 1];
-    this.routeStartBearing[r] = outBearing(xs, ys, cum, 0, k);
-    this.routeEndBearing[r] = inBearing(xs, ys, cum, k - 1);
+    // Bearings of polyline segments (from, to): a node's departure and the next node's approach (and the route's
+    // start / end bearing and its first / last node's) are usually one segment, so the last one is remembered.
+    let mFrom = 0, mTo = outIndex(cum, 0, k), mVal = mTo < 0 ? NaN : bearingOf(xs[mTo] - xs[0], ys[mTo] - ys[0]);
+    this.routeStartBearing[r] = mVal;
     let steps = 0;
     for (let j = 0; j + 1 < m; j++) steps += stepLen[j];
     const gx = this.g.x, gy = this.g.y;
@@ -610,11 +635,19 @@ class SignBuilder {
       }
       vi = found >= 0 ? found : bestI;
       pNode[p] = v; pCum[p] = cum[vi]; pRoute[p] = r;
-      pIn[p] = inBearing(xs, ys, cum, vi);
-      pOut[p] = outBearing(xs, ys, cum, vi, k);
+      const i0 = inIndex(cum, vi);
+      if (i0 < 0) pIn[p] = NaN;
+      else if (i0 === mFrom && vi === mTo) pIn[p] = mVal;
+      else { mFrom = i0; mTo = vi; pIn[p] = mVal = bearingOf(xs[vi] - xs[i0], ys[vi] - ys[i0]); }
+      const i1 = outIndex(cum, vi, k);
+      if (i1 < 0) pOut[p] = NaN;
+      else if (vi === mFrom && i1 === mTo) pOut[p] = mVal;
+      else { mFrom = vi; mTo = i1; pOut[p] = mVal = bearingOf(xs[i1] - xs[vi], ys[i1] - ys[vi]); }
       p++;
     }
     this.p = p;
+    const e0 = inIndex(cum, k - 1);
+    this.routeEndBearing[r] = e0 < 0 ? NaN : e0 === mFrom && k - 1 === mTo ? mVal : bearingOf(xs[k - 1] - xs[e0], ys[k - 1] - ys[e0]);
     // network distance travelled to nodes[0]
     let startLeg = src.startLeg(r);
     if (Number.isNaN(startLeg)) {
@@ -780,7 +813,7 @@ class SignBuilder {
     const first = this.routeFirst[r], last = this.routeFirst[r + 1];
     const N = this.g.nodeCount, M = this.M, spacingM = this.spacingM;
     let aCum = 0, aRem = lengthM, aKey = -(1 + bi * M + (last > first ? pNode[first] : N + s));
-    let loaded = false;
+    this.loadedRoute = -1;
     for (let q = first; q <= last; q++) {
       const isEnd = q === last;
       if (!isEnd && nodeSign[pNode[q]] < 0) continue;
@@ -789,10 +822,7 @@ class SignBuilder {
       // the polyline's length, so routes sharing a stretch from the same anchor place their signs at the same points
       const gap = aRem - bRem;
       const bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
-      if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) {
-        if (!loaded) { src.load(r, this.sc, false); loaded = true; }
-        this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
-      }
+      if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
       if (isEnd) break;
       this.pushRouteSign(nodeSign[pNode[q]]);
       aCum = bCum; aRem = bRem;
@@ -816,24 +846,29 @@ class SignBuilder {
     return ei;
   }
 
-  /** spacing signs along one gap of route r (its polyline loaded in the scratch) */
+  /**
+   * Spacing signs along one gap of route r. A stretch already signed from the same anchor towards the same next node
+   * reuses its signs; only a new sign needs the route's polyline (loaded once per route, on demand).
+   */
   spacing(r: number, aKey: number, aCum: number, aRem: number, gap: number, geo: number): void {
     const { sc, spacingM, w } = this;
     const { proj } = this.g;
-    const { xs, ys, cum, k } = sc;
     const s = this.src.site[r], ppl = this.src.people[r];
     const n = Math.ceil(gap / spacingM - 1e-9) - 1;
     let list = this.spacingSigns.get(aKey);
     if (!list) { list = []; this.spacingSigns.set(aKey, list); }
     let vi = 0;
     for (let j = 1; j <= n; j++) {
-      const at = aCum + (geo * j * spacingM) / gap;
-      while (vi < k - 2 && cum[vi + 1] < at) vi++;
-      const seg = cum[vi + 1] - cum[vi];
-      const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
       const rem = aRem - j * spacingM;
       let si = list[j - 1];
       if (si === undefined) {
+        if (this.loadedRoute !== r) { this.src.load(r, sc, false); this.loadedRoute = r; }
+        const { xs, ys, cum, k } = sc;
+        // the scan only moves forwards as `at` grows with j, so skipping reused j's finds the same vertex
+        const at = aCum + (geo * j * spacingM) / gap;
+        while (vi < k - 2 && cum[vi + 1] < at) vi++;
+        const seg = cum[vi + 1] - cum[vi];
+        const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
         const px = xs[vi] + (xs[vi + 1] - xs[vi]) * t, py = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
         const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
         si = this.newSign(K_SPACING, proj.lon0 + px / proj.kx, proj.lat0 + py / proj.ky, br, -1, -1, 0, 0, SPACING_NOTE);
@@ -899,7 +934,6 @@ class SignBuilder {
     const { w, bsrc, notes, approaches } = this;
     const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp } = w;
     const signs: Sign[] = [];
-    const counts: Record<SignKind, number> = { junction: 0, turn: 0, exit: 0, stairwell: 0, overview: 0, spacing: 0 };
     const seq = [0, 0, 0, 0, 0, 0];
     for (let i = 0, n = this.nSigns; i < n; i++) {
       const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
@@ -936,8 +970,9 @@ class SignBuilder {
         }
       }
     }
-    for (let k = 0; k < KINDS.length; k++) counts[KINDS[k]] = seq[k];
-    counts.stairwell = landings;
+    const counts: Record<SignKind, number> = {
+      junction: seq[K_JUNCTION], turn: seq[K_TURN], exit: seq[K_EXIT], stairwell: landings, overview: seq[K_OVERVIEW], spacing: seq[K_SPACING],
+    };
     // The CSV is built on first access (it is only needed for exports), then cached.
     let csv: string | null = null;
     const bom = this.options.csvBom === true;
@@ -952,14 +987,15 @@ class SignBuilder {
 }
 const KIND_ID_PREFIX = KINDS.map((k) => KIND_PREFIX[k] + '-');
 
-// bearing leaving vertex i forwards / arriving at vertex i from behind (NaN when the polyline ends there)
-function outBearing(xs: Float64Array, ys: Float64Array, cum: Float64Array, i: number, k: number): number {
-  for (let j = i + 1; j < k; j++) if (cum[j] - cum[i] > MIN_SEG_M) return bearingOf(xs[j] - xs[i], ys[j] - ys[i]);
-  return NaN;
+// The vertex a bearing leaving vertex i forwards / arriving at vertex i from behind is measured to / from: the first
+// one more than MIN_SEG_M away along the polyline (−1 when the polyline ends first).
+function outIndex(cum: Float64Array, i: number, k: number): number {
+  for (let j = i + 1; j < k; j++) if (cum[j] - cum[i] > MIN_SEG_M) return j;
+  return -1;
 }
-function inBearing(xs: Float64Array, ys: Float64Array, cum: Float64Array, i: number): number {
-  for (let j = i - 1; j >= 0; j--) if (cum[i] - cum[j] > MIN_SEG_M) return bearingOf(xs[i] - xs[j], ys[i] - ys[j]);
-  return NaN;
+function inIndex(cum: Float64Array, i: number): number {
+  for (let j = i - 1; j >= 0; j--) if (cum[i] - cum[j] > MIN_SEG_M) return j;
+  return -1;
 }
 const TURN_NOTE = `${KIND_ZH.turn}：转向`;
 const EXIT_NOTE_TAIL = '出楼门后按箭头前往疏散场所';
