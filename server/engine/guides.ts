@@ -313,22 +313,29 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   let want = 16;
   const balance = options.balance === true;
   const searched = new Int32Array(V); // candidates fetched so far per volunteer (0 = none)
+  let pv = new Int32Array(1024), pn = new Int32Array(1024), pc = new Float64Array(1024); // (volunteer, need, cost) pairs
   for (;;) {
-    const pv: number[] = [], pn: number[] = [], pc: number[] = [];
+    let m = 0;
     for (let v = 0; v < V; v++) {
       if (cap[v] === 0 || load[v] >= cap[v] || searched[v] >= L) continue;
       const k = Math.min(L, Math.max(want, 4 * cap[v]));
       if (k <= searched[v]) continue;
       const ids = index.neighbors(vx[v], vy[v], k, custom ? Infinity : maxDist);
       candidates[v] = ids;
+      if (m + ids.length > pv.length) {
+        const size = Math.max(2 * pv.length, m + ids.length);
+        const v2 = new Int32Array(size), n2 = new Int32Array(size), c2 = new Float64Array(size);
+        v2.set(pv.subarray(0, m)); n2.set(pn.subarray(0, m)); c2.set(pc.subarray(0, m));
+        pv = v2; pn = n2; pc = c2;
+      }
       for (const n of ids) {
         const c = cost(v, n);
-        if (c < Infinity) { pv.push(v); pn.push(n); pc.push(c); }
+        if (c < Infinity) { pv[m] = v; pn[m] = n; pc[m] = c; m++; }
       }
       searched[v] = ids.length < k ? L : k;
     }
-    if (pv.length === 0) break;
-    const order = Array.from(pv.keys()).sort((a, b) => pc[a] - pc[b] || pv[a] - pv[b] || pn[a] - pn[b]);
+    if (m === 0) break;
+    const order = pairOrder(m, pv, pn, pc);
     for (let round = balance ? 1 : maxCap; round <= maxCap && open > 0; round++) {
       for (const i of order) {
         const v = pv[i], n = pn[i];
@@ -387,8 +394,35 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
 
   // ---- 3: local search (moves to nearer free slots, pairwise swaps), strictly decreasing total distance ------------
   const EPS = 1e-6;
+  // Without a custom distance, each candidate list is in ascending straight-line distance (the k-nearest order), so
+  // scans stop at the first candidate too far to help; SLACK (relative) covers rounding between the index's order
+  // and `cost`, so the moves found are exactly those of the full scan.
+  const sorted = !custom, SLACK = 1e-9;
+  // needs with a free slot (few once the roster is nearly used up): an ejection chain needs one within reach
+  // nearFree[w]: a lower bound on the squared distance from w's home to the nearest need with a free slot, exact at
+  // the start of a pass; needs that gain a free slot during the pass are listed in `freed` (checked directly).
+  const nearFree = new Float64Array(V), freed: number[] = [];
+  const freeChanged = (n: number) => { if (free[n] === 1 && freed.length <= 64) freed.push(n); };
+  const isFree = (n: number) => free[n] > 0;
   for (let pass = 0; pass < 50; pass++) {
     let improved = false;
+    if (sorted) {
+      freed.length = 0;
+      for (let n = 0; n < L; n++) if (free[n] > 0) freed.push(n);
+      if (freed.length <= 64) { // few (or no) free slots: direct
+        for (let w = 0; w < V; w++) {
+          let best = Infinity;
+          for (const f of freed) { const d2 = (vx[w] - nx[f]) ** 2 + (vy[w] - ny[f]) ** 2; if (d2 < best) best = d2; }
+          nearFree[w] = best;
+        }
+      } else {
+        for (let w = 0; w < V; w++) {
+          const near = index.neighbors(vx[w], vy[w], 1, Infinity, isFree);
+          nearFree[w] = near.length ? (vx[w] - nx[near[0]]) ** 2 + (vy[w] - ny[near[0]]) ** 2 : Infinity;
+        }
+      }
+      freed.length = 0;
+    }
     for (let v = 0; v < V; v++) {
       const mine = volNeeds[v];
       for (let a = 0; a < mine.length; a++) {
@@ -397,9 +431,12 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
         for (const n2 of candidates[v]) {
           if (n2 === n1 || mine.includes(n2)) continue;
           const c2 = cost(v, n2);
-          if (!(c2 < c1 - EPS)) continue;
+          if (!(c2 < c1 - EPS)) {
+            if (sorted && c2 >= c1 - EPS + SLACK * (1 + c1 + c2)) break; // the rest are no nearer
+            continue;
+          }
           if (free[n2] > 0) { // move v from n1 to the nearer free n2
-            free[n2]--; free[n1]++;
+            free[n2]--; free[n1]++; freeChanged(n1);
             mine[a] = n2;
             remove(needVols[n1], v); needVols[n2].push(v);
             improved = true;
@@ -422,13 +459,23 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
           // ejection chain: v takes w's place at n2, w moves on to a need with a free slot
           for (const w of needVols[n2]) {
             const cw = cost(w, n2);
+            // straight-line candidates come nearest first: stop where even a free slot would not lower the total
+            const lim = cw - (c2 - c1) - EPS + SLACK * (1 + cw + c1 + c2);
+            if (sorted && !(lim > 0)) continue;
+            const lim2 = lim * lim, wx = vx[w], wy = vy[w];
+            if (sorted && freed.length <= 64 && !(nearFree[w] < lim2 * (1 + SLACK))) {
+              let reach = false;
+              for (let i = 0; i < freed.length && !reach; i++) { const dx = wx - nx[freed[i]], dy = wy - ny[freed[i]]; reach = dx * dx + dy * dy < lim2; }
+              if (!reach) continue; // no need with a free slot is near enough
+            }
             for (const n3 of candidates[w]) {
+              if (sorted) { const dx = wx - nx[n3], dy = wy - ny[n3]; if (dx * dx + dy * dy >= lim2) break; }
               if (free[n3] === 0 || n3 === n2 || volNeeds[w].includes(n3)) continue;
               const delta = c2 - c1 + cost(w, n3) - cw;
               if (delta < -EPS) {
                 mine[a] = n2;
                 volNeeds[w][volNeeds[w].indexOf(n2)] = n3;
-                free[n1]++; free[n3]--;
+                free[n1]++; free[n3]--; freeChanged(n1);
                 remove(needVols[n1], v);
                 remove(needVols[n2], w); needVols[n2].push(v);
                 needVols[n3].push(w);
@@ -525,4 +572,39 @@ function exactAssign(V: number, L: number, cap: Int32Array, demand: Int32Array, 
 function remove(list: number[], x: number): void {
   const i = list.indexOf(x);
   if (i >= 0) { list[i] = list[list.length - 1]; list.pop(); }
+}
+
+/**
+ * Pair indexes 0..m−1 in ascending (cost, volunteer, need) order — the order of the comparator
+ * `pc[a] − pc[b] || pv[a] − pv[b] || pn[a] − pn[b]` — by an LSD radix sort on 16-bit digits (need, volunteer, then
+ * the cost's IEEE bits, which order like the numbers for costs ≥ +0). Negative or −0 costs (a caller's distance):
+ * the comparator sort.
+ */
+function pairOrder(m: number, pv: Int32Array, pn: Int32Array, pc: Float64Array): Uint32Array {
+  let a = new Uint32Array(m);
+  for (let i = 0; i < m; i++) a[i] = i;
+  let plain = true;
+  for (let i = 0; i < m && plain; i++) if (pc[i] < 0 || Object.is(pc[i], -0) || pv[i] < 0 || pn[i] < 0) plain = false;
+  if (!plain) return a.sort((x, y) => pc[x] - pc[y] || pv[x] - pv[y] || pn[x] - pn[y]);
+  const bits = new Uint32Array(pc.buffer, pc.byteOffset, 2 * m); // little-endian: [2i] low word, [2i + 1] high word
+  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  let b = new Uint32Array(m);
+  const count = new Int32Array(65536);
+  // least significant digit first
+  const passes: [Uint32Array | Int32Array, number, number, number][] = [
+    [pn, 1, 0, 0], [pn, 1, 0, 16], [pv, 1, 0, 0], [pv, 1, 0, 16],
+    [bits, 2, little ? 0 : 1, 0], [bits, 2, little ? 0 : 1, 16], [bits, 2, little ? 1 : 0, 0], [bits, 2, little ? 1 : 0, 16],
+  ];
+  for (const [key, stride, off, shift] of passes) {
+    count.fill(0);
+    for (let i = 0; i < m; i++) count[(key[i * stride + off] >>> shift) & 0xffff]++;
+    let single = false;
+    for (let d = 0; d < 65536; d++) if (count[d] !== 0) { single = count[d] === m; break; }
+    if (single) continue; // every item has the same digit
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) { const c = count[d]; count[d] = sum; sum += c; }
+    for (let i = 0; i < m; i++) { const x = a[i]; b[count[(key[x * stride + off] >>> shift) & 0xffff]++] = x; }
+    const t = a; a = b; b = t;
+  }
+  return a;
 }
