@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildingGuides, computeGuides, DEFAULT_GUIDE_RULE, junctionGuides, type GuideBuilding, type GuideVolunteer } from '../../../server/engine/guides.ts';
+import { buildingGuides, computeGuides, computeGuidesFromColumns, DEFAULT_GUIDE_RULE, junctionGuides, type GuideBuilding, type GuideVolunteer } from '../../../server/engine/guides.ts';
 import { metresLonLat, rng } from './fixtures.ts';
 
 const bld = (id: number, east: number, south: number, people: number, levels = 3, stairwells?: number): GuideBuilding => {
@@ -65,6 +65,36 @@ describe('guide needs', () => {
     expect(res.totalNeeded).toBe(3);
     expect(res.shortfall).toBe(3);
     expect(computeGuides({ buildings: [bld(1, 0, 0, 120)], volunteers: [] }).shortfall).toBe(2);
+  });
+});
+
+describe('guide needs from columns', () => {
+  it('same needs, rule texts and assignment as from objects', () => {
+    const rand = rng(9);
+    const buildings = Array.from({ length: 400 }, (_, i) => ({
+      ...bld(i + 1, rand() * 2000, rand() * 2000, rand() < 0.2 ? 0 : Math.floor(rand() * 900), 1 + Math.floor(rand() * 40) + (i % 17 === 0 ? 0.5 : 0)),
+      stairwells: i % 5 === 0 ? 1 + Math.floor(rand() * 70) : undefined,
+    }));
+    const junctions = Array.from({ length: 120 }, (_, i) => { const [lon, lat] = metresLonLat(rand() * 2000, rand() * 2000); return { nodeIndex: i % 9 === 0 ? -1 : i * 3, lon, lat, people: rand() < 0.1 ? 1e5 + rand() : rand() * 3000 }; });
+    const volunteers = Array.from({ length: 60 }, (_, i) => vol(i + 1, 1 + Math.floor(rand() * 400), 1 + (i % 3)));
+    for (const rule of [{}, { residentsPerGuide: 7, highRiseFloors: 3, highRiseExtraPerStairwell: 2, junctionMinPeople: 1 }]) {
+      const res = computeGuides({ buildings, junctions, volunteers }, { rule, exactLimit: 0 });
+      const full = { ...DEFAULT_GUIDE_RULE, ...rule };
+      for (const n of res.needs) {
+        const r = n.kind === 'building' ? buildingGuides(buildings[n.buildingIndex], full) : junctionGuides(n.people, full);
+        expect([n.guides, n.rule]).toEqual([r.guides, r.rule]);
+      }
+      const col = <T,>(f: (x: T) => number, xs: T[]) => Float64Array.from(xs, f);
+      const cols = computeGuidesFromColumns({
+        buildings: {
+          count: buildings.length, id: col((b) => b.id, buildings), people: col((b) => b.people, buildings), levels: col((b) => b.levels, buildings),
+          stairwells: col((b) => b.stairwells ?? 1, buildings), lon: col((b) => b.lon, buildings), lat: col((b) => b.lat, buildings),
+        },
+        junctions: { count: junctions.length, nodeIndex: junctions.map((j) => j.nodeIndex), lon: junctions.map((j) => j.lon), lat: junctions.map((j) => j.lat), people: junctions.map((j) => j.people) },
+        volunteers,
+      }, { rule, exactLimit: 0 });
+      expect(cols).toEqual(res);
+    }
   });
 });
 
@@ -152,6 +182,25 @@ describe('guide assignment', () => {
     }
     console.log(`guides: exact path = optimum on ${exactChecked} rosters; heuristic's worst gap to the optimum over ${rosters} random rosters: ${(worst * 100).toFixed(1)} %`);
     expect(worst).toBeLessThan(0.35);
+  });
+
+  it('heuristic: the nearest-first scan shortcuts give the moves of the full scans', () => {
+    // the same straight-line distance passed as a caller's distance disables the shortcuts (no assumed order)
+    const rand = rng(17);
+    for (let t = 0; t < 12; t++) {
+      const grid = t % 3 === 0; // many exact ties
+      const at = () => (grid ? Math.floor(rand() * 12) * 80 : rand() * 1500);
+      const buildings = Array.from({ length: 150 + Math.floor(rand() * 150) }, (_, i) => bld(i + 1, at(), at(), Math.floor(rand() * 320), 1 + Math.floor(rand() * 25)));
+      const volunteers = Array.from({ length: 20 + Math.floor(rand() * 200) }, (_, i) => vol(i + 1, 1 + Math.floor(rand() * buildings.length), Math.floor(rand() * 4)));
+      const input = { buildings, volunteers };
+      const balance = t % 4 === 1;
+      const res = computeGuides(input, { exactLimit: 0, balance });
+      const lat0 = res.needs.reduce((a, n) => a + n.lat, 0) / res.needs.length;
+      const kx = 6_371_008.8 * (Math.PI / 180) * Math.cos(lat0 * (Math.PI / 180)), ky = 6_371_008.8 * (Math.PI / 180);
+      const home = volunteers.map((v) => buildings[v.homeBuildingId - 1]);
+      const straight = (v: number, n: number) => Math.sqrt((home[v].lon * kx - res.needs[n].lon * kx) ** 2 + (home[v].lat * ky - res.needs[n].lat * ky) ** 2);
+      expect(computeGuides(input, { exactLimit: 0, balance, distanceM: straight })).toEqual(res);
+    }
   });
 
   it('is fast: 25,000 buildings, 2,000 junctions, 3,000 volunteers', () => {
