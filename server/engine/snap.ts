@@ -22,6 +22,64 @@ export interface SegmentIndex {
   cellSeg: Int32Array;
   /** Geometry point index → edge index. */
   pointEdge: Int32Array;
+  /** Finer grid for nearest-segment queries, with each entry's geometry stored inline (see NearGrid). */
+  near: NearGrid;
+}
+
+/**
+ * Grid for nearest-segment queries. Cells are sized for typical snap distances (metres to tens of metres), and
+ * each entry carries its segment's start point and direction (ax, ay, bx-ax, by-ay) contiguously in cell order,
+ * so a query reads sequential memory: one run of entries per grid row it visits. Built once per graph geometry;
+ * closed flags are read from the graph at query time (what-if graphs share the index).
+ */
+export interface NearGrid {
+  minX: number;
+  minY: number;
+  cell: number;
+  cols: number;
+  rows: number;
+  /** cell → entries start[c] .. start[c+1]-1 (row-major, so a run of cells in one row is one run of entries) */
+  start: Int32Array;
+  /** per entry: ax, ay, dx, dy (segment start and direction, projected m) */
+  xy: Float64Array;
+  /** per entry: segment id (first geometry point index) and its edge */
+  seg: Int32Array;
+  edge: Int32Array;
+  /** per cell: Chebyshev distance (in cells, capped at 255) to the nearest non-empty cell; rings inside are empty */
+  empty: Uint8Array;
+  /** 1 / cell */
+  inv: number;
+  /** scratch: entry runs (k0, k1 pairs) of the part of the grid being visited */
+  runs: Int32Array;
+}
+
+/** Fills a uniform grid with segment ids (counting sort); a segment goes into every cell it passes through. */
+function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number): { start: Int32Array; seg: Int32Array } {
+  const counts = new Int32Array(cols * rows + 1);
+  const half = cell * Math.SQRT1_2;
+  const visit = (fn: (c: number, s: number) => void) => {
+    for (let e = 0; e < g.edgeCount; e++) {
+      for (let i = g.geomStart[e], end = g.geomStart[e + 1] - 1; i < end; i++) {
+        const ax = g.geomX[i], ay = g.geomY[i], bx = g.geomX[i + 1], by = g.geomY[i + 1];
+        const c0 = Math.floor((Math.min(ax, bx) - minX) / cell), c1 = Math.floor((Math.max(ax, bx) - minX) / cell);
+        const r0 = Math.floor((Math.min(ay, by) - minY) / cell), r1 = Math.floor((Math.max(ay, by) - minY) / cell);
+        if (c0 === c1 && r0 === r1) { fn(r0 * cols + c0, i); continue; }
+        for (let r = r0; r <= r1; r++) {
+          for (let c = c0; c <= c1; c++) {
+            // only cells the segment actually passes near (long diagonal segments)
+            const cx = minX + (c + 0.5) * cell, cy = minY + (r + 0.5) * cell;
+            if (segDist2(cx, cy, ax, ay, bx, by) <= half * half * 1.0001) fn(r * cols + c, i);
+          }
+        }
+      }
+    }
+  };
+  visit((c) => { counts[c + 1]++; });
+  for (let c = 0; c < cols * rows; c++) counts[c + 1] += counts[c];
+  const fill = counts.slice(0, cols * rows);
+  const seg = new Int32Array(counts[cols * rows]);
+  visit((c, s) => { seg[fill[c]++] = s; });
+  return { start: counts, seg };
 }
 
 /** Builds the grid index over all edge segments (open or closed; closed ones are filtered at query time). */
@@ -42,40 +100,74 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
     nSeg += g.geomStart[e + 1] - g.geomStart[e] - 1;
   }
   if (nSeg === 0) {
-    return { g, minX: 0, minY: 0, cell: 1, cols: 1, rows: 1, cellStart: new Int32Array(2), cellSeg: new Int32Array(0), pointEdge };
+    const near: NearGrid = { minX: 0, minY: 0, cell: 1, inv: 1, cols: 1, rows: 1, start: new Int32Array(2), xy: new Float64Array(0), seg: new Int32Array(0), edge: new Int32Array(0), empty: new Uint8Array([255]), runs: new Int32Array(32) };
+    return { g, minX: 0, minY: 0, cell: 1, cols: 1, rows: 1, cellStart: new Int32Array(2), cellSeg: new Int32Array(0), pointEdge, near };
   }
   const w = Math.max(maxX - minX, 1), h = Math.max(maxY - minY, 1);
   // About one or two segments per cell; never fewer than 5 m per cell nor more than ~4 M cells.
   let cell = Math.max(5, Math.sqrt((w * h) / nSeg) * 1.2);
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > 4_000_000) cell *= 1.5;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
-  const counts = new Int32Array(cols * rows + 1);
-  const half = cell * Math.SQRT1_2;
+  const { start: cellStart, seg: cellSeg } = fillGrid(g, minX, minY, cell, cols, rows);
+  // Near-grid cells: about one segment per cell of the area the network actually covers (the bounding box may be
+  // mostly sea or countryside), which is also about the typical snap distance in a town (20–30 m).
+  let filled = 0;
+  for (let c = 0; c < cols * rows; c++) if (cellStart[c + 1] > cellStart[c]) filled++;
+  const nearCell = Math.max(NEAR_MIN_CELL_M, Math.sqrt((filled * cell * cell) / nSeg));
+  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near: buildNearGrid(g, minX, minY, w, h, pointEdge, nearCell) };
+}
 
-  const visit = (fn: (c: number, s: number) => void) => {
-    for (let e = 0; e < g.edgeCount; e++) {
-      for (let i = g.geomStart[e], end = g.geomStart[e + 1] - 1; i < end; i++) {
-        const ax = g.geomX[i], ay = g.geomY[i], bx = g.geomX[i + 1], by = g.geomY[i + 1];
-        const c0 = Math.floor((Math.min(ax, bx) - minX) / cell), c1 = Math.floor((Math.max(ax, bx) - minX) / cell);
-        const r0 = Math.floor((Math.min(ay, by) - minY) / cell), r1 = Math.floor((Math.max(ay, by) - minY) / cell);
-        if (c0 === c1 && r0 === r1) { fn(r0 * cols + c0, i); continue; }
-        for (let r = r0; r <= r1; r++) {
-          for (let c = c0; c <= c1; c++) {
-            // only cells the segment actually passes near (long diagonal segments)
-            const cx = minX + (c + 0.5) * cell, cy = minY + (r + 0.5) * cell;
-            if (segDist2(cx, cy, ax, ay, bx, by) <= half * half * 1.0001) fn(r * cols + c, i);
-          }
-        }
+/** Near grid: smallest cell (m) and cap on the number of cells. */
+const NEAR_MIN_CELL_M = 5;
+const NEAR_MAX_CELLS = 8_000_000;
+
+function buildNearGrid(g: Graph, minX: number, minY: number, w: number, h: number, pointEdge: Int32Array, cellM: number): NearGrid {
+  let cell = cellM;
+  while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAR_MAX_CELLS) cell *= 1.25;
+  const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
+  const { start, seg } = fillGrid(g, minX, minY, cell, cols, rows);
+  const n = seg.length;
+  const xy = new Float64Array(4 * n), edge = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const s = seg[k];
+    const ax = g.geomX[s], ay = g.geomY[s];
+    xy[4 * k] = ax; xy[4 * k + 1] = ay; xy[4 * k + 2] = g.geomX[s + 1] - ax; xy[4 * k + 3] = g.geomY[s + 1] - ay;
+    edge[k] = pointEdge[s];
+  }
+  // Chebyshev distance transform of the non-empty cells (two chamfer passes, 8-neighbourhood, unit steps: exact).
+  const empty = new Uint8Array(cols * rows);
+  for (let c = 0; c < cols * rows; c++) empty[c] = start[c + 1] > start[c] ? 0 : 255;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      let v = empty[i];
+      if (v === 0) continue;
+      if (c > 0 && empty[i - 1] + 1 < v) v = empty[i - 1] + 1;
+      if (r > 0) {
+        const u = i - cols;
+        if (empty[u] + 1 < v) v = empty[u] + 1;
+        if (c > 0 && empty[u - 1] + 1 < v) v = empty[u - 1] + 1;
+        if (c + 1 < cols && empty[u + 1] + 1 < v) v = empty[u + 1] + 1;
       }
+      empty[i] = v;
     }
-  };
-  visit((c) => { counts[c + 1]++; });
-  for (let c = 0; c < cols * rows; c++) counts[c + 1] += counts[c];
-  const cellStart = counts;
-  const fill = cellStart.slice(0, cols * rows);
-  const cellSeg = new Int32Array(cellStart[cols * rows]);
-  visit((c, s) => { cellSeg[fill[c]++] = s; });
-  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge };
+  }
+  for (let r = rows - 1; r >= 0; r--) {
+    for (let c = cols - 1; c >= 0; c--) {
+      const i = r * cols + c;
+      let v = empty[i];
+      if (v === 0) continue;
+      if (c + 1 < cols && empty[i + 1] + 1 < v) v = empty[i + 1] + 1;
+      if (r + 1 < rows) {
+        const d = i + cols;
+        if (empty[d] + 1 < v) v = empty[d] + 1;
+        if (c > 0 && empty[d - 1] + 1 < v) v = empty[d - 1] + 1;
+        if (c + 1 < cols && empty[d + 1] + 1 < v) v = empty[d + 1] + 1;
+      }
+      empty[i] = v;
+    }
+  }
+  return { minX, minY, cell, inv: 1 / cell, cols, rows, start, xy, seg, edge, empty, runs: new Int32Array(4 * (rows + cols) + 16) };
 }
 
 function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
@@ -100,59 +192,153 @@ export function newHit(): NearestHit {
   return { edge: -1, fraction: 0, x: 0, y: 0, dist: Infinity };
 }
 
+// Result of the last nearest search (single-threaded; avoids allocating per query).
+let qBest = 0, qSeg = -1, qT = 0, qK = -1;
+
 /**
- * Nearest point on an open edge to (px, py) within maxDist (projected metres). Fills `hit` and returns true,
- * or returns false (hit.edge = -1) when no open edge is that close.
+ * d² plus a hair, so that no cell is skipped for rounding when a segment in it ties the best (cell indices are
+ * found by multiplying with 1/cell, which may put a point that lies within ~1e-12 m of a cell border into the
+ * neighbouring cell: the geometry below stays consistent with the cell chosen, and this slack covers the rest).
  */
-export function nearestOnEdges(ix: SegmentIndex, px: number, py: number, maxDist: number, hit: NearestHit): boolean {
-  const g = ix.g;
-  const cell = ix.cell;
-  let best = maxDist * maxDist, bestSeg = -1, bestT = 0;
-  const pc = Math.floor((px - ix.minX) / cell), pr = Math.floor((py - ix.minY) / cell);
-  // Distance from the point to the border of its cell's ring r is at least r*cell - (offset inside the cell);
-  // we stop once every unvisited cell is provably farther than the best found.
-  const offX = px - (ix.minX + pc * cell), offY = py - (ix.minY + pr * cell);
-  const inset = Math.min(offX, cell - offX, offY, cell - offY);
-  const maxRing = Math.max(ix.cols, ix.rows) + Math.abs(pc) + Math.abs(pr);
-  for (let r = 0; r <= maxRing; r++) {
-    const r0 = pr - r, r1 = pr + r, c0 = pc - r, c1 = pc + r;
-    for (let row = r0; row <= r1; row++) {
-      if (row < 0 || row >= ix.rows) continue;
-      const edgeRow = row === r0 || row === r1;
-      for (let col = c0; col <= c1; col += edgeRow ? 1 : c1 - c0 || 1) {
-        if (col < 0 || col >= ix.cols) continue;
-        const c = row * ix.cols + col;
-        for (let k = ix.cellStart[c], end = ix.cellStart[c + 1]; k < end; k++) {
-          const s = ix.cellSeg[k];
-          if (g.closed[ix.pointEdge[s]]) continue;
-          const ax = g.geomX[s], ay = g.geomY[s], dx = g.geomX[s + 1] - ax, dy = g.geomY[s + 1] - ay;
-          const l2 = dx * dx + dy * dy;
-          let t = l2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / l2 : 0;
-          t = t < 0 ? 0 : t > 1 ? 1 : t;
-          const qx = ax + t * dx - px, qy = ay + t * dy - py;
-          const d2 = qx * qx + qy * qy;
-          if (d2 < best || (d2 === best && bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; }
+function slack(d2: number): number {
+  return d2 + d2 * 1e-9 + 1e-6;
+}
+
+/**
+ * Nearest open segment to (px, py) with squared distance below best2 (ties: the smaller segment id), into
+ * qBest / qSeg / qT / qK. The distance and the parameter t are computed exactly as `segDist2` does (same
+ * operations, same rounding), and the result is the least (d², segment id) over every segment that could be that
+ * near, so it does not depend on the order cells are visited in.
+ *
+ * Visits, as runs of entries along grid rows: the square of rings around the point's cell up to the first
+ * possibly non-empty ring (known from the distance transform), then further rings one at a time until a segment
+ * is found, then the whole disc of the best distance found (rows clipped to the disc). With `direct`, best2 is
+ * already a close bound and only that disc is visited.
+ */
+function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number, direct: boolean): void {
+  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
+  let rej = best + best * 1e-6 + 1e-8;
+  const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
+  const start = ng.start, xy = ng.xy, seg = ng.seg, edge = ng.edge, runs = ng.runs;
+  const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
+  // offsets of the point from its cell's low borders (the geometry of the cell chosen)
+  const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
+  let inset = offX;
+  if (cell - offX < inset) inset = cell - offX;
+  if (offY < inset) inset = offY;
+  if (cell - offY < inset) inset = cell - offY;
+  // phase 0: square up to ring r; 1: ring r; 2: disc of the best distance
+  let phase = 2, r = 0;
+  if (!direct) {
+    phase = 0;
+    if (pr >= 0 && pr < rows && pc >= 0 && pc < cols) r = ng.empty[pr * cols + pc];
+  }
+  for (;;) {
+    let nr = 0;
+    if (phase === 0) {
+      let ra = pr - r, rb = pr + r, ca = pc - r, cb = pc + r;
+      if (ra < 0) ra = 0;
+      if (rb >= rows) rb = rows - 1;
+      if (ca < 0) ca = 0;
+      if (cb >= cols) cb = cols - 1;
+      if (ca <= cb) for (let row = ra; row <= rb; row++) { runs[nr++] = start[row * cols + ca]; runs[nr++] = start[row * cols + cb + 1]; }
+    } else if (phase === 1) {
+      const r0 = pr - r, r1 = pr + r, c0 = pc - r, c1 = pc + r;
+      const ca = c0 < 0 ? 0 : c0, cb = c1 >= cols ? cols - 1 : c1;
+      if (ca <= cb) {
+        if (r0 >= 0 && r0 < rows) { runs[nr++] = start[r0 * cols + ca]; runs[nr++] = start[r0 * cols + cb + 1]; }
+        if (r1 >= 0 && r1 < rows) { runs[nr++] = start[r1 * cols + ca]; runs[nr++] = start[r1 * cols + cb + 1]; }
+      }
+      let ra = r0 + 1, rb = r1 - 1;
+      if (ra < 0) ra = 0;
+      if (rb >= rows) rb = rows - 1;
+      for (let row = ra; row <= rb; row++) {
+        if (c0 >= 0 && c0 < cols) { const c = row * cols + c0; runs[nr++] = start[c]; runs[nr++] = start[c + 1]; }
+        if (c1 >= 0 && c1 < cols) { const c = row * cols + c1; runs[nr++] = start[c]; runs[nr++] = start[c + 1]; }
+      }
+    } else {
+      // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away
+      const lim = slack(best), u = Math.sqrt(lim);
+      let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
+      let rb = pr + Math.floor((u + offY) * inv);
+      if (ra < 0) ra = 0;
+      if (rb >= rows) rb = rows - 1;
+      for (let row = ra; row <= rb; row++) {
+        const gy = row < pr ? (pr - row - 1) * cell + offY : row > pr ? (row - pr) * cell - offY : 0;
+        const w2 = lim - gy * gy;
+        if (w2 < 0) continue;
+        const w = Math.sqrt(w2);
+        let ca = w >= offX ? pc - 1 - Math.floor((w - offX) * inv) : pc;
+        let cb = pc + Math.floor((w + offX) * inv);
+        if (ca < 0) ca = 0;
+        if (cb >= cols) cb = cols - 1;
+        if (ca <= cb) { runs[nr++] = start[row * cols + ca]; runs[nr++] = start[row * cols + cb + 1]; }
+      }
+    }
+    for (let i = 0; i < nr; i += 2) {
+      for (let k = runs[i], end = runs[i + 1]; k < end; k++) {
+        if (closed !== null && closed[edge[k]] !== 0) continue;
+        const o = k << 2;
+        const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
+        const ex = px - ax, ey = py - ay;
+        const l2 = dx * dx + dy * dy;
+        // quick reject: the segment's line is already farther than the best (with a margin for rounding)
+        const cr = ex * dy - ey * dx;
+        if (cr * cr > l2 * rej) continue;
+        const dot = ex * dx + ey * dy;
+        // t = clamp(dot / l2, 0, 1), dividing only when it does not clamp (same value: division rounds correctly)
+        let qx: number, qy: number, t: number;
+        if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
+        else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
+        else {
+          t = dot / l2;
+          if (t > 1) t = 1;
+          qx = ax + t * dx - px; qy = ay + t * dy - py;
+        }
+        const d2 = qx * qx + qy * qy;
+        if (d2 <= best) {
+          const s = seg[k];
+          if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
         }
       }
     }
-    const reach = r * cell + inset; // every cell outside ring r is at least this far
-    if (bestSeg >= 0 && reach * reach >= best) break;
-    if (reach > maxDist) break;
-    // ring entirely outside the grid
-    if (r0 < 0 && c0 < 0 && r1 >= ix.rows && c1 >= ix.cols) break;
+    if (phase === 2) break;
+    // every cell outside ring r is at least this far
+    const reach = r * cell + inset;
+    if (reach * reach > slack(best)) break;
+    if (bestSeg >= 0) { phase = 2; continue; }
+    if (pr - r < 0 && pc - r < 0 && pr + r >= rows && pc + r >= cols) break; // ring r already encloses the grid
+    r++;
+    phase = 1;
   }
+  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+}
+
+/** Fills `hit` from the search state; false (hit.edge = -1) when nothing was found. */
+function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
+  const bestSeg = qSeg, bestT = qT;
   if (bestSeg < 0) { hit.edge = -1; hit.dist = Infinity; return false; }
-  const e = ix.pointEdge[bestSeg];
-  const ax = g.geomX[bestSeg], ay = g.geomY[bestSeg];
-  const bx = g.geomX[bestSeg + 1], by = g.geomY[bestSeg + 1];
+  const g = ix.g, xy = ix.near.xy, o = qK << 2;
+  const e = ix.near.edge[qK];
   hit.edge = e;
-  hit.x = ax + (bx - ax) * bestT;
-  hit.y = ay + (by - ay) * bestT;
+  // the entry holds ax = geomX[s] and dx = geomX[s+1] - ax: the same numbers as from the geometry
+  hit.x = xy[o] + xy[o + 2] * bestT;
+  hit.y = xy[o + 1] + xy[o + 3] * bestT;
   const total = g.geomCum[g.geomStart[e + 1] - 1];
   const along = g.geomCum[bestSeg] + (g.geomCum[bestSeg + 1] - g.geomCum[bestSeg]) * bestT;
   hit.fraction = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0;
-  hit.dist = Math.sqrt(best);
+  hit.dist = Math.sqrt(qBest);
   return true;
+}
+
+/**
+ * Nearest point on an open edge to (px, py) within maxDist (projected metres). Fills `hit` and returns true,
+ * or returns false (hit.edge = -1) when no open edge is that close. Among equally near segments the one with the
+ * smallest segment id wins.
+ */
+export function nearestOnEdges(ix: SegmentIndex, px: number, py: number, maxDist: number, hit: NearestHit): boolean {
+  searchNear(ix.near, ix.g.closed, px, py, maxDist * maxDist, false);
+  return hitFromSearch(ix, hit);
 }
 
 /** Columnar snaps of all buildings. edge = -1 when the building is farther than maxSnapM from any open edge. */
@@ -168,13 +354,24 @@ export interface BuildingSnaps {
   snapY: Float64Array;
 }
 
+/** Whether any edge is closed (else searches skip the per-segment check). */
+function anyClosed(g: Graph): boolean {
+  const c = g.closed;
+  for (let e = 0; e < c.length; e++) if (c[e] !== 0) return true;
+  return false;
+}
+
 /**
  * Snaps every building: the footprint's centroid is snapped first; the "door" is the point of the footprint
  * nearest to that street point; the door is then snapped to the nearest open edge (max `maxSnapM`).
  * Buildings given as points (empty ring) are snapped directly.
+ *
+ * The door search is bounded by the street point found from the centroid: that point is on an open segment, so
+ * the door's nearest segment is at most as far as it is (only that small disc is searched).
  */
 export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], maxSnapM: number, only?: Int32Array | null, into?: BuildingSnaps): BuildingSnaps {
-  const g = ix.g, p = g.proj;
+  const g = ix.g, p = g.proj, ng = ix.near, closed = anyClosed(g) ? g.closed : null;
+  const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
   const out: BuildingSnaps = into ?? {
     edge: new Int32Array(n).fill(-1), fraction: new Float64Array(n), distance: new Float64Array(n).fill(Infinity),
@@ -182,26 +379,41 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   };
   const hit = newHit();
   const c = [0, 0];
+  let buf = new Float64Array(64); // the projected ring
+  const far2 = (maxSnapM * 4 + 1000) * (maxSnapM * 4 + 1000);
+  const max2 = maxSnapM * maxSnapM;
   const count = only ? only.length : n;
   for (let k = 0; k < count; k++) {
     const b = only ? only[k] : k;
     const bd = buildings[b];
     const ring = bd.ring;
     let dx: number, dy: number;
+    let best2 = max2, direct = false;
     if (ring && ring.length >= 6) {
-      ringCentroid(ring, p.lon0, p.lat0, p.kx, p.ky, c);
+      const m = ring.length & ~1;
+      if (m > buf.length) buf = new Float64Array(Math.max(m, buf.length * 2));
+      for (let i = 0; i < m; i += 2) { buf[i] = (ring[i] - lon0) * kx; buf[i + 1] = (ring[i + 1] - lat0) * ky; }
+      projectedCentroid(buf, m >> 1, c);
       // far search radius for the centroid: the door may be up to the footprint's size closer than the centroid
-      if (nearestOnEdges(ix, c[0], c[1], maxSnapM * 4 + 1000, hit)) {
-        nearestOnRing(ring, p.lon0, p.lat0, p.kx, p.ky, hit.x, hit.y, c);
+      searchNear(ng, closed, c[0], c[1], far2, false);
+      if (qSeg >= 0) {
+        const o = qK << 2, t = qT;
+        const hx = ng.xy[o] + ng.xy[o + 2] * t, hy = ng.xy[o + 1] + ng.xy[o + 3] * t;
+        projectedNearest(buf, m >> 1, hx, hy, c);
+        // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
+        const ex = c[0] - hx, ey = c[1] - hy;
+        const bound = Math.sqrt(ex * ex + ey * ey) * (1 + 1e-9) + 1e-6;
+        if (bound * bound < max2) { best2 = bound * bound; direct = true; }
       }
       dx = c[0]; dy = c[1];
     } else {
       const pt = bd.point ?? (ring && ring.length >= 2 ? [ring[0], ring[1]] : null);
       if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
-      dx = (pt[0] - p.lon0) * p.kx; dy = (pt[1] - p.lat0) * p.ky;
+      dx = (pt[0] - lon0) * kx; dy = (pt[1] - lat0) * ky;
     }
     out.doorX[b] = dx; out.doorY[b] = dy;
-    if (nearestOnEdges(ix, dx, dy, maxSnapM, hit)) {
+    searchNear(ng, closed, dx, dy, best2, direct);
+    if (hitFromSearch(ix, hit)) {
       out.edge[b] = hit.edge; out.fraction[b] = hit.fraction; out.distance[b] = hit.dist;
       out.snapX[b] = hit.x; out.snapY[b] = hit.y;
     } else {
@@ -210,6 +422,42 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
     }
   }
   return out;
+}
+
+/** ringCentroid on a ring already projected (k points in buf): the same arithmetic, so the same numbers. */
+function projectedCentroid(buf: Float64Array, k: number, out: number[]): void {
+  const x0 = buf[0], y0 = buf[1];
+  let a2 = 0, cx = 0, cy = 0, mx = 0, my = 0;
+  let xi = buf[0] - x0, yi = buf[1] - y0;
+  for (let i = 0; i < k; i++) {
+    const j = i + 1 === k ? 0 : i + 1;
+    const xj = buf[2 * j] - x0, yj = buf[2 * j + 1] - y0;
+    const cr = xi * yj - xj * yi;
+    a2 += cr; cx += (xi + xj) * cr; cy += (yi + yj) * cr;
+    mx += xi; my += yi;
+    xi = xj; yi = yj;
+  }
+  if (Math.abs(a2) > 1e-9) { out[0] = x0 + cx / (3 * a2); out[1] = y0 + cy / (3 * a2); }
+  else { out[0] = x0 + mx / k; out[1] = y0 + my / k; }
+}
+
+/** nearestOnRing on a ring already projected (k points in buf): the same arithmetic (dividing only when t is not clamped). */
+function projectedNearest(buf: Float64Array, k: number, px: number, py: number, out: number[]): void {
+  let best = Infinity;
+  let ax = buf[0], ay = buf[1];
+  for (let i = 0; i < k; i++) {
+    const j = i + 1 === k ? 0 : i + 1;
+    const bx = buf[2 * j], by = buf[2 * j + 1];
+    const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    const dot = (px - ax) * dx + (py - ay) * dy;
+    let qx: number, qy: number;
+    if (!(l2 > 0) || dot <= 0) { qx = ax; qy = ay; }
+    else if (dot >= l2) { qx = ax + dx; qy = ay + dy; }
+    else { let t = dot / l2; if (t > 1) t = 1; qx = ax + t * dx; qy = ay + t * dy; }
+    const d2 = (qx - px) * (qx - px) + (qy - py) * (qy - py);
+    if (d2 < best) { best = d2; out[0] = qx; out[1] = qy; }
+    ax = bx; ay = by;
+  }
 }
 
 /** Area-weighted centroid of a flat lon/lat ring, in projected metres (falls back to the vertex mean). */
