@@ -42,9 +42,10 @@ export interface NearGrid {
   start: Int32Array;
   /** per entry: ax, ay, dx, dy (segment start and direction, projected m) */
   xy: Float64Array;
-  /** per entry: segment id (first geometry point index) and its edge */
+  /** per entry: segment id (first geometry point index); shared with the coarse grid when the cells are the same */
   seg: Int32Array;
-  edge: Int32Array;
+  /** geometry point index → edge index (the index's pointEdge) */
+  pointEdge: Int32Array;
   /** per cell: Chebyshev distance (in cells, capped at 255) to the nearest non-empty cell; rings inside are empty */
   empty: Uint8Array;
   /** 1 / cell */
@@ -56,30 +57,40 @@ export interface NearGrid {
 /** Fills a uniform grid with segment ids (counting sort); a segment goes into every cell it passes through. */
 function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number): { start: Int32Array; seg: Int32Array } {
   const counts = new Int32Array(cols * rows + 1);
-  const half = cell * Math.SQRT1_2;
-  const visit = (fn: (c: number, s: number) => void) => {
+  const half2 = cell * Math.SQRT1_2 * (cell * Math.SQRT1_2) * 1.0001;
+  const { geomX, geomY, geomStart } = g;
+  let fill: Int32Array | null = null, seg: Int32Array | null = null;
+  // pass 0 counts the entries of each cell, pass 1 places them (same visiting order: segment ids ascend in a cell)
+  for (let pass = 0; pass < 2; pass++) {
     for (let e = 0; e < g.edgeCount; e++) {
-      for (let i = g.geomStart[e], end = g.geomStart[e + 1] - 1; i < end; i++) {
-        const ax = g.geomX[i], ay = g.geomY[i], bx = g.geomX[i + 1], by = g.geomY[i + 1];
+      for (let i = geomStart[e], end = geomStart[e + 1] - 1; i < end; i++) {
+        const ax = geomX[i], ay = geomY[i], bx = geomX[i + 1], by = geomY[i + 1];
         const c0 = Math.floor((Math.min(ax, bx) - minX) / cell), c1 = Math.floor((Math.max(ax, bx) - minX) / cell);
         const r0 = Math.floor((Math.min(ay, by) - minY) / cell), r1 = Math.floor((Math.max(ay, by) - minY) / cell);
-        if (c0 === c1 && r0 === r1) { fn(r0 * cols + c0, i); continue; }
+        if (c0 === c1 && r0 === r1) {
+          const c = r0 * cols + c0;
+          if (fill === null) counts[c + 1]++; else seg![fill[c]++] = i;
+          continue;
+        }
         for (let r = r0; r <= r1; r++) {
           for (let c = c0; c <= c1; c++) {
             // only cells the segment actually passes near (long diagonal segments)
             const cx = minX + (c + 0.5) * cell, cy = minY + (r + 0.5) * cell;
-            if (segDist2(cx, cy, ax, ay, bx, by) <= half * half * 1.0001) fn(r * cols + c, i);
+            if (segDist2(cx, cy, ax, ay, bx, by) <= half2) {
+              const k = r * cols + c;
+              if (fill === null) counts[k + 1]++; else seg![fill[k]++] = i;
+            }
           }
         }
       }
     }
-  };
-  visit((c) => { counts[c + 1]++; });
-  for (let c = 0; c < cols * rows; c++) counts[c + 1] += counts[c];
-  const fill = counts.slice(0, cols * rows);
-  const seg = new Int32Array(counts[cols * rows]);
-  visit((c, s) => { seg[fill[c]++] = s; });
-  return { start: counts, seg };
+    if (pass === 0) {
+      for (let c = 0; c < cols * rows; c++) counts[c + 1] += counts[c];
+      fill = counts.slice(0, cols * rows);
+      seg = new Int32Array(counts[cols * rows]);
+    }
+  }
+  return { start: counts, seg: seg! };
 }
 
 /** Builds the grid index over all edge segments (open or closed; closed ones are filtered at query time). */
@@ -100,7 +111,7 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
     nSeg += g.geomStart[e + 1] - g.geomStart[e] - 1;
   }
   if (nSeg === 0) {
-    const near: NearGrid = { minX: 0, minY: 0, cell: 1, inv: 1, cols: 1, rows: 1, start: new Int32Array(2), xy: new Float64Array(0), seg: new Int32Array(0), edge: new Int32Array(0), empty: new Uint8Array([255]), runs: new Int32Array(32) };
+    const near: NearGrid = { minX: 0, minY: 0, cell: 1, inv: 1, cols: 1, rows: 1, start: new Int32Array(2), xy: new Float64Array(0), seg: new Int32Array(0), pointEdge, empty: new Uint8Array([255]), runs: new Int32Array(32) };
     return { g, minX: 0, minY: 0, cell: 1, cols: 1, rows: 1, cellStart: new Int32Array(2), cellSeg: new Int32Array(0), pointEdge, near };
   }
   const w = Math.max(maxX - minX, 1), h = Math.max(maxY - minY, 1);
@@ -114,7 +125,11 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
   let filled = 0;
   for (let c = 0; c < cols * rows; c++) if (cellStart[c + 1] > cellStart[c]) filled++;
   const nearCell = Math.max(NEAR_MIN_CELL_M, Math.sqrt((filled * cell * cell) / nSeg));
-  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near: buildNearGrid(g, minX, minY, w, h, pointEdge, nearCell) };
+  // when the bounding box is mostly filled the coarse grid's cells are about that size already: share its lists
+  const near = cell <= nearCell * 1.5
+    ? nearGrid(g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge)
+    : buildNearGrid(g, minX, minY, w, h, pointEdge, nearCell);
+  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near };
 }
 
 /** Near grid: smallest cell (m) and cap on the number of cells. */
@@ -126,13 +141,17 @@ function buildNearGrid(g: Graph, minX: number, minY: number, w: number, h: numbe
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAR_MAX_CELLS) cell *= 1.25;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
   const { start, seg } = fillGrid(g, minX, minY, cell, cols, rows);
+  return nearGrid(g, minX, minY, cell, cols, rows, start, seg, pointEdge);
+}
+
+/** The near grid over filled cell lists: inline geometry per entry and the distance transform of empty cells. */
+function nearGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number, start: Int32Array, seg: Int32Array, pointEdge: Int32Array): NearGrid {
   const n = seg.length;
-  const xy = new Float64Array(4 * n), edge = new Int32Array(n);
+  const xy = new Float64Array(4 * n);
   for (let k = 0; k < n; k++) {
     const s = seg[k];
     const ax = g.geomX[s], ay = g.geomY[s];
     xy[4 * k] = ax; xy[4 * k + 1] = ay; xy[4 * k + 2] = g.geomX[s + 1] - ax; xy[4 * k + 3] = g.geomY[s + 1] - ay;
-    edge[k] = pointEdge[s];
   }
   // Chebyshev distance transform of the non-empty cells (two chamfer passes, 8-neighbourhood, unit steps: exact).
   const empty = new Uint8Array(cols * rows);
@@ -167,7 +186,7 @@ function buildNearGrid(g: Graph, minX: number, minY: number, w: number, h: numbe
       empty[i] = v;
     }
   }
-  return { minX, minY, cell, inv: 1 / cell, cols, rows, start, xy, seg, edge, empty, runs: new Int32Array(4 * (rows + cols) + 16) };
+  return { minX, minY, cell, inv: 1 / cell, cols, rows, start, xy, seg, pointEdge, empty, runs: new Int32Array(4 * (rows + cols) + 16) };
 }
 
 function segDist2(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
@@ -219,7 +238,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
   let rej = best + best * 1e-6 + 1e-8;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
-  const start = ng.start, xy = ng.xy, seg = ng.seg, edge = ng.edge, runs = ng.runs;
+  const start = ng.start, xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge, runs = ng.runs;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
   // offsets of the point from its cell's low borders (the geometry of the cell chosen)
   const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
@@ -277,7 +296,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
     }
     for (let i = 0; i < nr; i += 2) {
       for (let k = runs[i], end = runs[i + 1]; k < end; k++) {
-        if (closed !== null && closed[edge[k]] !== 0) continue;
+        if (closed !== null && closed[pointEdge[seg[k]]] !== 0) continue;
         const o = k << 2;
         const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
         const ex = px - ax, ey = py - ay;
@@ -319,7 +338,7 @@ function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
   const bestSeg = qSeg, bestT = qT;
   if (bestSeg < 0) { hit.edge = -1; hit.dist = Infinity; return false; }
   const g = ix.g, xy = ix.near.xy, o = qK << 2;
-  const e = ix.near.edge[qK];
+  const e = ix.pointEdge[bestSeg];
   hit.edge = e;
   // the entry holds ax = geomX[s] and dx = geomX[s+1] - ax: the same numbers as from the geometry
   hit.x = xy[o] + xy[o + 2] * bestT;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import { buildSegmentIndex, nearestOnEdges, nearestOnRing, newHit, ringCentroid, snapBuildings, type NearestHit } from '../../../server/engine/snap.ts';
 import type { EngineBuilding, EngineEdge, EngineInput } from '../../../server/engine/types.ts';
-import { gridFixture, metresLonLat, rng } from './fixtures.ts';
+import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 
 /** Brute force over all open segments, with the arithmetic of the original implementation. */
 function bruteNearest(g: Graph, px: number, py: number, maxDist: number, hit: NearestHit): boolean {
@@ -83,10 +83,14 @@ function randomNetwork(seed: number): EngineInput {
 }
 
 describe('near-segment index', () => {
-  it('gives exactly the brute-force nearest open segment (closures, empty areas, outside the bbox, limits)', () => {
-    const input = randomNetwork(11);
+  it.each([
+    ['two clusters far apart (own near grid)', () => randomNetwork(11), false],
+    ['a dense grid (near grid shares the coarse cell lists)', () => randomGridInput({ w: 30, h: 25, spacing: 40, buildings: 0, sites: 0, seed: 3, dropEdges: 0.2 }), true],
+  ])('gives exactly the brute-force nearest open segment: %s', (_name, make, shared) => {
+    const input = make();
     const g = buildGraph(input);
     const ix = buildSegmentIndex(g);
+    expect(ix.near.seg === ix.cellSeg).toBe(shared);
     const rand = rng(5);
     const a = newHit(), b = newHit();
     const P = g.geomStart[g.edgeCount];
@@ -98,7 +102,7 @@ describe('near-segment index', () => {
         switch (i % 5) {
           case 0: x = g.geomX[s]; y = g.geomY[s]; break; // on a vertex
           case 1: x = (g.geomX[s] + g.geomX[s + 1]) / 2; y = (g.geomY[s] + g.geomY[s + 1]) / 2; break;
-          case 2: x = -2000 + rand() * 8000; y = -1500 + rand() * 5000; break; // anywhere, often far outside
+          case 2: x = ix.minX - 2000 + rand() * 8000; y = ix.minY - 1500 + rand() * 5000; break; // anywhere, often far outside
           default: x = g.geomX[s] + (rand() - 0.5) * 80; y = g.geomY[s] + (rand() - 0.5) * 80;
         }
         const max = [0.5, 3, 25, 250, 1e5][i % 5 === 2 ? 4 : Math.floor(rand() * 5)];
