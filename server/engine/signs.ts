@@ -148,6 +148,16 @@ const SPACING_NOTE = '沿途指示牌：长直路段按间距设置';
 const EMPTY: number[] = Object.freeze([]) as unknown as number[];
 const MIN_SEG_M = 0.01; // segments shorter than this have no reliable bearing
 const NODE_TOL_M = 0.5; // a polyline vertex this close to a graph node is that node
+// pass 1 piece summaries (SignBuilder.summarize / fastLocate)
+const PIECE_EPS = 1e-6; // metres of margin around MIN_SEG_M
+const PIECE_SCAN = 48; // points a bearing scan may cross
+const PIECE_MAX_M = 1e6; // longest route (geometric metres) assembled from pieces
+const LOC_OK = 1, IN_OK = 2, IN_BEGIN = 4, OUT_OK = 8, OUT_END = 16;
+// a piece summary's slots: start point, end point, bearings in / out, its only (first) segment's length, number of
+// segments, where the rest are in segPool, edge length, far node, flags, the step
+const E_SX = 0, E_SY = 1, E_EX = 2, E_EY = 3, E_IN = 4, E_OUT = 5, E_SEG1 = 6, E_NSEG = 7, E_SEGS = 8, E_EDGELEN = 9, E_NODE = 10,
+  E_FLAGS = 11, E_STEP = 12;
+const ENT = 13;
 
 /** Bearing (deg from north, clockwise, [0, 360)) of a projected vector. */
 export function bearingOf(dx: number, dy: number): number {
@@ -307,7 +317,7 @@ class PlanRoutes implements RouteSource {
   people: Float64Array;
   length: Float64Array;
   private g: Graph;
-  private rt: RouteTable;
+  readonly rt: RouteTable;
   private B: PlanResult['buildings'];
   /** the entrances as columns (a route reads its entrance twice; objects → arrays cost a chain of cache misses) */
   private enEdge: Int32Array;
@@ -372,6 +382,38 @@ class PlanRoutes implements RouteSource {
       if (withNodes) { stepLen[i - s0] = edgeLength[ed]; nodes[i - s0 + 1] = node; }
     }
     this.edgePart(sc, enEdge, node === edgeSource[enEdge] ? 0 : 1, enFraction, true);
+  }
+  /** route r's first piece into the scratch: the door's snapped point → its first node (returned), as `load` starts */
+  snapPiece(r: number, sc: Scratch): number {
+    const { g, rt } = this;
+    const b = rt.partBuilding[r], e = this.B.snapEdge[b], via = rt.partVia[r];
+    sc.k = 0;
+    this.edgePart(sc, e, this.B.snapFraction[b], via === 0 ? 0 : 1, false);
+    return via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
+  }
+  /** a whole step (edge·2 + dir) into the scratch after the point (sx, sy), as `load` walks it; returns its far node */
+  stepPiece(st: number, sc: Scratch, sx: number, sy: number): number {
+    const { geomStart, geomX, geomY, edgeSource, edgeTarget } = this.g;
+    const { lon0, lat0, kx, ky } = this.g.proj;
+    sc.k = 0;
+    sc.push(sx, sy);
+    const ed = st >> 1, fwd = (st & 1) === 0;
+    const a = geomStart[ed];
+    if (geomStart[ed + 1] - a === 2) {
+      const x0 = geomX[a], y0 = geomY[a];
+      const x = fwd ? x0 + (geomX[a + 1] - x0) : x0, y = fwd ? y0 + (geomY[a + 1] - y0) : y0;
+      sc.push((lon0 + x / kx - lon0) * kx, (lat0 + y / ky - lat0) * ky);
+    } else {
+      this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
+    }
+    return fwd ? edgeTarget[ed] : edgeSource[ed];
+  }
+  /** route r's last piece into the scratch after the point (sx, sy) at its last node: → the site entrance */
+  entrancePiece(r: number, sc: Scratch, node: number, sx: number, sy: number): void {
+    const en = this.rt.partEntrance[r], enEdge = this.enEdge[en];
+    sc.k = 0;
+    sc.push(sx, sy);
+    this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[en], true);
   }
   /**
    * appendEdgePart (graph.ts) into the scratch polyline. Points go through lon/lat and back, exactly as the polylines
@@ -450,6 +492,14 @@ class Workspace {
   // per passage, node order: [in, out, rem, people] records, and the site
   q = new Float64Array(0);
   qSite = new Int32Array(0);
+  // pass 1 piece summaries (see SignBuilder.fastLocate): slot of each step (edge·2 + dir) in `ent`, −1 = none
+  readonly stepSlot: Int32Array;
+  ent = new Float64Array(0);
+  nEnt = 0;
+  /** segment lengths of the summarised pieces with more than one segment (E_SEGS … + E_NSEG) */
+  segPool = new Float64Array(0);
+  nSegPool = 0;
+  seg = new Float64Array(64);
   // per route
   routeFirst = new Int32Array(0);
   routeGeomLen = new Float64Array(0);
@@ -483,7 +533,8 @@ class Workspace {
   aBearing = new Float64Array(0);
   aDist = new Float64Array(0);
   aSite = new Int32Array(0);
-  constructor(N: number) {
+  constructor(N: number, E: number) {
+    this.stepSlot = new Int32Array(2 * E).fill(-1);
     this.nodeStart = new Int32Array(N + 1);
     this.nodeSign = new Int32Array(N);
     this.fill = new Int32Array(N);
@@ -524,7 +575,7 @@ function atLeastF<T extends Float64Array>(a: T, n: number): T { return a.length 
 const workspaces = new WeakMap<Graph, Workspace>();
 function workspaceOf(g: Graph): Workspace {
   let w = workspaces.get(g);
-  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g, w); }
+  if (!w || w.nodeSign.length !== g.nodeCount || w.stepSlot.length !== 2 * g.edgeCount) { w = new Workspace(g.nodeCount, g.edgeCount); workspaces.set(g, w); }
   return w;
 }
 
@@ -554,7 +605,13 @@ class SignBuilder {
   readonly routeGeomLen: Float64Array;
   readonly routeStartBearing: Float64Array;
   readonly routeEndBearing: Float64Array;
+  /** the route table, when routes come from a plan (pass 1 then assembles routes from cached edge pieces) */
+  readonly plan: PlanRoutes | null;
   p = 0;
+  // summarize() results
+  sumFlags = 0;
+  sumIn = NaN;
+  sumOut = NaN;
   readonly nodeSign: Int32Array;
   readonly junctionNotes = new Map<number, string>();
   // pass 3
@@ -591,6 +648,10 @@ class SignBuilder {
     this.routeFirst = w.routeFirst = atLeastI(w.routeFirst, R + 1); this.routeGeomLen = w.routeGeomLen = atLeastF(w.routeGeomLen, R);
     this.routeStartBearing = w.routeStartBearing = atLeastF(w.routeStartBearing, R);
     this.routeEndBearing = w.routeEndBearing = atLeastF(w.routeEndBearing, R);
+    this.plan = src instanceof PlanRoutes ? src : null;
+    // piece summaries are per call (bounded memory); forget the last call's
+    for (let i = 0; i < w.nEnt; i++) w.stepSlot[w.ent[i * ENT + E_STEP]] = -1;
+    w.nEnt = 0; w.nSegPool = 0;
     this.nodeSign = w.nodeSign.fill(-1);
     w.routeSigns = atLeastI(w.routeSigns, Math.max(16, 2 * R + P));
     this.routeSignStart = new Int32Array(R + 1);
@@ -606,10 +667,18 @@ class SignBuilder {
   siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
   siteId(s: number): number { return this.siteIds[s] ?? s; }
 
-  /** pass 1 for route r: locate its nodes on its polyline (one forward scan); bearings and distances per passage */
+  /** pass 1 for route r: bearings and distances per passage */
   locate(r: number): void {
-    const { sc, src, pNode, pCum, pRoute, pIn, pOut, pRem } = this;
     this.routeFirst[r] = this.p;
+    if (this.plan === null || !this.fastLocate(r)) this.p = this.locateExact(r, this.p);
+  }
+
+  /**
+   * The exact walk: route r's whole polyline, its nodes located on it in one forward scan, bearings, distances, and
+   * the geometric position of each node (pCum, for spacing signs). Writes passages base … ; returns the next free one.
+   */
+  locateExact(r: number, base: number): number {
+    const { sc, src, pNode, pCum, pRoute, pIn, pOut, pRem } = this;
     src.load(r, sc, true);
     const { xs, ys, cum, k, m, nodes, stepLen } = sc;
     const lengthM = src.length[r];
@@ -622,7 +691,6 @@ class SignBuilder {
     for (let j = 0; j + 1 < m; j++) steps += stepLen[j];
     const gx = this.g.x, gy = this.g.y;
     let vi = 0;
-    const base = this.p;
     let p = base;
     for (let j = 0; j < m; j++) {
       const v = nodes[j];
@@ -645,7 +713,6 @@ class SignBuilder {
       else { mFrom = vi; mTo = i1; pOut[p] = mVal = bearingOf(xs[i1] - xs[vi], ys[i1] - ys[vi]); }
       p++;
     }
-    this.p = p;
     const e0 = inIndex(cum, k - 1);
     this.routeEndBearing[r] = e0 < 0 ? NaN : e0 === mFrom && k - 1 === mTo ? mVal : bearingOf(xs[k - 1] - xs[e0], ys[k - 1] - ys[e0]);
     // network distance travelled to nodes[0]
@@ -663,6 +730,153 @@ class SignBuilder {
       pRem[base + j] = Math.max(0, lengthM - travelled);
       if (j + 1 < m) travelled += stepLen[j];
     }
+    return p;
+  }
+
+  /**
+   * Pass 1 for a plan route from summaries of its pieces (the door's partial edge, whole steps, the entrance's partial
+   * edge), each step's summary computed once per call and reused by every route that enters it from the same point —
+   * most routes share most of their streets. Gives exactly what `locateExact` gives (the running geometric length is
+   * summed segment by segment in the same order), or returns false when the answer could depend on more than one
+   * piece or on rounding (see `summarize`); the caller then runs `locateExact` over the same passages.
+   */
+  fastLocate(r: number): boolean {
+    const pr = this.plan!, rt = pr.rt, sc = this.sc, w = this.w;
+    if (rt.partVia[r] >= 2) return false;
+    const { pNode, pIn, pOut, pRem, pRoute, pCum } = this;
+    const g = this.g, gx = g.x, gy = g.y, edgeLength = g.edgeLength;
+    const s0 = rt.stepStart[r], s1 = rt.stepStart[r + 1], steps = rt.steps;
+    const base = this.p, m = s1 - s0 + 1;
+    // the door's piece: door → node 0
+    let node = pr.snapPiece(r, sc);
+    let n = sc.k - 1;
+    this.summarize(sc.xs, sc.ys, n, gx[node], gy[node]);
+    let f = this.sumFlags;
+    if ((f & LOC_OK) === 0 || (f & OUT_OK) === 0 || (f & (IN_OK | IN_BEGIN)) === 0) return false;
+    const startBearing = this.sumOut;
+    pIn[base] = (f & IN_OK) !== 0 ? this.sumIn : NaN;
+    pNode[base] = node; pRoute[base] = r;
+    // cum: the exact walk's running length (Scratch.push), one segment at a time
+    let cum = 0, seg = w.seg;
+    for (let i = 1; i <= n; i++) cum += seg[i];
+    pCum[base] = cum;
+    let sx = sc.xs[n], sy = sc.ys[n];
+    const lengthM = pr.length[r];
+    let travelled = pr.startLeg(r);
+    pRem[base] = Math.max(0, lengthM - travelled);
+    const stepSlot = w.stepSlot;
+    for (let i = s0; i < s1; i++) {
+      const st = steps[i];
+      let o = stepSlot[st];
+      if (o < 0 || w.ent[o + E_SX] !== sx || w.ent[o + E_SY] !== sy) {
+        const v = pr.stepPiece(st, sc, sx, sy);
+        n = sc.k - 1;
+        this.summarize(sc.xs, sc.ys, n, gx[v], gy[v]);
+        if (o < 0) {
+          o = w.nEnt * ENT;
+          if (o + ENT > w.ent.length) { const t = new Float64Array(Math.max(1024 * ENT, 2 * w.ent.length)); t.set(w.ent.subarray(0, o)); w.ent = t; }
+          w.nEnt++;
+          stepSlot[st] = o;
+        }
+        const ent = w.ent;
+        ent[o + E_SX] = sx; ent[o + E_SY] = sy; ent[o + E_EX] = sc.xs[n]; ent[o + E_EY] = sc.ys[n];
+        ent[o + E_IN] = this.sumIn; ent[o + E_OUT] = this.sumOut; ent[o + E_SEG1] = w.seg[1]; ent[o + E_NSEG] = n;
+        ent[o + E_EDGELEN] = edgeLength[st >> 1]; ent[o + E_NODE] = v; ent[o + E_FLAGS] = this.sumFlags; ent[o + E_STEP] = st;
+        if (n > 1) {
+          // several segments: keep them all (the running length adds them one by one)
+          if (w.nSegPool + n > w.segPool.length) { const t = new Float64Array(Math.max(4096, 2 * (w.nSegPool + n))); t.set(w.segPool.subarray(0, w.nSegPool)); w.segPool = t; }
+          ent[o + E_SEGS] = w.nSegPool;
+          w.segPool.set(w.seg.subarray(1, n + 1), w.nSegPool);
+          w.nSegPool += n;
+        }
+      }
+      const ent = w.ent;
+      f = ent[o + E_FLAGS];
+      // a whole step must hold both its bearings and its far node's location
+      if ((f & (LOC_OK | IN_OK | OUT_OK)) !== (LOC_OK | IN_OK | OUT_OK)) return false;
+      const j = base + i - s0 + 1;
+      pOut[j - 1] = ent[o + E_OUT];
+      pIn[j] = ent[o + E_IN];
+      node = ent[o + E_NODE];
+      pNode[j] = node; pRoute[j] = r;
+      travelled += ent[o + E_EDGELEN];
+      pRem[j] = Math.max(0, lengthM - travelled);
+      const ns = ent[o + E_NSEG];
+      if (ns === 1) cum += ent[o + E_SEG1];
+      else { const pool = w.segPool; for (let a = ent[o + E_SEGS], b = a + ns; a < b; a++) cum += pool[a]; }
+      pCum[j] = cum;
+      sx = ent[o + E_EX]; sy = ent[o + E_EY];
+    }
+    // the entrance's piece: last node → the entrance
+    pr.entrancePiece(r, sc, node, sx, sy);
+    n = sc.k - 1;
+    this.summarize(sc.xs, sc.ys, n, NaN, NaN);
+    f = this.sumFlags;
+    if ((f & (OUT_OK | OUT_END)) === 0 || (f & IN_OK) === 0) return false;
+    seg = w.seg;
+    for (let i = 1; i <= n; i++) cum += seg[i];
+    // running sums along the route stay far below PIECE_MAX_M, where their rounding is ≪ PIECE_EPS
+    if (!(cum <= PIECE_MAX_M)) return false;
+    pOut[base + m - 1] = (f & OUT_OK) !== 0 ? this.sumOut : NaN;
+    this.routeStartBearing[r] = startBearing;
+    this.routeEndBearing[r] = this.sumIn;
+    this.routeGeomLen[r] = cum;
+    this.p = base + m;
+    return true;
+  }
+
+  /**
+   * What `locateExact` finds on the piece pts[0..n] of a route when it only depends on the piece: pts[0] is where the
+   * scan starts (the route start, or the previous node located at its own point); (nx, ny) is the node at pts[n] (NaN:
+   * none). Sets sumFlags — LOC_OK: the first point within NODE_TOL_M of the node is pts[n]; OUT_OK / OUT_END: the
+   * bearing leaving pts[0] (sumOut) is measured to a point of the piece / the piece is too short to tell; IN_OK /
+   * IN_BEGIN: likewise arriving at pts[n] (sumIn) from a point of the piece / from before it; the segment lengths
+   * (as Scratch.push computes them) in Workspace.seg[1..n]. The exact
+   * walk compares running sums with MIN_SEG_M; here the same segment lengths are trusted only PIECE_EPS away from it
+   * (rounding of those sums is far smaller), and scans longer than PIECE_SCAN points are not trusted at all.
+   */
+  summarize(xs: Float64Array, ys: Float64Array, n: number, nx: number, ny: number): void {
+    let flags = 0;
+    if (nx === nx) {
+      let i = 0;
+      for (; i <= n; i++) if ((xs[i] - nx) * (xs[i] - nx) + (ys[i] - ny) * (ys[i] - ny) <= NODE_TOL_M * NODE_TOL_M) break;
+      if (i === n) flags |= LOC_OK;
+    }
+    if (this.w.seg.length <= n) this.w.seg = new Float64Array(2 * n + 2);
+    const seg = this.w.seg;
+    for (let i = 1; i <= n; i++) {
+      const dx = xs[i] - xs[i - 1], dy = ys[i] - ys[i - 1];
+      const sl = Math.sqrt(dx * dx + dy * dy);
+      if (sl !== sl) { this.sumFlags = 0; return; }
+      seg[i] = sl;
+    }
+    // leaving pts[0]
+    let t = 0, i = 1, st = 0;
+    for (;;) {
+      if (i > n) { st = 2; break; }
+      if (i > PIECE_SCAN) break;
+      t += seg[i];
+      if (t > MIN_SEG_M + PIECE_EPS) { st = 1; break; }
+      if (t >= MIN_SEG_M - PIECE_EPS) break;
+      i++;
+    }
+    if (st === 1) { flags |= OUT_OK; this.sumOut = bearingOf(xs[i] - xs[0], ys[i] - ys[0]); } else if (st === 2) flags |= OUT_END;
+    // arriving at pts[n]
+    t = 0; i = n - 1; st = 0;
+    for (;;) {
+      if (i < 0) { st = 2; break; }
+      if (n - i > PIECE_SCAN) break;
+      t += seg[i + 1];
+      if (t > MIN_SEG_M + PIECE_EPS) { st = 1; break; }
+      if (t >= MIN_SEG_M - PIECE_EPS) break;
+      i--;
+    }
+    if (st === 1) {
+      flags |= IN_OK;
+      // one segment both ways (a straight edge): the same bearing
+      this.sumIn = i === 0 && n === 1 && (flags & OUT_OK) !== 0 ? this.sumOut : bearingOf(xs[n] - xs[i], ys[n] - ys[i]);
+    } else if (st === 2) flags |= IN_BEGIN;
+    this.sumFlags = flags;
   }
 
   /** pass 2 set-up: passages grouped by node (counting sort), their data scattered into node order once */
@@ -812,7 +1026,7 @@ class SignBuilder {
     // walk the anchors (start, signed nodes, end) and fill long gaps with spacing signs
     const first = this.routeFirst[r], last = this.routeFirst[r + 1];
     const N = this.g.nodeCount, M = this.M, spacingM = this.spacingM;
-    let aCum = 0, aRem = lengthM, aKey = -(1 + bi * M + (last > first ? pNode[first] : N + s));
+    let aQ = -1, aRem = lengthM, aKey = -(1 + bi * M + (last > first ? pNode[first] : N + s));
     this.loadedRoute = -1;
     for (let q = first; q <= last; q++) {
       const isEnd = q === last;
@@ -821,11 +1035,13 @@ class SignBuilder {
       // the gap is measured in network metres (the input's lengths); positions are placed at the same fraction of
       // the polyline's length, so routes sharing a stretch from the same anchor place their signs at the same points
       const gap = aRem - bRem;
-      const bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
-      if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
+      if (spacingM > 0 && gap > spacingM * (1 + 1e-9)) {
+        const aCum = aQ < 0 ? 0 : this.pCum[aQ], bCum = isEnd ? this.routeGeomLen[r] : this.pCum[q];
+        this.spacing(r, aKey, aCum, aRem, gap, bCum - aCum);
+      }
       if (isEnd) break;
       this.pushRouteSign(nodeSign[pNode[q]]);
-      aCum = bCum; aRem = bRem;
+      aQ = q; aRem = bRem;
       aKey = pNode[q] * M + (q + 1 < last ? pNode[q + 1] : N + s);
     }
     this.overviewOf(r);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearing as turfBearing, distance as turfDistance } from '@turf/turf';
 import { appendEdgePart, buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import { angleDiff, computeSigns, edgeBetween, SIGN_CSV_HEADER, type Sign, type SignRoute, type SignBuilding, type SignSite } from '../../../server/engine/signs.ts';
-import type { EngineEdge } from '../../../server/engine/types.ts';
+import type { EngineBuilding, EngineEdge, EngineInput, EngineSite } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 import { runPlan } from '../../../server/engine/plan.ts';
 import { planSigns, planSignsViaRoutes } from '../../../server/engine/full.ts';
@@ -147,6 +147,74 @@ function parseCsv(text: string): string[][] {
 }
 
 // ---- tests ---------------------------------------------------------------------------------------------------------
+
+/**
+ * A jittered grid with awkward geometry for the plan path's piece-by-piece pass: bent edges whose bend points sit
+ * around the 0.01 m bearing threshold and the 0.5 m node tolerance from an end (and duplicate points), short spur
+ * edges of those lengths, and buildings / sites placed exactly at or within centimetres of nodes.
+ */
+function awkwardInput(seed: number): EngineInput {
+  const rand = rng(seed);
+  const w = 10, h = 9, sp = 45;
+  const awkward = [0, 0.004, 0.0099999, 0.010001, 0.0100000001, 0.02, 0.3, 0.4999, 0.5001, 0.7];
+  const pick = () => awkward[Math.floor(rand() * awkward.length)];
+  const ids: number[] = [], lon: number[] = [], lat: number[] = [], xy: [number, number][] = [];
+  const addNode = (x: number, y: number) => { const [a, b] = metresLonLat(x, y); ids.push(ids.length + 1); lon.push(a); lat.push(b); xy.push([x, y]); return ids.length - 1; };
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) addNode(i * sp + (rand() - 0.5) * 14, j * sp + (rand() - 0.5) * 14);
+  const edges: EngineEdge[] = [];
+  const addEdge = (a: number, b: number, inner: [number, number][]) => {
+    const pts = [xy[a], ...inner, xy[b]];
+    const coords: number[] = [];
+    let len = 0;
+    for (let k = 0; k < pts.length; k++) {
+      coords.push(...metresLonLat(pts[k][0], pts[k][1]));
+      if (k > 0) len += Math.hypot(pts[k][0] - pts[k - 1][0], pts[k][1] - pts[k - 1][1]);
+    }
+    edges.push({ id: edges.length + 1, source: ids[a], target: ids[b], lengthM: len, highway: 'residential', widthM: null, coords });
+  };
+  const bent = (a: number, b: number) => {
+    const [ax, ay] = xy[a], [bx, by] = xy[b];
+    const L = Math.hypot(bx - ax, by - ay), ux = (bx - ax) / L, uy = (by - ay) / L;
+    const inner: [number, number][] = [];
+    const r = rand();
+    if (r < 0.3) { /* straight */ } else if (r < 0.55) {
+      const d0 = pick(), d1 = pick(); // bend points near both ends, off the line
+      inner.push([ax + ux * d0 - uy * d0, ay + uy * d0 + ux * d0], [ax + ux * L * 0.5 - uy * 6, ay + uy * L * 0.5 + ux * 6], [bx - ux * d1 + uy * d1, by - uy * d1 - ux * d1]);
+    } else if (r < 0.75) {
+      inner.push([ax + ux * L * 0.4 + uy * 5, ay + uy * L * 0.4 - ux * 5], [bx - ux * pick(), by - uy * pick()]);
+    } else {
+      inner.push([ax + ux * pick(), ay + uy * pick()], [ax + ux * L * 0.6, ay + uy * L * 0.6]);
+    }
+    addEdge(a, b, inner);
+  };
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) {
+    const v = j * w + i;
+    if (i + 1 < w && rand() > 0.08) bent(v, v + 1);
+    if (j + 1 < h && rand() > 0.08) bent(v, v + w);
+    if (rand() < 0.1) { // a spur of awkward length, sometimes continued to a diagonal neighbour
+      const d = pick() + (rand() < 0.5 ? 0 : 1e-3), t = rand() * 2 * Math.PI;
+      const u = addNode(xy[v][0] + d * Math.cos(t), xy[v][1] + d * Math.sin(t));
+      addEdge(v, u, []);
+      if (i + 1 < w && j + 1 < h) addEdge(u, v + w + 1, rand() < 0.5 ? [] : [[xy[u][0] + pick(), xy[u][1] + pick()]]);
+    }
+  }
+  const n = ids.length;
+  const near = (): [number, number] => {
+    const v = Math.floor(rand() * n), d = rand() < 0.4 ? 0 : pick();
+    return metresLonLat(xy[v][0] + d, xy[v][1] - d);
+  };
+  const buildings: EngineBuilding[] = [];
+  for (let b = 0; b < 220; b++) {
+    const point = rand() < 0.12 ? near() : metresLonLat(rand() * (w - 1) * sp, rand() * (h - 1) * sp);
+    buildings.push({ id: b + 1, osmId: null, name: rand() < 0.3 ? `b${b}` : null, population: 5 + Math.floor(rand() * 50), levels: 1 + Math.floor(rand() * 6), communityId: 1, ring: [], point });
+  }
+  const sites: EngineSite[] = [];
+  for (let s = 0; s < 7; s++) {
+    const point = rand() < 0.5 ? near() : metresLonLat(rand() * (w - 1) * sp, rand() * (h - 1) * sp);
+    sites.push({ id: s + 1, name: `site ${s + 1}`, kind: 'park', level: 'emergency', capacity: 400 + Math.floor(rand() * 1200), status: 'open', hazards: ['earthquake'], rings: [], point });
+  }
+  return { nodes: { ids: Float64Array.from(ids), lon: Float64Array.from(lon), lat: Float64Array.from(lat) }, edges, buildings, sites, zones: [], communities: [{ id: 1, name: 'A' }] };
+}
 
 describe('computeSigns', () => {
   it('puts a sign at every turn ≥ 30° (checked geometrically) and nowhere a route runs straight alone', () => {
@@ -418,6 +486,20 @@ S---B---+-----+-----S
         expect(Array.from(fast.routeSignStart)).toEqual(Array.from(ref.routeSignStart));
         expect(Array.from(fast.routeSignIndex)).toEqual(Array.from(ref.routeSignIndex));
         expect(fast.schedule).toBe(ref.schedule);
+      }
+    }
+  });
+
+  it('gives the same signs from the route table on awkward geometry (bends at the thresholds, doors and entrances at nodes)', () => {
+    for (const seed of [5, 17, 23, 42]) {
+      const plan = runPlan(awkwardInput(seed), {});
+      expect(plan.routes.partBuilding.length).toBeGreaterThan(100);
+      for (const opts of [{}, { spacingM: 30, allCrossings: true }, { turnDeg: 10, directionTolDeg: 1 }]) {
+        const fast = planSigns(plan, opts), ref = planSignsViaRoutes(plan, opts);
+        expect(fast.signs).toEqual(ref.signs);
+        expect(fast.counts).toEqual(ref.counts);
+        expect(Array.from(fast.routeSignStart)).toEqual(Array.from(ref.routeSignStart));
+        expect(Array.from(fast.routeSignIndex)).toEqual(Array.from(ref.routeSignIndex));
       }
     }
   });
