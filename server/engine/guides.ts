@@ -398,31 +398,41 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   // scans stop at the first candidate too far to help; SLACK (relative) covers rounding between the index's order
   // and `cost`, so the moves found are exactly those of the full scan.
   const sorted = !custom, SLACK = 1e-9;
-  // needs with a free slot (few once the roster is nearly used up): an ejection chain needs one within reach
-  // nearFree[w]: a lower bound on the squared distance from w's home to the nearest need with a free slot, exact at
-  // the start of a pass; needs that gain a free slot during the pass are listed in `freed` (checked directly).
-  const nearFree = new Float64Array(V), freed: number[] = [];
-  const freeChanged = (n: number) => { if (free[n] === 1 && freed.length <= 64) freed.push(n); };
+  // Ejection chains need a need with a free slot near enough. nearFree[w]: a lower bound on the squared distance from
+  // w's home to the nearest such need, computed when first asked for (valid while nearStamp[w] = stamp); needs that
+  // gain a free slot afterwards are listed in `freed` and checked directly (past 64 of them, every bound is redone).
+  const freeList = new Int32Array(L), freePos = new Int32Array(L).fill(-1);
+  let nFree = 0;
+  const track = (n: number) => {
+    if (free[n] > 0) { if (freePos[n] < 0) { freePos[n] = nFree; freeList[nFree++] = n; } }
+    else if (freePos[n] >= 0) { const last = freeList[--nFree]; freeList[freePos[n]] = last; freePos[last] = freePos[n]; freePos[n] = -1; }
+  };
+  for (let n = 0; n < L; n++) track(n);
+  const nearFree = new Float64Array(V), nearStamp = new Int32Array(V), freed: number[] = [];
+  let stamp = 0;
+  const freeChanged = (n: number) => {
+    const was = freePos[n] >= 0;
+    track(n);
+    if (!was && freePos[n] >= 0) { if (freed.length >= 64) { stamp++; freed.length = 0; } else freed.push(n); }
+  };
   const isFree = (n: number) => free[n] > 0;
+  const nearestFree2 = (w: number): number => {
+    if (nearStamp[w] !== stamp) {
+      nearStamp[w] = stamp;
+      let best = Infinity;
+      if (nFree <= 64) {
+        for (let i = 0; i < nFree; i++) { const d2 = (vx[w] - nx[freeList[i]]) ** 2 + (vy[w] - ny[freeList[i]]) ** 2; if (d2 < best) best = d2; }
+      } else {
+        const near = index.neighbors(vx[w], vy[w], 1, Infinity, isFree);
+        if (near.length) best = (vx[w] - nx[near[0]]) ** 2 + (vy[w] - ny[near[0]]) ** 2;
+      }
+      nearFree[w] = best;
+    }
+    return nearFree[w];
+  };
   for (let pass = 0; pass < 50; pass++) {
     let improved = false;
-    if (sorted) {
-      freed.length = 0;
-      for (let n = 0; n < L; n++) if (free[n] > 0) freed.push(n);
-      if (freed.length <= 64) { // few (or no) free slots: direct
-        for (let w = 0; w < V; w++) {
-          let best = Infinity;
-          for (const f of freed) { const d2 = (vx[w] - nx[f]) ** 2 + (vy[w] - ny[f]) ** 2; if (d2 < best) best = d2; }
-          nearFree[w] = best;
-        }
-      } else {
-        for (let w = 0; w < V; w++) {
-          const near = index.neighbors(vx[w], vy[w], 1, Infinity, isFree);
-          nearFree[w] = near.length ? (vx[w] - nx[near[0]]) ** 2 + (vy[w] - ny[near[0]]) ** 2 : Infinity;
-        }
-      }
-      freed.length = 0;
-    }
+    stamp++; freed.length = 0;
     for (let v = 0; v < V; v++) {
       const mine = volNeeds[v];
       for (let a = 0; a < mine.length; a++) {
@@ -436,7 +446,7 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
             continue;
           }
           if (free[n2] > 0) { // move v from n1 to the nearer free n2
-            free[n2]--; free[n1]++; freeChanged(n1);
+            free[n2]--; free[n1]++; freeChanged(n2); freeChanged(n1);
             mine[a] = n2;
             remove(needVols[n1], v); needVols[n2].push(v);
             improved = true;
@@ -463,7 +473,7 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
             const lim = cw - (c2 - c1) - EPS + SLACK * (1 + cw + c1 + c2);
             if (sorted && !(lim > 0)) continue;
             const lim2 = lim * lim, wx = vx[w], wy = vy[w];
-            if (sorted && freed.length <= 64 && !(nearFree[w] < lim2 * (1 + SLACK))) {
+            if (sorted && !(nearestFree2(w) < lim2 * (1 + SLACK))) {
               let reach = false;
               for (let i = 0; i < freed.length && !reach; i++) { const dx = wx - nx[freed[i]], dy = wy - ny[freed[i]]; reach = dx * dx + dy * dy < lim2; }
               if (!reach) continue; // no need with a free slot is near enough
@@ -475,7 +485,7 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
               if (delta < -EPS) {
                 mine[a] = n2;
                 volNeeds[w][volNeeds[w].indexOf(n2)] = n3;
-                free[n1]++; free[n3]--; freeChanged(n1);
+                free[n1]++; free[n3]--; freeChanged(n1); freeChanged(n3);
                 remove(needVols[n1], v);
                 remove(needVols[n2], w); needVols[n2].push(v);
                 needVols[n3].push(w);
