@@ -276,12 +276,14 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
         if (c1 >= 0 && c1 < cols) { const c = row * cols + c1; runs[nr++] = start[c]; runs[nr++] = start[c + 1]; }
       }
     } else {
-      // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away
+      // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away;
+      // cells within ring r were visited already (none when direct)
       const lim = slack(best), u = Math.sqrt(lim);
       let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
       let rb = pr + Math.floor((u + offY) * inv);
       if (ra < 0) ra = 0;
       if (rb >= rows) rb = rows - 1;
+      const sq = direct ? -1 : r;
       for (let row = ra; row <= rb; row++) {
         const gy = row < pr ? (pr - row - 1) * cell + offY : row > pr ? (row - pr) * cell - offY : 0;
         const w2 = lim - gy * gy;
@@ -291,7 +293,13 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
         let cb = pc + Math.floor((w + offX) * inv);
         if (ca < 0) ca = 0;
         if (cb >= cols) cb = cols - 1;
-        if (ca <= cb) { runs[nr++] = start[row * cols + ca]; runs[nr++] = start[row * cols + cb + 1]; }
+        if (ca > cb) continue;
+        const base = row * cols;
+        if (row < pr - sq || row > pr + sq) { runs[nr++] = start[base + ca]; runs[nr++] = start[base + cb + 1]; continue; }
+        // this row's part of the visited square is skipped
+        const sa = pc - sq, sb = pc + sq;
+        if (ca < sa) { runs[nr++] = start[base + ca]; runs[nr++] = start[base + (cb < sa ? cb + 1 : sa)]; }
+        if (cb > sb) { const from = ca > sb ? ca : sb + 1; runs[nr++] = start[base + from]; runs[nr++] = start[base + cb + 1]; }
       }
     }
     for (let i = 0; i < nr; i += 2) {
@@ -550,16 +558,27 @@ const ADJACENT_M = 15;
 const ADJACENT_STEP_M = 5;
 
 export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, stamp?: Int32Array): Entrance[] {
-  const g = ix.g;
+  return entrancesOf(ix, site, siteIndex, maxSnapM, stamp ?? new Int32Array(ix.g.geomStart[ix.g.edgeCount]).fill(-1), anyClosed(ix.g) ? ix.g.closed : null);
+}
+
+/** siteEntrances with the caller's stamp array and closed flags (null: no edge is closed). */
+function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, seen: Int32Array, shut: Uint8Array | null): Entrance[] {
+  const g = ix.g, p = g.proj;
   const out: Entrance[] = [];
-  const seen = stamp ?? new Int32Array(g.geomStart[g.edgeCount]).fill(-1);
+  // entrances closer than 0.5 m on one edge are one (the first found is kept)
+  const outE: number[] = [], outF: number[] = [];
   const add = (e: number, fraction: number, x: number, y: number, dist: number, how: Entrance['how']) => {
-    const tol = 0.5 / Math.max(g.edgeLength[e], 1e-9); // entrances closer than 0.5 m on one edge are one
-    for (const en of out) if (en.edgeIndex === e && Math.abs(en.fraction - fraction) <= tol) return;
-    out.push({ ...toSnap(g, e, fraction, x, y, dist), siteIndex, how });
+    const tol = 0.5 / Math.max(g.edgeLength[e], 1e-9);
+    for (let i = 0; i < outE.length; i++) if (outE[i] === e && Math.abs(outF[i] - fraction) <= tol) return;
+    outE.push(e); outF.push(fraction);
+    out.push({ edgeIndex: e, fraction, point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky], distanceM: dist, siteIndex, how });
   };
-  for (const ringLL of site.rings) {
+  const { geomX, geomY, geomCum, geomStart, closed } = g;
+  const { cellStart, cellSeg, pointEdge } = ix;
+  for (let ri = 0; ri < site.rings.length; ri++) {
+    const ringLL = site.rings[ri];
     if (!ringLL || ringLL.length < 6) continue;
+    if (site.rings.indexOf(ringLL) !== ri) continue; // the same ring listed twice: its crossings are all found once
     const ring = projectRing(ringLL, g);
     const k = ring.length >> 1;
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -569,22 +588,22 @@ export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: num
     }
     const c0 = Math.max(0, Math.floor((minX - ix.minX) / ix.cell) - 1), c1 = Math.min(ix.cols - 1, Math.floor((maxX - ix.minX) / ix.cell) + 1);
     const r0 = Math.max(0, Math.floor((minY - ix.minY) / ix.cell) - 1), r1 = Math.min(ix.rows - 1, Math.floor((maxY - ix.minY) / ix.cell) + 1);
-    const stampId = siteIndex * 64 + (site.rings.indexOf(ringLL) & 63);
+    const stampId = siteIndex * 64 + (ri & 63);
     for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) {
       const cell = r * ix.cols + c;
-      for (let q = ix.cellStart[cell], end = ix.cellStart[cell + 1]; q < end; q++) {
-        const s = ix.cellSeg[q];
+      for (let q = cellStart[cell], end = cellStart[cell + 1]; q < end; q++) {
+        const s = cellSeg[q];
         if (seen[s] === stampId) continue;
         seen[s] = stampId;
-        const e = ix.pointEdge[s];
-        if (g.closed[e]) continue;
-        const ax = g.geomX[s], ay = g.geomY[s], bx = g.geomX[s + 1], by = g.geomY[s + 1];
+        const e = pointEdge[s];
+        if (closed[e]) continue;
+        const ax = geomX[s], ay = geomY[s], bx = geomX[s + 1], by = geomY[s + 1];
         if (Math.max(ax, bx) < minX || Math.min(ax, bx) > maxX || Math.max(ay, by) < minY || Math.min(ay, by) > maxY) continue;
-        const total = g.geomCum[g.geomStart[e + 1] - 1];
-        const segA = g.geomCum[s], segL = g.geomCum[s + 1] - segA;
+        const total = geomCum[geomStart[e + 1] - 1];
+        const segA = geomCum[s], segL = geomCum[s + 1] - segA;
         // crossings with every ring edge
         for (let i = 0; i < k; i++) {
-          const j = (i + 1) % k;
+          const j = i + 1 === k ? 0 : i + 1;
           const t = segmentIntersectT(ax, ay, bx, by, ring[2 * i], ring[2 * i + 1], ring[2 * j], ring[2 * j + 1]);
           if (t >= 0) {
             const f = total > 0 ? (segA + segL * t) / total : 0;
@@ -592,17 +611,18 @@ export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: num
           }
         }
         // network nodes inside the polygon
-        if (s === g.geomStart[e] && pointInRing(ring, ax, ay)) add(e, 0, ax, ay, 0, 'inside');
-        if (s + 1 === g.geomStart[e + 1] - 1 && pointInRing(ring, bx, by)) add(e, 1, bx, by, 0, 'inside');
+        if (s === geomStart[e] && pointInRing(ring, ax, ay)) add(e, 0, ax, ay, 0, 'inside');
+        if (s + 1 === geomStart[e + 1] - 1 && pointInRing(ring, bx, by)) add(e, 1, bx, by, 0, 'inside');
       }
     }
   }
   if (out.length > 0) return out;
   // No path crosses the boundary: an open space bordering a path (a garden along a footway) is entered anywhere
   // along that frontage — one entrance per path running within ADJACENT_M of the boundary, where it runs closest.
-  const p = g.proj;
   const near = new Map<number, NearestHit>();
   const hit = newHit();
+  const ng = ix.near;
+  const adj2 = ADJACENT_M * ADJACENT_M;
   for (const ringLL of site.rings) {
     const n = ringLL.length >> 1;
     for (let i = 0; i + 1 < n; i++) {
@@ -611,9 +631,12 @@ export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: num
       const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / ADJACENT_STEP_M));
       for (let k = 0; k <= steps; k++) {
         const t = k / steps;
-        if (!nearestOnEdges(ix, ax + (bx - ax) * t, ay + (by - ay) * t, ADJACENT_M, hit)) continue;
+        // nearestOnEdges(…, ADJACENT_M): a small fixed radius, so only that disc is searched
+        searchNear(ng, shut, ax + (bx - ax) * t, ay + (by - ay) * t, adj2, true);
+        if (!hitFromSearch(ix, hit)) continue;
         const cur = near.get(hit.edge);
-        if (!cur || hit.dist < cur.dist) near.set(hit.edge, { ...hit });
+        if (!cur) near.set(hit.edge, { edge: hit.edge, fraction: hit.fraction, x: hit.x, y: hit.y, dist: hit.dist });
+        else if (hit.dist < cur.dist) { cur.fraction = hit.fraction; cur.x = hit.x; cur.y = hit.y; cur.dist = hit.dist; }
       }
     }
   }
@@ -641,10 +664,11 @@ export function segmentIntersectT(ax: number, ay: number, bx: number, by: number
   const den = rx * sy - ry * sx;
   if (Math.abs(den) < 1e-12) return -1;
   const qx = cx - ax, qy = cy - ay;
-  const t = (qx * sy - qy * sx) / den;
-  const u = (qx * ry - qy * rx) / den;
   const eps = 1e-9;
-  if (t < -eps || t > 1 + eps || u < -eps || u > 1 + eps) return -1;
+  const t = (qx * sy - qy * sx) / den;
+  if (t < -eps || t > 1 + eps) return -1;
+  const u = (qx * ry - qy * rx) / den;
+  if (u < -eps || u > 1 + eps) return -1;
   return t < 0 ? 0 : t > 1 ? 1 : t;
 }
 
@@ -652,6 +676,7 @@ export function segmentIntersectT(ax: number, ay: number, bx: number, by: number
 export function allEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: number): Entrance[] {
   const stamp = new Int32Array(ix.g.geomStart[ix.g.edgeCount]).fill(-1);
   const out: Entrance[] = [];
-  for (let s = 0; s < sites.length; s++) for (const en of siteEntrances(ix, sites[s], s, maxSnapM, stamp)) out.push(en);
+  const shut = anyClosed(ix.g) ? ix.g.closed : null;
+  for (let s = 0; s < sites.length; s++) for (const en of entrancesOf(ix, sites[s], s, maxSnapM, stamp, shut)) out.push(en);
   return out;
 }

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
-import { buildSegmentIndex, nearestOnEdges, nearestOnRing, newHit, ringCentroid, snapBuildings, type NearestHit } from '../../../server/engine/snap.ts';
-import type { EngineBuilding, EngineEdge, EngineInput } from '../../../server/engine/types.ts';
+import { allEntrances, buildSegmentIndex, nearestOnEdges, nearestOnRing, newHit, pointInRing, ringCentroid, segmentIntersectT, snapBuildings, type NearestHit, type SegmentIndex } from '../../../server/engine/snap.ts';
+import type { EngineBuilding, EngineEdge, EngineInput, EngineSite, Entrance } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 
 /** Brute force over all open segments, with the arithmetic of the original implementation. */
@@ -34,6 +34,93 @@ function bruteNearest(g: Graph, px: number, py: number, maxDist: number, hit: Ne
   hit.fraction = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0;
   hit.dist = Math.sqrt(best);
   return true;
+}
+
+/** The original entrance search (coarse grid order, brute-force nearest), to check the optimised one against. */
+function referenceEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: number): Entrance[] {
+  const g = ix.g, p = g.proj;
+  const seen = new Int32Array(g.geomStart[g.edgeCount]).fill(-1);
+  const all: Entrance[] = [];
+  const toSnap = (edge: number, fraction: number, x: number, y: number, dist: number) => ({ edgeIndex: edge, fraction, point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] as [number, number], distanceM: dist });
+  sites.forEach((site, siteIndex) => {
+    const out: Entrance[] = [];
+    const add = (e: number, fraction: number, x: number, y: number, dist: number, how: Entrance['how']) => {
+      const tol = 0.5 / Math.max(g.edgeLength[e], 1e-9);
+      for (const en of out) if (en.edgeIndex === e && Math.abs(en.fraction - fraction) <= tol) return;
+      out.push({ ...toSnap(e, fraction, x, y, dist), siteIndex, how });
+    };
+    for (const ringLL of site.rings) {
+      if (!ringLL || ringLL.length < 6) continue;
+      const ring = new Float64Array(ringLL.length);
+      for (let i = 0; i < ringLL.length; i += 2) { ring[i] = (ringLL[i] - p.lon0) * p.kx; ring[i + 1] = (ringLL[i + 1] - p.lat0) * p.ky; }
+      const k = ring.length >> 1;
+      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      for (let i = 0; i < k; i++) {
+        minX = Math.min(minX, ring[2 * i]); maxX = Math.max(maxX, ring[2 * i]);
+        minY = Math.min(minY, ring[2 * i + 1]); maxY = Math.max(maxY, ring[2 * i + 1]);
+      }
+      const c0 = Math.max(0, Math.floor((minX - ix.minX) / ix.cell) - 1), c1 = Math.min(ix.cols - 1, Math.floor((maxX - ix.minX) / ix.cell) + 1);
+      const r0 = Math.max(0, Math.floor((minY - ix.minY) / ix.cell) - 1), r1 = Math.min(ix.rows - 1, Math.floor((maxY - ix.minY) / ix.cell) + 1);
+      const stampId = siteIndex * 64 + (site.rings.indexOf(ringLL) & 63);
+      for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) {
+        const cell = r * ix.cols + c;
+        for (let q = ix.cellStart[cell]; q < ix.cellStart[cell + 1]; q++) {
+          const s = ix.cellSeg[q];
+          if (seen[s] === stampId) continue;
+          seen[s] = stampId;
+          const e = ix.pointEdge[s];
+          if (g.closed[e]) continue;
+          const ax = g.geomX[s], ay = g.geomY[s], bx = g.geomX[s + 1], by = g.geomY[s + 1];
+          if (Math.max(ax, bx) < minX || Math.min(ax, bx) > maxX || Math.max(ay, by) < minY || Math.min(ay, by) > maxY) continue;
+          const total = g.geomCum[g.geomStart[e + 1] - 1];
+          const segA = g.geomCum[s], segL = g.geomCum[s + 1] - segA;
+          for (let i = 0; i < k; i++) {
+            const j = (i + 1) % k;
+            const t = segmentIntersectT(ax, ay, bx, by, ring[2 * i], ring[2 * i + 1], ring[2 * j], ring[2 * j + 1]);
+            if (t >= 0) add(e, total > 0 ? (segA + segL * t) / total : 0, ax + (bx - ax) * t, ay + (by - ay) * t, 0, 'crossing');
+          }
+          if (s === g.geomStart[e] && pointInRing(ring, ax, ay)) add(e, 0, ax, ay, 0, 'inside');
+          if (s + 1 === g.geomStart[e + 1] - 1 && pointInRing(ring, bx, by)) add(e, 1, bx, by, 0, 'inside');
+        }
+      }
+    }
+    if (out.length === 0) {
+      const near = new Map<number, NearestHit>();
+      const hit = newHit();
+      for (const ringLL of site.rings) {
+        const n = ringLL.length >> 1;
+        for (let i = 0; i + 1 < n; i++) {
+          const ax = (ringLL[2 * i] - p.lon0) * p.kx, ay = (ringLL[2 * i + 1] - p.lat0) * p.ky;
+          const bx = (ringLL[2 * i + 2] - p.lon0) * p.kx, by = (ringLL[2 * i + 3] - p.lat0) * p.ky;
+          const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / 5));
+          for (let k = 0; k <= steps; k++) {
+            const t = k / steps;
+            if (!bruteNearest(g, ax + (bx - ax) * t, ay + (by - ay) * t, 15, hit)) continue;
+            const cur = near.get(hit.edge);
+            if (!cur || hit.dist < cur.dist) near.set(hit.edge, { ...hit });
+          }
+        }
+      }
+      for (const h of near.values()) add(h.edge, h.fraction, h.x, h.y, h.dist, 'adjacent');
+    }
+    if (out.length === 0) {
+      let best: NearestHit | null = null;
+      const hit = newHit();
+      for (const ringLL of site.rings) {
+        for (let i = 0; i + 1 < ringLL.length; i += 2) {
+          const x = (ringLL[i] - p.lon0) * p.kx, y = (ringLL[i + 1] - p.lat0) * p.ky;
+          if (bruteNearest(g, x, y, best ? best.dist : maxSnapM, hit) && (!best || hit.dist < best.dist)) best = { ...hit };
+        }
+      }
+      if (!best) {
+        const x = (site.point[0] - p.lon0) * p.kx, y = (site.point[1] - p.lat0) * p.ky;
+        if (bruteNearest(g, x, y, maxSnapM, hit)) best = { ...hit };
+      }
+      if (best) out.push({ ...toSnap(best.edge, best.fraction, best.x, best.y, best.dist), siteIndex, how: 'snapped' });
+    }
+    for (const en of out) all.push(en);
+  });
+  return all;
 }
 
 function expectSameHit(a: NearestHit, b: NearestHit, okA: boolean, okB: boolean, what: string) {
@@ -183,6 +270,36 @@ describe('near-segment index', () => {
     const b = newHit();
     const my = (g2.geomY[0] + g2.geomY[g2.geomStart[1]]) / 2;
     for (let x = -5; x <= 105; x += 2.5) expectSameHit(hit, b, nearestOnEdges(ix2, x, my, 50, hit), bruteNearest(g2, x, my, 50, b), `x ${x}`);
+  });
+
+  it('finds exactly the entrances of the original search (crossings, inside nodes, adjacent paths, fallbacks, closures)', () => {
+    const input = randomNetwork(31);
+    const rand = rng(17);
+    const poly = (cx: number, cy: number, r: number, n: number) => {
+      const ring: number[] = [];
+      for (let i = 0; i <= n; i++) { const a = (2 * Math.PI * (i % n)) / n, rr = r * (0.6 + 0.4 * rand()); ring.push(...metresLonLat(cx + rr * Math.cos(a), cy + rr * Math.sin(a))); }
+      return ring;
+    };
+    const sites: EngineSite[] = [];
+    for (let i = 0; i < 60; i++) {
+      const inCluster = i % 6 !== 5;
+      const cx = inCluster ? (i % 2 ? 3000 : 0) + rand() * 600 : rand() * 4000, cy = inCluster ? (i % 2 ? 1200 : 0) + rand() * 400 : rand() * 2000;
+      const ring = poly(cx, cy, 5 + rand() * (i % 4 === 0 ? 150 : 25), 4 + Math.floor(rand() * (i % 4 === 0 ? 60 : 8)));
+      const rings = i % 10 === 3 ? [] : i % 10 === 7 ? [ring, ring, poly(cx + 40, cy, 10, 5)] : [ring];
+      sites.push({ id: i + 1, name: `s${i}`, kind: 'park', level: 'emergency', capacity: 100, status: 'open', hazards: ['earthquake'], rings, point: metresLonLat(cx, cy) });
+    }
+    input.sites = sites;
+    const g = buildGraph(input);
+    const ix = buildSegmentIndex(g);
+    for (const closedShare of [0, 0.3]) {
+      for (let e = 0; e < g.edgeCount; e++) g.closed[e] = rand() < closedShare ? 1 : 0;
+      for (const maxSnap of [30, 250]) {
+        const got = allEntrances(ix, sites, maxSnap), want = referenceEntrances(ix, sites, maxSnap);
+        expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+        const hows = new Set(got.map((e) => e.how));
+        if (closedShare === 0 && maxSnap === 250) for (const h of ['crossing', 'inside', 'adjacent', 'snapped']) expect(hows.has(h as Entrance['how']), h).toBe(true);
+      }
+    }
   });
 
   it('handles a network without segments', () => {
