@@ -206,22 +206,26 @@ interface RouteSource {
   length: ArrayLike<number>;
   /** network metres from the start to the first node; NaN = estimate from geometry */
   startLeg(r: number): number;
-  startLon(r: number): number;
-  startLat(r: number): number;
-  endLon(r: number): number;
-  endLat(r: number): number;
+  /** route r's start (the door's snapped point) / end (the site entrance), lon and lat into out[0], out[1] */
+  start(r: number, out: Float64Array): void;
+  end(r: number, out: Float64Array): void;
   /** Projected polyline of route r into sc (xs, ys, cum, k); with `withNodes` also its nodes and step lengths (m). */
   load(r: number, sc: Scratch, withNodes: boolean): void;
 }
 
+/** What the signs need of a building, read once per building (into a reused object). */
+interface BuildingFacts {
+  id: number | null;
+  name: string | null | undefined;
+  levels: number;
+  stairwells: number;
+}
+
 interface BuildingSource {
   count: number;
-  id(b: number): number | null;
-  name(b: number): string | null | undefined;
-  levels(b: number): number;
-  stairwells(b: number): number;
+  read(b: number, out: BuildingFacts): void;
   /** the door (lon, lat) into `out`, given the route start */
-  door(b: number, towardsLon: number, towardsLat: number, out: number[]): void;
+  door(b: number, towards: Float64Array, out: Float64Array): void;
 }
 
 /** Growable typed buffers for one route at a time. */
@@ -249,6 +253,19 @@ class Scratch {
     else { const dx = x - xs[i - 1], dy = y - ys[i - 1]; cum[i] = cum[i - 1] + Math.sqrt(dx * dx + dy * dy); }
     this.k = i + 1;
   }
+  // push() for the plan path, taking the projected point from arrays (doubles handed to a call are boxed unless it is
+  // inlined): the point goes through lon/lat and back, as `routeCoords` polylines are projected again (PlanRoutes.edgePart)
+  /** push (px[ix], py[iy]) */
+  pushRound(px: Float64Array, ix: number, py: Float64Array, iy: number, p: Graph['proj']): void {
+    const k = this.k;
+    if (k === this.xs.length) this.grow(k + 1);
+    const xs = this.xs, ys = this.ys, cum = this.cum;
+    const x = (p.lon0 + px[ix] / p.kx - p.lon0) * p.kx, y = (p.lat0 + py[iy] / p.ky - p.lat0) * p.ky;
+    xs[k] = x; ys[k] = y;
+    if (k === 0) cum[0] = 0;
+    else { const dx = x - xs[k - 1], dy = y - ys[k - 1]; cum[k] = cum[k - 1] + Math.sqrt(dx * dx + dy * dy); }
+    this.k = k + 1;
+  }
   resetNodes(m: number): void {
     this.m = m;
     if (this.nodes.length < m) { const sz = Math.max(m, this.nodes.length * 2); this.nodes = new Int32Array(sz); this.stepLen = new Float64Array(sz); }
@@ -272,10 +289,8 @@ class InputRoutes implements RouteSource {
     }
   }
   startLeg(r: number): number { return this.routes[r].startLegM ?? NaN; }
-  startLon(r: number): number { return this.routes[r].startPoint[0]; }
-  startLat(r: number): number { return this.routes[r].startPoint[1]; }
-  endLon(r: number): number { return this.routes[r].endPoint[0]; }
-  endLat(r: number): number { return this.routes[r].endPoint[1]; }
+  start(r: number, out: Float64Array): void { const p = this.routes[r].startPoint; out[0] = p[0]; out[1] = p[1]; }
+  end(r: number, out: Float64Array): void { const p = this.routes[r].endPoint; out[0] = p[0]; out[1] = p[1]; }
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const g = this.g, proj = g.proj, rt = this.routes[r];
     const c = rt.coords;
@@ -301,11 +316,11 @@ class InputRoutes implements RouteSource {
 class InputBuildings implements BuildingSource {
   count: number;
   constructor(private b: SignBuilding[]) { this.count = b.length; }
-  id(b: number): number | null { return this.b[b]?.id ?? null; }
-  name(b: number): string | null | undefined { return this.b[b]?.name; }
-  levels(b: number): number { return this.b[b]?.levels ?? 1; }
-  stairwells(b: number): number { return this.b[b]?.stairwells ?? 1; }
-  door(b: number, lon: number, lat: number, out: number[]): void { const d = doorPoint(this.b[b], [lon, lat]); out[0] = d[0]; out[1] = d[1]; }
+  read(b: number, out: BuildingFacts): void {
+    const x = this.b[b];
+    out.id = x?.id ?? null; out.name = x?.name; out.levels = x?.levels ?? 1; out.stairwells = x?.stairwells ?? 1;
+  }
+  door(b: number, towards: Float64Array, out: Float64Array): void { const d = doorPoint(this.b[b], [towards[0], towards[1]]); out[0] = d[0]; out[1] = d[1]; }
 }
 
 /** A plan's RouteTable as a RouteSource: polylines walked on the graph geometry exactly as `routeCoords` draws them. */
@@ -345,15 +360,12 @@ class PlanRoutes implements RouteSource {
     const b = this.rt.partBuilding[r], f = this.B.snapFraction[b];
     return (via === 0 ? f : 1 - f) * this.g.edgeLength[this.B.snapEdge[b]];
   }
-  startLon(r: number): number { return this.B.snapLon[this.rt.partBuilding[r]]; }
-  startLat(r: number): number { return this.B.snapLat[this.rt.partBuilding[r]]; }
-  endLon(r: number): number { return this.enLon[this.rt.partEntrance[r]]; }
-  endLat(r: number): number { return this.enLat[this.rt.partEntrance[r]]; }
+  start(r: number, out: Float64Array): void { const b = this.rt.partBuilding[r]; out[0] = this.B.snapLon[b]; out[1] = this.B.snapLat[b]; }
+  end(r: number, out: Float64Array): void { const e = this.rt.partEntrance[r]; out[0] = this.enLon[e]; out[1] = this.enLat[e]; }
   /** routeCoords (routes.ts) in projected metres */
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const { g, rt } = this;
-    const { edgeSource, edgeTarget, edgeLength, geomStart, geomX, geomY } = g;
-    const { lon0, lat0, kx, ky } = g.proj;
+    const { edgeSource, edgeTarget, edgeLength, geomStart, geomX, geomY, proj } = g;
     const b = rt.partBuilding[r];
     const e = this.B.snapEdge[b], f = this.B.snapFraction[b];
     const en = rt.partEntrance[r], enEdge = this.enEdge[en], enFraction = this.enFraction[en];
@@ -372,9 +384,9 @@ class PlanRoutes implements RouteSource {
       if (geomStart[ed + 1] - a === 2) {
         // A straight edge walked whole (most of them): no inner points, and its far end is what pointAtFraction gives
         // at fraction 1 (x0 + (x1 − x0)·1, exactly) or 0 (x0) — without reading its cumulative lengths.
-        const x0 = geomX[a], y0 = geomY[a];
-        const x = fwd ? x0 + (geomX[a + 1] - x0) : x0, y = fwd ? y0 + (geomY[a + 1] - y0) : y0;
-        sc.push((lon0 + x / kx - lon0) * kx, (lat0 + y / ky - lat0) * ky);
+        const x0 = geomX[a], y0 = geomY[a], pt = this.pt;
+        pt[0] = fwd ? x0 + (geomX[a + 1] - x0) : x0; pt[1] = fwd ? y0 + (geomY[a + 1] - y0) : y0;
+        sc.pushRound(pt, 0, pt, 1, proj);
       } else {
         this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
       }
@@ -391,28 +403,23 @@ class PlanRoutes implements RouteSource {
     this.edgePart(sc, e, this.B.snapFraction[b], via === 0 ? 0 : 1, false);
     return via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
   }
-  /** a whole step (edge·2 + dir) into the scratch after the point (sx, sy), as `load` walks it; returns its far node */
-  stepPiece(st: number, sc: Scratch, sx: number, sy: number): number {
-    const { geomStart, geomX, geomY, edgeSource, edgeTarget } = this.g;
-    const { lon0, lat0, kx, ky } = this.g.proj;
-    sc.k = 0;
-    sc.push(sx, sy);
+  /** a whole step (edge·2 + dir) appended to the scratch, as `load` walks it; returns its far node */
+  stepPiece(st: number, sc: Scratch): number {
+    const { geomStart, geomX, geomY, edgeSource, edgeTarget, proj } = this.g;
     const ed = st >> 1, fwd = (st & 1) === 0;
     const a = geomStart[ed];
     if (geomStart[ed + 1] - a === 2) {
-      const x0 = geomX[a], y0 = geomY[a];
-      const x = fwd ? x0 + (geomX[a + 1] - x0) : x0, y = fwd ? y0 + (geomY[a + 1] - y0) : y0;
-      sc.push((lon0 + x / kx - lon0) * kx, (lat0 + y / ky - lat0) * ky);
+      const x0 = geomX[a], y0 = geomY[a], pt = this.pt;
+      pt[0] = fwd ? x0 + (geomX[a + 1] - x0) : x0; pt[1] = fwd ? y0 + (geomY[a + 1] - y0) : y0;
+      sc.pushRound(pt, 0, pt, 1, proj);
     } else {
       this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
     }
     return fwd ? edgeTarget[ed] : edgeSource[ed];
   }
-  /** route r's last piece into the scratch after the point (sx, sy) at its last node: → the site entrance */
-  entrancePiece(r: number, sc: Scratch, node: number, sx: number, sy: number): void {
+  /** route r's last piece appended to the scratch, from its last node: → the site entrance */
+  entrancePiece(r: number, sc: Scratch, node: number): void {
     const en = this.rt.partEntrance[r], enEdge = this.enEdge[en];
-    sc.k = 0;
-    sc.push(sx, sy);
     this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[en], true);
   }
   /**
@@ -421,20 +428,19 @@ class PlanRoutes implements RouteSource {
    * the SignRoute path (four flops per point).
    */
   private edgePart(sc: Scratch, e: number, f0: number, f1: number, skipFirst: boolean): void {
-    const g = this.g, pt = this.pt;
-    const { lon0, lat0, kx, ky } = g.proj;
+    const g = this.g, pt = this.pt, proj = g.proj;
     const { geomCum, geomX, geomY } = g;
     const a = g.geomStart[e], b = g.geomStart[e + 1] - 1;
     const total = geomCum[b];
     const t0 = Math.min(Math.max(f0, 0), 1) * total, t1 = Math.min(Math.max(f1, 0), 1) * total;
-    if (!skipFirst) { pointAtFraction(g, e, f0, pt); sc.push((lon0 + pt[0] / kx - lon0) * kx, (lat0 + pt[1] / ky - lat0) * ky); }
+    if (!skipFirst) { pointAtFraction(g, e, f0, pt); sc.pushRound(pt, 0, pt, 1, proj); }
     if (t1 >= t0) {
-      for (let i = a; i <= b; i++) { const c = geomCum[i]; if (c > t0 && c < t1) sc.push((lon0 + geomX[i] / kx - lon0) * kx, (lat0 + geomY[i] / ky - lat0) * ky); }
+      for (let i = a; i <= b; i++) { const c = geomCum[i]; if (c > t0 && c < t1) sc.pushRound(geomX, i, geomY, i, proj); }
     } else {
-      for (let i = b; i >= a; i--) { const c = geomCum[i]; if (c < t0 && c > t1) sc.push((lon0 + geomX[i] / kx - lon0) * kx, (lat0 + geomY[i] / ky - lat0) * ky); }
+      for (let i = b; i >= a; i--) { const c = geomCum[i]; if (c < t0 && c > t1) sc.pushRound(geomX, i, geomY, i, proj); }
     }
     pointAtFraction(g, e, f1, pt);
-    sc.push((lon0 + pt[0] / kx - lon0) * kx, (lat0 + pt[1] / ky - lat0) * ky);
+    sc.pushRound(pt, 0, pt, 1, proj);
   }
 }
 
@@ -442,11 +448,11 @@ class PlanBuildings implements BuildingSource {
   count: number;
   private input: PlanResult['context']['input'];
   constructor(private plan: PlanResult) { this.input = plan.context.input; this.count = this.input.buildings.length; }
-  id(b: number): number | null { return this.input.buildings[b].id; }
-  name(b: number): string | null | undefined { return this.input.buildings[b].name; }
-  levels(b: number): number { return this.input.buildings[b].levels; }
-  stairwells(): number { return 1; }
-  door(b: number, _lon: number, _lat: number, out: number[]): void { out[0] = this.plan.buildings.doorLon[b]; out[1] = this.plan.buildings.doorLat[b]; }
+  read(b: number, out: BuildingFacts): void {
+    const x = this.input.buildings[b];
+    out.id = x.id; out.name = x.name; out.levels = x.levels; out.stairwells = 1;
+  }
+  door(b: number, _towards: Float64Array, out: Float64Array): void { out[0] = this.plan.buildings.doorLon[b]; out[1] = this.plan.buildings.doorLat[b]; }
 }
 
 /**
@@ -622,8 +628,14 @@ class SignBuilder {
   readonly overviewSign: (number[] | undefined)[];
   readonly spacingSigns = new Map<number, number[]>();
   readonly M: number;
-  readonly stairBuildings: number[] = [];
-  readonly door = [0, 0];
+  /** per exit sign, in creation (= output) order: its building and that building's facts */
+  readonly exitBuilding: number[] = [];
+  readonly exitIds: (number | null)[] = [];
+  readonly exitLevels: number[] = [];
+  readonly exitWells: number[] = [];
+  readonly facts: BuildingFacts = { id: null, name: null, levels: 1, stairwells: 1 };
+  readonly door = new Float64Array(2);
+  readonly pt = new Float64Array(2);
   /** the route whose polyline is in the scratch during pass 3 (−1: none) */
   loadedRoute = -1;
   // the signs so far, as columns (see Workspace); notes and approach lists as JS arrays
@@ -744,13 +756,13 @@ class SignBuilder {
     const pr = this.plan!, rt = pr.rt, sc = this.sc, w = this.w;
     if (rt.partVia[r] >= 2) return false;
     const { pNode, pIn, pOut, pRem, pRoute, pCum } = this;
-    const g = this.g, gx = g.x, gy = g.y, edgeLength = g.edgeLength;
+    const g = this.g, edgeLength = g.edgeLength;
     const s0 = rt.stepStart[r], s1 = rt.stepStart[r + 1], steps = rt.steps;
     const base = this.p, m = s1 - s0 + 1;
     // the door's piece: door → node 0
     let node = pr.snapPiece(r, sc);
     let n = sc.k - 1;
-    this.summarize(sc.xs, sc.ys, n, gx[node], gy[node]);
+    this.summarize(sc.xs, sc.ys, n, node);
     let f = this.sumFlags;
     if ((f & LOC_OK) === 0 || (f & OUT_OK) === 0 || (f & (IN_OK | IN_BEGIN)) === 0) return false;
     const startBearing = this.sumOut;
@@ -769,9 +781,10 @@ class SignBuilder {
       const st = steps[i];
       let o = stepSlot[st];
       if (o < 0 || w.ent[o + E_SX] !== sx || w.ent[o + E_SY] !== sy) {
-        const v = pr.stepPiece(st, sc, sx, sy);
+        sc.xs[0] = sx; sc.ys[0] = sy; sc.cum[0] = 0; sc.k = 1; // sc.push(sx, sy) on an empty scratch
+        const v = pr.stepPiece(st, sc);
         n = sc.k - 1;
-        this.summarize(sc.xs, sc.ys, n, gx[v], gy[v]);
+        this.summarize(sc.xs, sc.ys, n, v);
         if (o < 0) {
           o = w.nEnt * ENT;
           if (o + ENT > w.ent.length) { const t = new Float64Array(Math.max(1024 * ENT, 2 * w.ent.length)); t.set(w.ent.subarray(0, o)); w.ent = t; }
@@ -808,9 +821,10 @@ class SignBuilder {
       sx = ent[o + E_EX]; sy = ent[o + E_EY];
     }
     // the entrance's piece: last node → the entrance
-    pr.entrancePiece(r, sc, node, sx, sy);
+    sc.xs[0] = sx; sc.ys[0] = sy; sc.cum[0] = 0; sc.k = 1;
+    pr.entrancePiece(r, sc, node);
     n = sc.k - 1;
-    this.summarize(sc.xs, sc.ys, n, NaN, NaN);
+    this.summarize(sc.xs, sc.ys, n, -1);
     f = this.sumFlags;
     if ((f & (OUT_OK | OUT_END)) === 0 || (f & IN_OK) === 0) return false;
     seg = w.seg;
@@ -827,7 +841,7 @@ class SignBuilder {
 
   /**
    * What `locateExact` finds on the piece pts[0..n] of a route when it only depends on the piece: pts[0] is where the
-   * scan starts (the route start, or the previous node located at its own point); (nx, ny) is the node at pts[n] (NaN:
+   * scan starts (the route start, or the previous node located at its own point); `node` is the node at pts[n] (−1:
    * none). Sets sumFlags — LOC_OK: the first point within NODE_TOL_M of the node is pts[n]; OUT_OK / OUT_END: the
    * bearing leaving pts[0] (sumOut) is measured to a point of the piece / the piece is too short to tell; IN_OK /
    * IN_BEGIN: likewise arriving at pts[n] (sumIn) from a point of the piece / from before it; the segment lengths
@@ -835,9 +849,10 @@ class SignBuilder {
    * walk compares running sums with MIN_SEG_M; here the same segment lengths are trusted only PIECE_EPS away from it
    * (rounding of those sums is far smaller), and scans longer than PIECE_SCAN points are not trusted at all.
    */
-  summarize(xs: Float64Array, ys: Float64Array, n: number, nx: number, ny: number): void {
+  summarize(xs: Float64Array, ys: Float64Array, n: number, node: number): void {
     let flags = 0;
-    if (nx === nx) {
+    if (node >= 0) {
+      const nx = this.g.x[node], ny = this.g.y[node];
       let i = 0;
       for (; i <= n; i++) if ((xs[i] - nx) * (xs[i] - nx) + (ys[i] - ny) * (ys[i] - ny) <= NODE_TOL_M * NODE_TOL_M) break;
       if (i === n) flags |= LOC_OK;
@@ -903,31 +918,43 @@ class SignBuilder {
     }
   }
 
-  /** a new sign (no arrows yet); returns its index */
-  newSign(kind: number, lon: number, lat: number, facing: number, node: number, building: number, routes: number, people: number, note: string): number {
+  // Doubles handed to a call V8 does not inline are boxed (a heap number each); the hot sign / arrow writers below take
+  // only integers and strings, and their doubles go straight into the columns (newSign) or through these fields.
+  argBearing = NaN;
+  argDist = 0;
+
+  /**
+   * A new sign with no arrows; returns its index. The caller writes its position, facing and people into
+   * w.sLon / sLat / sFacing / sPeople (read from `this.w` afresh: this may grow them).
+   */
+  newSign(kind: number, node: number, building: number, routes: number, note: string): number {
     const i = this.nSigns;
     const w = this.w;
     if (i === w.sKind.length) w.growSigns(i + 1, i);
-    w.sKind[i] = kind; w.sLon[i] = lon; w.sLat[i] = lat; w.sFacing[i] = facing; w.sNode[i] = node; w.sBuilding[i] = building;
-    w.sRoutes[i] = routes; w.sPeople[i] = people; w.sApp[i] = -1; w.sHead[i] = -1; w.sTail[i] = -1; w.sArrows[i] = 0;
+    w.sKind[i] = kind; w.sNode[i] = node; w.sBuilding[i] = building;
+    w.sRoutes[i] = routes; w.sPeople[i] = 0; w.sApp[i] = -1; w.sHead[i] = -1; w.sTail[i] = -1; w.sArrows[i] = 0;
     this.notes.push(note);
     this.nSigns = i + 1;
     return i;
   }
 
-  /** append an arrow to sign i (bearing NaN = null) */
-  pushArrow(i: number, bearing: number, site: number, distanceM: number): void {
+  /** append the arrow (argBearing — NaN = null —, site, argDist) to sign i */
+  pushArrow(i: number, site: number): void {
     const t = this.nArrows, w = this.w;
     if (t === w.aNext.length) w.growArrows(t + 1, t);
-    w.aNext[t] = -1; w.aBearing[t] = bearing; w.aSite[t] = site; w.aDist[t] = distanceM;
+    w.aNext[t] = -1; w.aBearing[t] = this.argBearing; w.aSite[t] = site; w.aDist[t] = this.argDist;
     if (w.sTail[i] < 0) w.sHead[i] = t; else w.aNext[w.sTail[i]] = t;
     w.sTail[i] = t; w.sArrows[i]++;
     this.nArrows = t + 1;
   }
 
-  /** addArrow on sign i's list: merge with an arrow to the same site in the same direction (keeping the smaller distance), else append */
-  addArrow(i: number, bearing: number, site: number, distanceM: number): void {
+  /**
+   * addArrow on sign i's list for (argBearing, site, argDist): merge with an arrow to the same site in the same
+   * direction (keeping the smaller distance), else append.
+   */
+  addArrow(i: number, site: number): void {
     const { aNext, aBearing, aSite, aDist } = this.w;
+    const bearing = this.argBearing, distanceM = this.argDist;
     for (let t = this.w.sHead[i]; t >= 0; t = aNext[t]) {
       const ab = aBearing[t];
       if (aSite[t] === site && (ab === bearing || (ab !== ab && bearing !== bearing) || angleDiff(ab, bearing) < 1e-9)) {
@@ -935,7 +962,7 @@ class SignBuilder {
         return;
       }
     }
-    this.pushArrow(i, bearing, site, distanceM);
+    this.pushArrow(i, site);
   }
 
   /** pass 2 for node v (passed by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
@@ -994,14 +1021,15 @@ class SignBuilder {
       note = this.junctionNotes.get(key) ?? '';
       if (!note) { note = `${KIND_ZH.junction}：${nIn} 个来向、${nOut} 个去向`; this.junctionNotes.set(key, note); }
     }
-    const si = this.newSign(junction ? K_JUNCTION : K_TURN, g.lon[v], g.lat[v], facing, v, -1, b - a, ppl, note);
+    const si = this.newSign(junction ? K_JUNCTION : K_TURN, v, -1, b - a, note);
+    this.w.sLon[si] = g.lon[v]; this.w.sLat[si] = g.lat[v]; this.w.sFacing[si] = facing; this.w.sPeople[si] = ppl;
     if (nIn > 1) {
       const approaches: number[] = [];
       for (let c = 0; c < nIn; c++) if (c !== main) approaches.push(inDirs[c]);
       w.sApp[si] = this.approaches.length;
       this.approaches.push(approaches);
     }
-    for (let t = 0; t < na; t++) this.pushArrow(si, arB[t], arS[t], arD[t]);
+    for (let t = 0; t < na; t++) { this.argBearing = arB[t]; this.argDist = arD[t]; this.pushArrow(si, arS[t]); }
     this.nodeSign[v] = si;
   }
 
@@ -1020,7 +1048,8 @@ class SignBuilder {
     let ei = this.exitSign[bi];
     if (ei < 0) ei = this.exitSignOf(r, bi);
     w.sRoutes[ei]++; w.sPeople[ei] += ppl;
-    this.addArrow(ei, this.routeStartBearing[r], s, lengthM);
+    this.argBearing = this.routeStartBearing[r]; this.argDist = lengthM;
+    this.addArrow(ei, s);
     this.pushRouteSign(ei);
 
     // walk the anchors (start, signed nodes, end) and fill long gaps with spacing signs
@@ -1051,14 +1080,19 @@ class SignBuilder {
     const { src, bsrc, door } = this;
     const { proj } = this.g;
     const startBearing = this.routeStartBearing[r];
-    const sx = src.startLon(r), sy = src.startLat(r);
-    bsrc.door(bi, sx, sy, door);
+    const pt = this.pt;
+    src.start(r, pt);
+    bsrc.door(bi, pt, door);
+    const sx = pt[0], sy = pt[1];
     const dx = (sx - door[0]) * proj.kx, dy = (sy - door[1]) * proj.ky;
-    const facing = Math.hypot(dx, dy) > 0.5 ? bearingOf(dx, dy) : startBearing;
-    const name = bsrc.name(bi);
-    const ei = this.newSign(K_EXIT, door[0], door[1], facing, -1, bi, 0, 0, name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE);
+    const facing = farther(dx, dy, 0.5) ? bearingOf(dx, dy) : startBearing;
+    const facts = this.facts;
+    bsrc.read(bi, facts);
+    const name = facts.name;
+    this.exitBuilding.push(bi); this.exitIds.push(facts.id); this.exitLevels.push(facts.levels); this.exitWells.push(facts.stairwells);
+    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE);
+    this.w.sLon[ei] = door[0]; this.w.sLat[ei] = door[1]; this.w.sFacing[ei] = facing;
     this.exitSign[bi] = ei;
-    if (this.stairwellsOn) this.stairBuildings.push(bi);
     return ei;
   }
 
@@ -1087,11 +1121,13 @@ class SignBuilder {
         const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
         const px = xs[vi] + (xs[vi + 1] - xs[vi]) * t, py = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
         const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
-        si = this.newSign(K_SPACING, proj.lon0 + px / proj.kx, proj.lat0 + py / proj.ky, br, -1, -1, 0, 0, SPACING_NOTE);
+        si = this.newSign(K_SPACING, -1, -1, 0, SPACING_NOTE);
+        this.w.sLon[si] = proj.lon0 + px / proj.kx; this.w.sLat[si] = proj.lat0 + py / proj.ky; this.w.sFacing[si] = br;
         list[j - 1] = si;
       }
       w.sRoutes[si]++; w.sPeople[si] += ppl;
-      this.addArrow(si, w.sFacing[si], s, rem);
+      this.argBearing = w.sFacing[si]; this.argDist = rem;
+      this.addArrow(si, s);
       this.pushRouteSign(si);
     }
   }
@@ -1102,7 +1138,9 @@ class SignBuilder {
     const { proj } = this.g;
     const s = src.site[r];
     const endBearing = this.routeEndBearing[r];
-    const endLon = src.endLon(r), endLat = src.endLat(r);
+    const pt = this.pt;
+    src.end(r, pt);
+    const endLon = pt[0], endLat = pt[1];
     const ov = this.overviewSign[s] ?? (this.overviewSign[s] = []);
     let oi = -1;
     for (let j = 0; j < ov.length; j += 3) {
@@ -1113,18 +1151,22 @@ class SignBuilder {
       let into = endBearing;
       if (site?.point) {
         const dx = (site.point[0] - endLon) * proj.kx, dy = (site.point[1] - endLat) * proj.ky;
-        if (Math.hypot(dx, dy) > 1) into = bearingOf(dx, dy);
+        if (farther(dx, dy, 1)) into = bearingOf(dx, dy);
       }
-      oi = this.newSign(K_OVERVIEW, endLon, endLat, endBearing, -1, -1, 0, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`);
+      oi = this.newSign(K_OVERVIEW, -1, -1, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`);
+      this.w.sLon[oi] = endLon; this.w.sLat[oi] = endLat; this.w.sFacing[oi] = endBearing;
       ov.push(endLon, endLat, oi);
       w.sApp[oi] = this.approaches.length;
       this.approaches.push([]);
-      this.pushArrow(oi, into, s, 0);
+      this.argBearing = into; this.argDist = 0;
+      this.pushArrow(oi, s);
     } else {
       const facing = w.sFacing[oi];
       if (facing === facing && endBearing === endBearing && angleDiff(facing, endBearing) > tol) {
         const app = this.approaches[w.sApp[oi]];
-        if (!app.some((b) => angleDiff(b, endBearing) <= tol)) app.push(endBearing);
+        let c = 0;
+        while (c < app.length && !(angleDiff(app[c], endBearing) <= tol)) c++;
+        if (c === app.length) app.push(endBearing);
       }
     }
     w.sRoutes[oi]++; w.sPeople[oi] += src.people[r];
@@ -1147,27 +1189,28 @@ class SignBuilder {
 
   /** the Sign objects in output order (node signs, then route signs, then stairwell landings), ids, counts */
   finish(): SignResult {
-    const { w, bsrc, notes, approaches } = this;
+    const { w, notes, approaches, exitIds } = this;
     const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp } = w;
     const signs: Sign[] = [];
     const seq = [0, 0, 0, 0, 0, 0];
+    let x = 0; // exits so far
     for (let i = 0, n = this.nSigns; i < n; i++) {
       const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
       signs.push({
         id: KIND_ID_PREFIX[kind] + ++seq[kind], kind: KINDS[kind], lon: sLon[i], lat: sLat[i], facing: facing === facing ? facing : null,
         approaches: sApp[i] < 0 ? EMPTY : approaches[sApp[i]], arrows: this.arrowsOf(i, false), nodeIndex: sNode[i], buildingIndex: bi,
-        buildingId: kind === K_EXIT ? bsrc.id(bi) : null, floor: null, floors: 1, routes: sRoutes[i], people: sPeople[i], note: notes[i],
+        buildingId: kind === K_EXIT ? exitIds[x++] : null, floor: null, floors: 1, routes: sRoutes[i], people: sPeople[i], note: notes[i],
       });
     }
     // stairwell landings: floors × stairwells per assigned building, position = the door
     let landings = 0;
     const wellNotes: string[] = [];
     const perFloor = this.perFloor;
-    for (const bi of this.stairBuildings) {
-      const ei = this.exitSign[bi];
-      const floors = Math.max(1, Math.round(bsrc.levels(bi) ?? 1));
-      const wells = Math.max(1, Math.round(bsrc.stairwells(bi) ?? 1));
-      const id = bsrc.id(bi);
+    for (let x = 0, nx = this.stairwellsOn ? this.exitBuilding.length : 0; x < nx; x++) {
+      const bi = this.exitBuilding[x], ei = this.exitSign[bi];
+      const floors = Math.max(1, Math.round(this.exitLevels[x] ?? 1));
+      const wells = Math.max(1, Math.round(this.exitWells[x] ?? 1));
+      const id = exitIds[x];
       const lon = sLon[ei], lat = sLat[ei], routes = sRoutes[ei], people = sPeople[ei];
       // one arrow list per building, shared by its landings (outputs are read-only)
       const arrows = this.arrowsOf(ei, true);
@@ -1229,40 +1272,18 @@ export function edgeBetween(g: Graph, u: number, v: number): number {
   return best;
 }
 
+/** Math.hypot(dx, dy) > d, without the call (which returns a fresh heap number) unless the squares are too close to tell. */
+function farther(dx: number, dy: number, d: number): boolean {
+  const q = dx * dx + dy * dy, d2 = d * d;
+  if (q > d2 * (1 + 1e-9)) return true;
+  if (q < d2 * (1 - 1e-9)) return false;
+  return Math.hypot(dx, dy) > d;
+}
+
 /** Index of the direction in `dirs` within `tol` degrees of `b`, appending `b` as a new direction when none is. */
 function cluster(dirs: Float64Array, n: number, b: number, tol: number): number {
   for (let c = 0; c < n; c++) if (angleDiff(dirs[c], b) <= tol) return c;
   return n;
-}
-
-function addArrow(arrows: SignArrow[], bearing: number | null, siteIndex: number, siteId: number, name: string, distanceM: number): void {
-  for (const a of arrows) {
-    if (a.siteIndex === siteIndex && (a.bearing === bearing || (a.bearing !== null && bearing !== null && angleDiff(a.bearing, bearing) < 1e-9))) {
-      if (distanceM < a.distanceM) a.distanceM = distanceM;
-      return;
-    }
-  }
-  arrows.push({ bearing, siteIndex, siteId, siteName: name, distanceM });
-}
-
-/** By bearing, then distance; stable (insertion sort: arrow lists are short, and Array#sort allocates per call). */
-function sortArrows(arrows: SignArrow[]): SignArrow[] {
-  for (let i = 1; i < arrows.length; i++) {
-    const x = arrows[i], xb = x.bearing ?? -1;
-    let j = i - 1;
-    for (; j >= 0; j--) {
-      const y = arrows[j];
-      if (!(((y.bearing ?? -1) - xb || y.distanceM - x.distanceM) > 0)) break;
-      arrows[j + 1] = y;
-    }
-    arrows[j + 1] = x;
-  }
-  return arrows;
-}
-
-function makeSign(kind: SignKind, lon: number, lat: number, facing: number | null, approaches: number[], arrows: SignArrow[], nodeIndex: number,
-  buildingIndex: number, buildingId: number | null, floor: number | null, routes: number, people: number, note: string): Sign {
-  return { id: '', kind, lon, lat, facing, approaches, arrows, nodeIndex, buildingIndex, buildingId, floor, floors: 1, routes, people, note };
 }
 
 /** The building's door: given, else the footprint point nearest `towards`, else its point, else `towards`. */
