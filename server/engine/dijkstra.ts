@@ -3,11 +3,22 @@
  *
  * - `nearestSearch`: ONE multi-source Dijkstra from every active site entrance at once (a virtual super-source joined
  *   to both ends of each entrance's edge with the partial lengths), giving every node its nearest site, the
- *   distance and a predecessor for path reconstruction. Binary heap (flatqueue), lazy deletion.
+ *   distance and a predecessor for path reconstruction.
  * - `kNearestSearch`: the bounded k-nearest-sites generalisation: every node keeps up to K labels (distinct sites,
- *   ascending distance, ≤ bound). Exact: if site s is among node u's K nearest and v precedes u on the path from s,
- *   then s is among v's K nearest (otherwise v's K closer sites would be closer to u too), so labels only ever
- *   need to propagate from labelled predecessors.
+ *   ≤ bound). Exact: if site s is among node u's K nearest and v precedes u on the path from s, then s is among v's
+ *   K nearest (otherwise v's K closer sites would be closer to u too), so labels only ever need to propagate from
+ *   settled labels of predecessors. Each node keeps a tentative top-K: an offer is dropped when the node already has
+ *   the site at most as far, or K other sites that all rank first (a site evicted that way can never come back).
+ * - Ranking and ties, the same in both searches: sites rank by (distance, site index), so on equal distance the
+ *   smaller site index comes first, including for the K-th place; labels are stored in that order. The queue pops
+ *   (distance, site, node) in lexicographic order, which makes every label final when popped even with zero-length
+ *   edges. On equal distance for the same site, the predecessor is the preferred one (`predRank`: an entrance seed
+ *   before an edge, then the smaller index) among those offered before the label is settled; without zero-length
+ *   edges that is all the equally short ways in, so paths do not depend on processing order.
+ * - Queue: `MonoQueue`, an exact two-level bucket queue (pushes O(1), a small cache-resident heap per bucket).
+ * - Less to search: dead ends are filled in after the search (`deadEnds`), and kNearestSearch contracts chains of
+ *   degree-2 nodes (see `kGraph`), walking a chain's lengths one by one so distances are the same floating-point
+ *   sums as edge-by-edge relaxation; chain nodes get their labels from the chain's two ends afterwards.
  * - Building distances combine the two ends of the building's snapped edge with the partial edge lengths, and
  *   entrances on the same edge directly (|f_b − f_e|·L), so the result is exact including that case.
  * - `pointSearch`: a bounded single-source search from a snapped point to the nearest sites (the resident's
@@ -36,6 +47,152 @@ export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], a
   const entByEdge = new Int32Array(active.length);
   for (let i = 0; i < active.length; i++) entByEdge[fill[entrances[active[i]].edgeIndex]++] = active[i];
   return { entStart, entByEdge };
+}
+
+/**
+ * Exact monotone priority queue for Dijkstra-like searches: pops entries in ascending (key, sec) order (lexicographic:
+ * `sec` breaks ties), provided no entry is pushed below the last popped key (true when lengths are ≥ 0).
+ *
+ * Two levels: keys fall into buckets of width 1/inv on a circular array that covers `window` (the largest possible gap
+ * between a pushed key and the current minimum: the longest edge, or the bound); a bucket is a chain of fixed-size
+ * blocks in a typed-array pool (appends are sequential, blocks are recycled). Only the bucket being drained lives in a
+ * binary heap (hK/hS, hLen entries), small enough to stay in cache, unlike one heap of millions of entries; callers
+ * may read the drained batch (e.g. to touch the memory it will need) after `refill`.
+ */
+const QBLK = 16;
+class MonoQueue {
+  private readonly inv: number;
+  private readonly mask: number;
+  /** bucket slot → its newest block, -1 when empty */
+  private readonly head: Int32Array;
+  private bData: Float64Array;
+  private bNext: Int32Array;
+  private bFill: Int32Array;
+  private bFree = -1;
+  private bTop = 0;
+  private inBuckets = 0;
+  /** absolute index of the bucket being drained (its entries are in the heap) */
+  private cur = 0;
+  hK: Float64Array;
+  hS: Float64Array;
+  hLen = 0;
+  /** the last popped entry */
+  key = 0;
+  sec = 0;
+
+  constructor(window: number, buckets: number) {
+    let nb = 4;
+    while (nb < buckets + 3) nb *= 2;
+    this.mask = nb - 1;
+    this.inv = window > 0 && window < Infinity ? (nb - 3) / window : 0;
+    this.head = new Int32Array(nb).fill(-1);
+    const blocks = 64;
+    this.bData = new Float64Array(blocks * QBLK * 2); this.bNext = new Int32Array(blocks); this.bFill = new Int32Array(blocks);
+    this.hK = new Float64Array(256); this.hS = new Float64Array(256);
+  }
+
+  push(k: number, s: number): void {
+    const b = Math.floor(k * this.inv);
+    if (b <= this.cur) { this.heapPush(k, s); return; }
+    const slot = b & this.mask;
+    let blk = this.head[slot];
+    if (blk < 0 || this.bFill[blk] === QBLK) {
+      let nb = this.bFree;
+      if (nb >= 0) this.bFree = this.bNext[nb];
+      else {
+        nb = this.bTop++;
+        if (nb === this.bNext.length) {
+          const cap = nb * 2;
+          const a = new Float64Array(cap * QBLK * 2); a.set(this.bData); this.bData = a;
+          const x = new Int32Array(cap); x.set(this.bNext); this.bNext = x;
+          const y = new Int32Array(cap); y.set(this.bFill); this.bFill = y;
+        }
+      }
+      this.bNext[nb] = blk; this.bFill[nb] = 0;
+      this.head[slot] = blk = nb;
+    }
+    const i = (blk * QBLK + this.bFill[blk]++) * 2;
+    this.bData[i] = k; this.bData[i + 1] = s;
+    this.inBuckets++;
+  }
+
+  private heapPush(k: number, s: number): void {
+    if (this.hLen === this.hK.length) this.growHeap(this.hLen * 2);
+    const hK = this.hK, hS = this.hS;
+    let pos = this.hLen++;
+    while (pos > 0) {
+      const par = (pos - 1) >> 1;
+      const pk = hK[par];
+      if (k > pk || (k === pk && s >= hS[par])) break;
+      hK[pos] = pk; hS[pos] = hS[par]; pos = par;
+    }
+    hK[pos] = k; hS[pos] = s;
+  }
+
+  private growHeap(cap: number): void {
+    const a = new Float64Array(cap); a.set(this.hK.subarray(0, this.hLen)); this.hK = a;
+    const c = new Float64Array(cap); c.set(this.hS.subarray(0, this.hLen)); this.hS = c;
+  }
+
+  /** With an empty heap, moves the next non-empty bucket into it. False when the queue is empty. */
+  refill(): boolean {
+    if (this.hLen > 0) return true;
+    if (this.inBuckets === 0) return false;
+    const head = this.head, mask = this.mask;
+    let c = this.cur + 1;
+    while (head[c & mask] < 0) c++;
+    this.cur = c;
+    let blk = head[c & mask];
+    head[c & mask] = -1;
+    const bData = this.bData, bNext = this.bNext, bFill = this.bFill;
+    let m = 0;
+    for (let b = blk; b >= 0; b = bNext[b]) m += bFill[b];
+    if (m > this.hK.length) { let cap = this.hK.length; while (cap < m) cap *= 2; this.growHeap(cap); }
+    const hK = this.hK, hS = this.hS;
+    m = 0;
+    while (blk >= 0) {
+      for (let i = blk * QBLK * 2, end = i + bFill[blk] * 2; i < end; i += 2) { hK[m] = bData[i]; hS[m] = bData[i + 1]; m++; }
+      const nx = bNext[blk];
+      bNext[blk] = this.bFree; this.bFree = blk;
+      blk = nx;
+    }
+    this.inBuckets -= m;
+    this.hLen = m;
+    for (let p = (m >> 1) - 1; p >= 0; p--) this.siftDown(p, hK[p], hS[p], m);
+    return true;
+  }
+
+  private siftDown(pos: number, k: number, s: number, len: number): void {
+    const hK = this.hK, hS = this.hS;
+    const half = len >> 1;
+    while (pos < half) {
+      let child = (pos << 1) + 1;
+      const right = child + 1;
+      let ck = hK[child], cs = hS[child];
+      if (right < len) {
+        const rk = hK[right];
+        if (rk < ck || (rk === ck && hS[right] < cs)) { child = right; ck = rk; cs = hS[right]; }
+      }
+      if (ck > k || (ck === k && cs >= s)) break;
+      hK[pos] = ck; hS[pos] = cs; pos = child;
+    }
+    hK[pos] = k; hS[pos] = s;
+  }
+
+  /** Pops the smallest entry of the heap into key/sec (call after refill() returned true). */
+  popMin(): void {
+    const hK = this.hK, hS = this.hS;
+    this.key = hK[0]; this.sec = hS[0];
+    const last = --this.hLen;
+    if (last > 0) this.siftDown(0, hK[last], hS[last], last);
+  }
+
+  /** Pops the smallest entry into key/sec; false when empty. */
+  pop(): boolean {
+    if (this.hLen === 0 && !this.refill()) return false;
+    this.popMin();
+    return true;
+  }
 }
 
 export interface NearestTree {
@@ -75,70 +232,27 @@ export function deadEnds(g: Graph, byEdge: EntranceEdgeIndex): { leafEdge: Int32
   return { leafEdge, count };
 }
 
-/** One multi-source Dijkstra from the `active` entrances (indexes into `entrances`), up to `bound` metres. */
+/**
+ * One multi-source Dijkstra from the `active` entrances (indexes into `entrances`), up to `bound` metres. Each node
+ * gets the nearest site; on equal distance the smaller site index (the same order as kNearestSearch's first label).
+ */
 export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound = Infinity): NearestTree {
   const n = g.nodeCount;
   const dist = new Float64Array(n).fill(Infinity);
   const site = new Int32Array(n).fill(-1);
   const pred = new Int32Array(n).fill(NO_PRED);
-  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
   const { leafEdge, count: nLeaves } = deadEnds(g, byEdge);
-  // binary heap on typed arrays, inlined (same algorithm as flatqueue: equal distances pop in the same order);
-  // lazy deletion, so at most one entry per relaxation: ≤ 2 per seed + one per half-edge
-  let hcap = 1 << 10;
-  while (hcap < 2 * active.length + 16 && hcap < 2 * n + 16) hcap *= 2;
-  let hId = new Int32Array(hcap), hV = new Float64Array(hcap);
-  let hLen = 0;
-  for (let i = 0; i < active.length; i++) {
-    const en = entrances[active[i]];
-    const e = en.edgeIndex;
-    if (closed[e]) continue;
-    const L = g.edgeLength[e];
-    const s = g.edgeSource[e], t = g.edgeTarget[e];
-    const ds = en.fraction * L, dt = (1 - en.fraction) * L;
-    for (let side = 0; side < 2; side++) {
-      const v = side === 0 ? s : t, nd = side === 0 ? ds : dt;
-      if (!(nd < dist[v] && nd <= bound)) continue;
-      dist[v] = nd; site[v] = en.siteIndex; pred[v] = entrancePred(active[i]);
-      if (hLen === hcap) { hcap *= 2; const a1 = new Int32Array(hcap); a1.set(hId); hId = a1; const a2 = new Float64Array(hcap); a2.set(hV); hV = a2; }
-      let pos = hLen++;
-      while (pos > 0) { const par = (pos - 1) >> 1; const pv = hV[par]; if (nd >= pv) break; hId[pos] = hId[par]; hV[pos] = pv; pos = par; }
-      hId[pos] = v; hV[pos] = nd;
-    }
-  }
-  while (hLen > 0) {
-    const d = hV[0], v = hId[0];
-    const last = --hLen;
-    if (last > 0) {
-      const xid = hId[last], value = hV[last];
-      let pos = 0;
-      const half = last >> 1;
-      while (pos < half) {
-        const left = (pos << 1) + 1, right = left + 1;
-        const child = left + (+(right < last) & +(hV[right] < hV[left]));
-        if (hV[child] >= value) break;
-        hId[pos] = hId[child]; hV[pos] = hV[child]; pos = child;
-      }
-      hId[pos] = xid; hV[pos] = value;
-    }
-    if (d > dist[v]) continue;
-    const sv = site[v];
-    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
-      const e = adjEdge[k];
-      if (closed[e]) continue;
-      const w = adjNode[k];
-      if (leafEdge[w] >= 0) continue;
-      const nd = d + adjLen[k];
-      if (nd < dist[w] && nd <= bound) {
-        dist[w] = nd; site[w] = sv; pred[w] = e;
-        if (hLen === hcap) { hcap *= 2; const a1 = new Int32Array(hcap); a1.set(hId); hId = a1; const a2 = new Float64Array(hcap); a2.set(hV); hV = a2; }
-        let pos = hLen++;
-        while (pos > 0) { const par = (pos - 1) >> 1; const pv = hV[par]; if (nd >= pv) break; hId[pos] = hId[par]; hV[pos] = pv; pos = par; }
-        hId[pos] = w; hV[pos] = nd;
-      }
-    }
-  }
+  // queue entries order ties by (site, node): sec = site·P + node
+  const P = nodeRadix(n);
+  let maxSite = 0;
+  for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
+  if ((maxSite + 1) * P > 2 ** 53) throw new Error('nearestSearch: too many sites for the queue key');
+  const window = Math.min(maxEdgeLength(g), bound);
+  const q = new MonoQueue(window, bucketCount(window, bound, n));
+  const done = new Uint8Array(n);
+  nSeed(g, entrances, active, bound, P, dist, site, pred, done, q);
+  nRun(g, leafEdge, bound, P, dist, site, pred, done, q);
   if (nLeaves > 0) {
     for (let v = 0; v < n; v++) {
       const e = leafEdge[v];
@@ -149,6 +263,61 @@ export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike
     }
   }
   return { dist, site, pred, byEdge, entrances, bound };
+}
+
+/** Offers (site s, distance nd, predecessor pr) to node w (a settled node keeps its label). */
+function nOffer(w: number, s: number, nd: number, pr: number, P: number, dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue): void {
+  const od = dist[w];
+  if (nd > od || done[w]) return;
+  if (nd === od) {
+    const os = site[w];
+    if (s > os) return;
+    if (s === os) {
+      if (predRank(pr) < predRank(pred[w])) pred[w] = pr;
+      return;
+    }
+  }
+  dist[w] = nd; site[w] = s; pred[w] = pr;
+  q.push(nd, s * P + w);
+}
+
+function nSeed(
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound: number, P: number,
+  dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue,
+): void {
+  const closed = g.closed;
+  for (let i = 0; i < active.length; i++) {
+    const en = entrances[active[i]];
+    const e = en.edgeIndex;
+    if (closed[e]) continue;
+    const L = g.edgeLength[e];
+    const ds = en.fraction * L, dt = (1 - en.fraction) * L;
+    if (ds <= bound) nOffer(g.edgeSource[e], en.siteIndex, ds, entrancePred(active[i]), P, dist, site, pred, done, q);
+    if (dt <= bound) nOffer(g.edgeTarget[e], en.siteIndex, dt, entrancePred(active[i]), P, dist, site, pred, done, q);
+  }
+}
+
+function nRun(
+  g: Graph, leafEdge: Int32Array, bound: number, P: number,
+  dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue,
+): void {
+  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
+  const invP = 1 / P;
+  while (q.pop()) {
+    const d = q.key, sec = q.sec;
+    const s = Math.floor(sec * invP), v = (sec - s * P) | 0;
+    if (done[v] || dist[v] !== d || site[v] !== s) continue;
+    done[v] = 1;
+    const pv = pred[v];
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const e = adjEdge[k];
+      if (e === pv || closed[e]) continue;
+      const w = adjNode[k];
+      if (leafEdge[w] >= 0) continue;
+      const nd = d + adjLen[k];
+      if (nd <= bound) nOffer(w, s, nd, e, P, dist, site, pred, done, q);
+    }
+  }
 }
 
 /**
@@ -173,7 +342,7 @@ export function nearestForSnap(g: Graph, tree: NearestTree, e: number, f: number
   if (out[1] > tree.bound) { out[0] = -1; out[1] = Infinity; out[2] = -1; }
 }
 
-/** Up to K nearest distinct sites per node (ascending), all within `bound`. */
+/** Up to K nearest distinct sites per node (ascending by distance, then site index), all within `bound`. */
 export interface KLabels {
   K: number;
   count: Uint8Array;
@@ -185,114 +354,463 @@ export interface KLabels {
   bound: number;
 }
 
-/** Bounded k-nearest-sites search from the `active` entrances (see the file header for why it is exact). */
+/** Longest edge of the graph (m): the widest gap between a queued key and the current minimum. */
+function maxEdgeLength(g: Graph): number {
+  let m = 0;
+  const L = g.edgeLength;
+  for (let e = 0; e < L.length; e++) if (L[e] > m) m = L[e];
+  return m;
+}
+/** Power of two > every node index: queue entries carry (site, node) as one exact number site·P + node. */
+function nodeRadix(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+/**
+ * Buckets across the queue window: about QBATCH entries per bucket, guessing `entries` pushes spread over distances
+ * up to `range` (the bound, else ten windows), 16 .. 65,536.
+ */
+const QBATCH = 512;
+function bucketCount(window: number, range: number, entries: number): number {
+  const r = Math.max(window, Math.min(range, 10 * window));
+  return Math.max(16, Math.min(65536, Math.round((window / r) * (entries / QBATCH))));
+}
+
+/**
+ * Preference between two predecessors of the same label at the same distance (smaller wins): an entrance seed
+ * before any edge, smaller entrance index first, then smaller edge index. Makes the chosen path independent of the
+ * search's processing order.
+ */
+function predRank(p: number): number {
+  return p >= 0 ? p : -2147483650 - p;
+}
+
+/**
+ * Search graph of one k-nearest search. Dead ends are left out (see deadEnds); chains of degree-2 nodes without an
+ * entrance on their edges are contracted: only "junctions" (every other node that takes part) are searched, and a
+ * link between two junctions is a direct edge or a whole chain, walked length by length so that distances are the
+ * very same floating-point sums as edge-by-edge relaxation. Chain nodes get their labels afterwards from the two
+ * ends (see kChainLabels).
+ *
+ * Junction records (float64 word o, int32 index 2·o), in node order so that ties can be broken by record offset:
+ *   int32 [2o]    settled count | tentative count << 8      int32 [2o+1]  number of links
+ *   f64   [o+1+j]            label distances, j < K
+ *   int32 [2(o+1+K) + j]     label sites;  int32 [2(o+1+K) + K + j]  label predecessors
+ *   then each link at word a: int32 [2a] target record, [2a+1] last edge (the label's predecessor at the target),
+ *   [2a+2] first edge, [2a+3] number of lengths L; f64 [a+2 .. a+1+L] the lengths in walking order.
+ * Slots [0, count) hold the settled labels (ascending), [count, tcount) the tentative ones (unordered, each with a
+ * queue entry). Settled labels always come before tentative ones in (distance, site) order.
+ */
+interface KGraph {
+  r64: Float64Array;
+  r32: Int32Array;
+  /** junction record offset by node, -1 for other nodes */
+  rec: Int32Array;
+  words: number;
+  /** longest link (sum of its lengths) */
+  maxLink: number;
+  /** chains: ends (nodes), interior nodes cNode[cStart[c] .. cStart[c+1]), edges cEdge[cStart[c] + c .. cStart[c+1] + c] */
+  nChains: number;
+  cA: Int32Array;
+  cB: Int32Array;
+  cStart: Int32Array;
+  cNode: Int32Array;
+  cEdge: Int32Array;
+}
+
+function kGraph(g: Graph, leafEdge: Int32Array, byEdge: EntranceEdgeIndex, K: number): KGraph {
+  const n = g.nodeCount;
+  // 0 = not searched (dead end), 1 = junction, 2 = chain node
+  const kind = new Uint8Array(n);
+  const nInterior = kClassify(g, leafEdge, byEdge, kind);
+  const chainOf = new Int32Array(n).fill(-1);
+  const cStartA: number[] = [0];
+  const cNode = new Int32Array(nInterior);
+  const cEdge = new Int32Array(2 * nInterior + 1);
+  const ends: number[] = [];
+  const nChains = kChains(g, leafEdge, kind, chainOf, cStartA, cNode, cEdge, ends);
+  const cStart = Int32Array.from(cStartA);
+  const cA = new Int32Array(nChains), cB = new Int32Array(nChains);
+  for (let c = 0; c < nChains; c++) { cA[c] = ends[2 * c]; cB[c] = ends[2 * c + 1]; }
+  const rec = new Int32Array(n).fill(-1);
+  const words = kPlace(g, leafEdge, kind, chainOf, cStart, K, rec);
+  if (words >= 2 ** 30) throw new Error('kNearestSearch: graph too large');
+  const buf = new ArrayBuffer(Math.max(8, words * 8));
+  const r64 = new Float64Array(buf), r32 = new Int32Array(buf);
+  const maxLink = kFill(g, leafEdge, kind, chainOf, cA, cB, cStart, cNode, cEdge, K, rec, r64, r32);
+  return { r64, r32, rec, words, maxLink, nChains, cA, cB, cStart, cNode: cNode, cEdge: cEdge.subarray(0, nInterior + nChains) };
+}
+
+/** Marks searched nodes as junctions or chain nodes; returns the number of chain nodes. */
+function kClassify(g: Graph, leafEdge: Int32Array, byEdge: EntranceEdgeIndex, kind: Uint8Array): number {
+  const { adjStart, adjNode, adjEdge, closed } = g;
+  const { entStart } = byEdge;
+  const n = g.nodeCount;
+  let nInterior = 0;
+  for (let v = 0; v < n; v++) {
+    if (leafEdge[v] >= 0) continue;
+    let deg = 0, chainable = true;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const e = adjEdge[k], w = adjNode[k];
+      if (closed[e] || leafEdge[w] >= 0) continue;
+      deg++;
+      if (w === v || entStart[e] !== entStart[e + 1]) chainable = false;
+    }
+    if (deg === 2 && chainable) { kind[v] = 2; nInterior++; } else kind[v] = 1;
+  }
+  return nInterior;
+}
+
+/** The search half-edge of chain node v other than edge `e` (its other edge): returns the adjacency slot. */
+function otherSlot(g: Graph, leafEdge: Int32Array, v: number, e: number): number {
+  const { adjStart, adjNode, adjEdge, closed } = g;
+  for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+    const f = adjEdge[k];
+    if (f === e || closed[f] || leafEdge[adjNode[k]] >= 0) continue;
+    return k;
+  }
+  return -1;
+}
+
+/** Walks every chain once, from its first junction end in node order. */
+function kChains(
+  g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cStart: number[], cNode: Int32Array, cEdge: Int32Array, ends: number[],
+): number {
+  const { adjStart, adjNode, adjEdge, closed } = g;
+  const n = g.nodeCount;
+  let nc = 0, pn = 0, pe = 0;
+  for (let v = 0; v < n; v++) {
+    if (kind[v] !== 1) continue;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      let e = adjEdge[k], w = adjNode[k];
+      if (closed[e] || leafEdge[w] >= 0 || kind[w] !== 2 || chainOf[w] >= 0) continue;
+      cEdge[pe++] = e;
+      while (kind[w] === 2 && chainOf[w] < 0) {
+        chainOf[w] = nc;
+        cNode[pn++] = w;
+        const k2 = otherSlot(g, leafEdge, w, e);
+        e = adjEdge[k2];
+        w = adjNode[k2];
+        cEdge[pe++] = e;
+      }
+      // w is a junction (a chain cannot run into itself: its nodes have degree 2)
+      ends.push(v, w);
+      cStart.push(pn);
+      nc++;
+    }
+  }
+  return nc;
+}
+
+/** Record offsets of the junctions; returns the total words. */
+function kPlace(g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cStart: Int32Array, K: number, rec: Int32Array): number {
+  const { adjStart, adjNode, adjEdge, closed } = g;
+  const n = g.nodeCount;
+  let words = 0;
+  for (let v = 0; v < n; v++) {
+    if (kind[v] !== 1) continue;
+    rec[v] = words;
+    words += 1 + 2 * K;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const e = adjEdge[k], w = adjNode[k];
+      if (closed[e] || leafEdge[w] >= 0) continue;
+      if (kind[w] === 1) words += 3;
+      else { const c = chainOf[w]; words += 2 + (cStart[c + 1] - cStart[c]) + 1; }
+    }
+  }
+  return words;
+}
+
+/** Writes the junctions' links; returns the longest link. */
+function kFill(
+  g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cA: Int32Array, cB: Int32Array, cStart: Int32Array,
+  cNode: Int32Array, cEdge: Int32Array, K: number, rec: Int32Array, r64: Float64Array, r32: Int32Array,
+): number {
+  const { adjStart, adjNode, adjEdge, adjLen, closed, edgeLength } = g;
+  const n = g.nodeCount;
+  let maxLink = 0;
+  for (let v = 0; v < n; v++) {
+    const o = rec[v];
+    if (o < 0) continue;
+    let a = o + 1 + 2 * K, deg = 0;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const e = adjEdge[k], w = adjNode[k];
+      if (closed[e] || leafEdge[w] >= 0) continue;
+      deg++;
+      if (kind[w] === 1) {
+        r32[2 * a] = rec[w]; r32[2 * a + 1] = e; r32[2 * a + 2] = e; r32[2 * a + 3] = 1;
+        r64[a + 2] = adjLen[k];
+        if (adjLen[k] > maxLink) maxLink = adjLen[k];
+        a += 3;
+        continue;
+      }
+      const c = chainOf[w];
+      const s0 = cStart[c], m = cStart[c + 1] - s0, e0 = s0 + c;
+      // forward when the chain starts here with this edge (a chain from v back to v has both directions at v)
+      const fwd = cA[c] === v && cEdge[e0] === e && cNode[s0] === w;
+      r32[2 * a] = rec[fwd ? cB[c] : cA[c]];
+      r32[2 * a + 1] = fwd ? cEdge[e0 + m] : cEdge[e0];
+      r32[2 * a + 2] = e;
+      r32[2 * a + 3] = m + 1;
+      let sum = 0;
+      for (let i = 0; i <= m; i++) { const len = edgeLength[cEdge[fwd ? e0 + i : e0 + m - i]]; r64[a + 2 + i] = len; sum += len; }
+      if (sum > maxLink) maxLink = sum;
+      a += 3 + m;
+    }
+    r32[2 * o + 1] = deg;
+  }
+  return maxLink;
+}
+
+/**
+ * Offers label (site s, distance nd, predecessor pr) to the tentative top-K of the junction with record o.
+ * Equal distance for a listed site: the preferred predecessor (predRank) is kept, as long as the label is not settled.
+ */
+function offerK(o: number, s: number, nd: number, pr: number, K: number, P: number, r64: Float64Array, r32: Int32Array, q: MonoQueue): void {
+  const cw = r32[2 * o];
+  const c = cw & 255;
+  if (c >= K) return;
+  const tc = cw >> 8;
+  const bs = 2 * (o + 1 + K), bd = o + 1;
+  let j = 0;
+  while (j < tc && r32[bs + j] !== s) j++;
+  if (j < tc) {
+    if (j < c) return;
+    const od = r64[bd + j];
+    if (nd > od) return;
+    if (nd === od) {
+      if (predRank(pr) < predRank(r32[bs + K + j])) r32[bs + K + j] = pr;
+      return;
+    }
+    r64[bd + j] = nd; r32[bs + K + j] = pr;
+    q.push(nd, s * P + o);
+    return;
+  }
+  if (tc < K) {
+    r32[bs + tc] = s; r64[bd + tc] = nd; r32[bs + K + tc] = pr; r32[2 * o] = cw + 256;
+    q.push(nd, s * P + o);
+    return;
+  }
+  // K sites listed: replace the worst tentative one if (nd, s) comes first; an evicted site can never come back
+  let wj = c, wd = r64[bd + c], wsi = r32[bs + c];
+  for (let i = c + 1; i < K; i++) {
+    const di = r64[bd + i];
+    if (di > wd || (di === wd && r32[bs + i] > wsi)) { wj = i; wd = di; wsi = r32[bs + i]; }
+  }
+  if (nd < wd || (nd === wd && s < wsi)) {
+    r32[bs + wj] = s; r64[bd + wj] = nd; r32[bs + K + wj] = pr;
+    q.push(nd, s * P + o);
+  }
+}
+
+/**
+ * Bounded k-nearest-sites search from the `active` entrances: for every node, the K nearest distinct sites within
+ * `bound`, ordered by (distance, site index) — on equal distance the smaller site index ranks first, also for the
+ * K-th place (see the file header for why propagating labels only from settled ones is exact).
+ */
 export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, K: number, bound: number): KLabels {
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
   const n = g.nodeCount;
+  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
+  // Dead ends are left out of the search and filled in afterwards (see deadEnds)
+  const { leafEdge } = deadEnds(g, byEdge);
+  const kg = kGraph(g, leafEdge, byEdge, K);
+  const { r64, r32, rec } = kg;
+  // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
+  let P = 1;
+  while (P <= kg.words) P *= 2;
+  let maxSite = 0;
+  for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
+  if ((maxSite + 1) * P > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
+  // the widest gap between a pushed key and the current minimum: the longest link (a little slack for the sums)
+  const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9, bound);
+  const q = new MonoQueue(window, bucketCount(window, bound, n * K));
+  kSeed(g, entrances, active, rec, K, P, bound, r64, r32, q);
+  kRun(K, P, bound, r64, r32, q);
   const count = new Uint8Array(n);
   const lsite = new Int32Array(n * K).fill(-1);
   const ldist = new Float64Array(n * K).fill(Infinity);
   const lpred = new Int32Array(n * K).fill(NO_PRED);
-  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
-  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
-  // Dead ends are left out of the search and filled in afterwards (see deadEnds)
-  const { leafEdge, count: nLeaves } = deadEnds(g, byEdge);
-  // Heap entries carry (node, site, pred) directly: a binary heap on parallel typed arrays (the same algorithm as
-  // flatqueue, so equal distances pop in the same order), grown by doubling. Inlined: no closures in the hot loop.
-  let hcap = 1 << 12;
-  while (hcap < active.length * 2 + 16) hcap *= 2;
-  let hN = new Int32Array(hcap), hS = new Int32Array(hcap), hP = new Int32Array(hcap), hV = new Float64Array(hcap);
-  let hLen = 0;
-  const seeds: number[] = [];
+  kJunctionLabels(n, rec, K, r64, r32, count, lsite, ldist, lpred);
+  kChainLabels(g, kg, K, bound, count, lsite, ldist, lpred);
+  kLeafLabels(g, leafEdge, K, bound, count, lsite, ldist, lpred);
+  return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
+}
+
+function kSeed(
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, rec: Int32Array, K: number, P: number, bound: number,
+  r64: Float64Array, r32: Int32Array, q: MonoQueue,
+): void {
+  const closed = g.closed;
   for (let i = 0; i < active.length; i++) {
     const en = entrances[active[i]];
     const e = en.edgeIndex;
     if (closed[e]) continue;
     const L = g.edgeLength[e];
     const ds = en.fraction * L, dt = (1 - en.fraction) * L;
-    if (ds <= bound) seeds.push(g.edgeSource[e], en.siteIndex, entrancePred(active[i]), ds);
-    if (dt <= bound) seeds.push(g.edgeTarget[e], en.siteIndex, entrancePred(active[i]), dt);
+    // an edge with an entrance joins two junctions (never a dead end, never inside a chain)
+    if (ds <= bound) offerK(rec[g.edgeSource[e]], en.siteIndex, ds, entrancePred(active[i]), K, P, r64, r32, q);
+    if (dt <= bound) offerK(rec[g.edgeTarget[e]], en.siteIndex, dt, entrancePred(active[i]), K, P, r64, r32, q);
   }
-  for (let i = 0; i < seeds.length; i += 4) {
-    const nd = seeds[i + 3];
-    let pos = hLen++;
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      const pv = hV[parent];
-      if (nd >= pv) break;
-      hN[pos] = hN[parent]; hS[pos] = hS[parent]; hP[pos] = hP[parent]; hV[pos] = pv; pos = parent;
+}
+
+function kRun(K: number, P: number, bound: number, r64: Float64Array, r32: Int32Array, q: MonoQueue): void {
+  const A = 1 + 2 * K;
+  const invP = 1 / P;
+  while (q.pop()) {
+    const d = q.key, sec = q.sec;
+    const s = Math.floor(sec * invP), o = (sec - s * P) | 0;
+    // still the tentative label of (junction, s)? (else superseded: a shorter distance, or evicted by K better sites)
+    const cw = r32[2 * o];
+    const c = cw & 255, tc = cw >> 8;
+    const bs = 2 * (o + 1 + K), bd = o + 1;
+    let j = c;
+    while (j < tc && r32[bs + j] !== s) j++;
+    if (j === tc || r64[bd + j] !== d) continue;
+    const pr = r32[bs + K + j];
+    if (j !== c) {
+      // settle into slot c (the tentative part stays unordered)
+      r32[bs + j] = r32[bs + c]; r64[bd + j] = r64[bd + c]; r32[bs + K + j] = r32[bs + K + c];
+      r32[bs + c] = s; r64[bd + c] = d; r32[bs + K + c] = pr;
     }
-    hN[pos] = seeds[i]; hS[pos] = seeds[i + 1]; hP[pos] = seeds[i + 2]; hV[pos] = nd;
-  }
-  while (hLen > 0) {
-    const d = hV[0], v = hN[0], s = hS[0], pr = hP[0];
-    const last = --hLen;
-    if (last > 0) {
-      const xn = hN[last], xs = hS[last], xp = hP[last], value = hV[last];
-      let pos = 0;
-      const half = last >> 1;
-      while (pos < half) {
-        const left = (pos << 1) + 1, right = left + 1;
-        const child = left + (+(right < last) & +(hV[right] < hV[left]));
-        if (hV[child] >= value) break;
-        hN[pos] = hN[child]; hS[pos] = hS[child]; hP[pos] = hP[child]; hV[pos] = hV[child]; pos = child;
+    r32[2 * o] = cw + 1;
+    let a = o + A;
+    for (let i = 0, deg = r32[2 * o + 1]; i < deg; i++) {
+      const nl = r32[2 * a + 3];
+      // not back along the link the label came by (it is settled there already)
+      if (r32[2 * a + 2] !== pr) {
+        let nd = d;
+        for (let x = a + 2, end = a + 2 + nl; x < end && nd <= bound; x++) nd += r64[x];
+        if (nd <= bound) offerK(r32[2 * a], s, nd, r32[2 * a + 1], K, P, r64, r32, q);
       }
-      hN[pos] = xn; hS[pos] = xs; hP[pos] = xp; hV[pos] = value;
-    }
-    const c = count[v];
-    if (c >= K) continue;
-    const base = v * K;
-    let dup = false;
-    for (let j = 0; j < c; j++) if (lsite[base + j] === s) { dup = true; break; }
-    if (dup) continue;
-    lsite[base + c] = s; ldist[base + c] = d; lpred[base + c] = pr;
-    count[v] = c + 1;
-    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
-      const e = adjEdge[k];
-      if (closed[e]) continue;
-      const nd = d + adjLen[k];
-      if (nd > bound) continue;
-      const w = adjNode[k];
-      if (leafEdge[w] >= 0) continue;
-      const cw = count[w];
-      if (cw >= K) continue;
-      let has = false;
-      const bw = w * K;
-      for (let j = 0; j < cw; j++) if (lsite[bw + j] === s) { has = true; break; }
-      if (has) continue;
-      if (hLen === hcap) {
-        hcap *= 2;
-        const a1 = new Int32Array(hcap); a1.set(hN); hN = a1;
-        const a2 = new Int32Array(hcap); a2.set(hS); hS = a2;
-        const a3 = new Int32Array(hcap); a3.set(hP); hP = a3;
-        const a4 = new Float64Array(hcap); a4.set(hV); hV = a4;
-      }
-      let pos = hLen++;
-      while (pos > 0) {
-        const parent = (pos - 1) >> 1;
-        const pv = hV[parent];
-        if (nd >= pv) break;
-        hN[pos] = hN[parent]; hS[pos] = hS[parent]; hP[pos] = hP[parent]; hV[pos] = pv; pos = parent;
-      }
-      hN[pos] = w; hS[pos] = s; hP[pos] = e; hV[pos] = nd;
+      a += 2 + nl;
     }
   }
-  if (nLeaves > 0) {
-    for (let v = 0; v < n; v++) {
-      const e = leafEdge[v];
-      if (e < 0) continue;
-      const u = g.edgeSource[e] === v ? g.edgeTarget[e] : g.edgeSource[e];
-      const L = g.edgeLength[e];
-      let c = 0;
-      for (let j = 0, cu = count[u]; j < cu; j++) {
-        const d = ldist[u * K + j] + L;
-        if (d > bound) break;
-        lsite[v * K + c] = lsite[u * K + j]; ldist[v * K + c] = d; lpred[v * K + c] = e; c++;
+}
+
+/** Junction labels from their records into the KLabels layout (slots beyond the count stay -1 / Infinity / NO_PRED). */
+function kJunctionLabels(
+  n: number, rec: Int32Array, K: number, r64: Float64Array, r32: Int32Array,
+  count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array,
+): void {
+  for (let v = 0; v < n; v++) {
+    const o = rec[v];
+    if (o < 0) continue;
+    const c = r32[2 * o] & 255, bd = o + 1, bs = 2 * (o + 1 + K), out = v * K;
+    for (let j = 0; j < c; j++) { lsite[out + j] = r32[bs + j]; ldist[out + j] = r64[bd + j]; lpred[out + j] = r32[bs + K + j]; }
+    count[v] = c;
+  }
+}
+
+// chain merge scratch: candidates (site, distance, predecessor, forced)
+let chS = new Int32Array(64), chD = new Float64Array(64), chP = new Int32Array(64), chF = new Uint8Array(64);
+
+/**
+ * Labels of chain nodes from the chain's two ends: the ends' labels walked along the chain (skipping those that
+ * came through the chain itself), per site the shorter (the preferred predecessor on equal distance), the K first in
+ * (distance, site) order within the bound. Every path into a chain node enters through an end, so this is what the
+ * edge-by-edge search gives. Labels an end received through the chain are kept on every chain node (exactly so in
+ * real arithmetic; guaranteed here so that paths can always be walked back).
+ */
+function kChainLabels(g: Graph, kg: KGraph, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
+  const { nChains, cA, cB, cStart, cNode, cEdge } = kg;
+  const L = g.edgeLength;
+  if (chS.length < 2 * K) { chS = new Int32Array(2 * K); chD = new Float64Array(2 * K); chP = new Int32Array(2 * K); chF = new Uint8Array(2 * K); }
+  const fs = new Int32Array(K), fd = new Float64Array(K), ff = new Uint8Array(K);
+  for (let c = 0; c < nChains; c++) {
+    const s0 = cStart[c], m = cStart[c + 1] - s0, e0 = s0 + c;
+    const A = cA[c], B = cB[c];
+    const eFirst = cEdge[e0], eLast = cEdge[e0 + m];
+    // forward: A's labels not received through this chain, walked from A; written as the nodes' first labels
+    let nf = 0;
+    for (let j = 0, ca = count[A]; j < ca; j++) {
+      if (lpred[A * K + j] === eFirst) continue;
+      fs[nf] = lsite[A * K + j]; fd[nf] = ldist[A * K + j];
+      // forced when B received this site through the chain
+      ff[nf] = 0;
+      for (let i = 0, cb = count[B]; i < cb; i++) if (lsite[B * K + i] === fs[nf] && lpred[B * K + i] === eLast) { ff[nf] = 1; break; }
+      nf++;
+    }
+    for (let i = 0; i < m; i++) {
+      const v = cNode[s0 + i], e = cEdge[e0 + i], len = L[e], out = v * K;
+      let k = 0;
+      for (let j = 0; j < nf; j++) {
+        fd[j] += len;
+        if (fd[j] > bound) continue;
+        lsite[out + k] = fs[j]; ldist[out + k] = fd[j]; lpred[out + k] = e; k++;
       }
-      count[v] = c;
+      count[v] = k; // (forced flags are re-derived in the backward pass)
+    }
+    // backward: B's labels walked from B, merged into each node's forward labels
+    let nb = 0;
+    for (let j = 0, cb = count[B]; j < cb; j++) {
+      if (lpred[B * K + j] === eLast) continue;
+      fs[nb] = lsite[B * K + j]; fd[nb] = ldist[B * K + j];
+      ff[nb] = 0;
+      for (let i = 0, ca = count[A]; i < ca; i++) if (lsite[A * K + i] === fs[nb] && lpred[A * K + i] === eFirst) { ff[nb] = 1; break; }
+      nb++;
+    }
+    // forward candidates for the merge are re-read from the nodes (they hold fold values in A's label order)
+    for (let i = m - 1; i >= 0; i--) {
+      const v = cNode[s0 + i], e = cEdge[e0 + i + 1], len = L[e], out = v * K;
+      let nc = 0;
+      for (let j = 0, cv = count[v]; j < cv; j++) {
+        const s = lsite[out + j];
+        chS[nc] = s; chD[nc] = ldist[out + j]; chP[nc] = lpred[out + j];
+        chF[nc] = 0;
+        for (let x = 0, cb = count[B]; x < cb; x++) if (lsite[B * K + x] === s && lpred[B * K + x] === eLast) { chF[nc] = 1; break; }
+        nc++;
+      }
+      for (let j = 0; j < nb; j++) {
+        fd[j] += len;
+        if (fd[j] > bound) continue;
+        const s = fs[j], d = fd[j];
+        let x = 0;
+        while (x < nc && chS[x] !== s) x++;
+        if (x < nc) {
+          if (d < chD[x] || (d === chD[x] && predRank(e) < predRank(chP[x]))) { chD[x] = d; chP[x] = e; }
+          if (ff[j]) chF[x] = 1;
+        } else { chS[nc] = s; chD[nc] = d; chP[nc] = e; chF[nc] = ff[j]; nc++; }
+      }
+      // order by (distance, site); keep K, but never drop a forced label
+      for (let x = 1; x < nc; x++) {
+        const s = chS[x], d = chD[x], p = chP[x], f = chF[x];
+        let y = x - 1;
+        while (y >= 0 && (chD[y] > d || (chD[y] === d && chS[y] > s))) { chS[y + 1] = chS[y]; chD[y + 1] = chD[y]; chP[y + 1] = chP[y]; chF[y + 1] = chF[y]; y--; }
+        chS[y + 1] = s; chD[y + 1] = d; chP[y + 1] = p; chF[y + 1] = f;
+      }
+      let k = 0;
+      let forcedAfter = 0;
+      for (let x = K; x < nc; x++) forcedAfter += chF[x];
+      for (let x = 0; x < nc && k < K; x++) {
+        // leave room for forced labels beyond the K-th place (never in real arithmetic)
+        if (!chF[x] && forcedAfter > 0 && K - k <= forcedAfter) continue;
+        if (chF[x] && x >= K) forcedAfter--;
+        lsite[out + k] = chS[x]; ldist[out + k] = chD[x]; lpred[out + k] = chP[x]; k++;
+      }
+      count[v] = k;
+      for (let x = k; x < K; x++) { lsite[out + x] = -1; ldist[out + x] = Infinity; lpred[out + x] = NO_PRED; }
     }
   }
-  return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
+}
+
+/** Dead ends: their neighbour's labels plus the edge. */
+function kLeafLabels(g: Graph, leafEdge: Int32Array, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
+  const n = g.nodeCount;
+  for (let v = 0; v < n; v++) {
+    const le = leafEdge[v];
+    if (le < 0) continue;
+    const u = g.edgeSource[le] === v ? g.edgeTarget[le] : g.edgeSource[le];
+    const add = g.edgeLength[le];
+    let c = 0;
+    for (let j = 0, cu = count[u]; j < cu; j++) {
+      const d = ldist[u * K + j] + add;
+      if (d > bound) break;
+      lsite[v * K + c] = lsite[u * K + j]; ldist[v * K + c] = d; lpred[v * K + c] = le; c++;
+    }
+    count[v] = c;
+  }
 }
 
 /**
