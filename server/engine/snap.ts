@@ -54,12 +54,16 @@ export interface NearGrid {
   runs: Int32Array;
 }
 
-/** Fills a uniform grid with segment ids (counting sort); a segment goes into every cell it passes through. */
-function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number): { start: Int32Array; seg: Int32Array } {
+/**
+ * Fills a uniform grid with segment ids (counting sort); a segment goes into every cell it passes through.
+ * After counting, `withXY(filled cells)` decides whether the entries also get their geometry inline (NearGrid.xy),
+ * written in the same pass.
+ */
+function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number, withXY: (filled: number) => boolean): { start: Int32Array; seg: Int32Array; xy: Float64Array | null } {
   const counts = new Int32Array(cols * rows + 1);
   const half2 = cell * Math.SQRT1_2 * (cell * Math.SQRT1_2) * 1.0001;
   const { geomX, geomY, geomStart } = g;
-  let fill: Int32Array | null = null, seg: Int32Array | null = null;
+  let fill: Int32Array | null = null, seg: Int32Array | null = null, xy: Float64Array | null = null;
   // pass 0 counts the entries of each cell, pass 1 places them (same visiting order: segment ids ascend in a cell)
   for (let pass = 0; pass < 2; pass++) {
     for (let e = 0; e < g.edgeCount; e++) {
@@ -69,7 +73,12 @@ function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: numb
         const r0 = Math.floor((Math.min(ay, by) - minY) / cell), r1 = Math.floor((Math.max(ay, by) - minY) / cell);
         if (c0 === c1 && r0 === r1) {
           const c = r0 * cols + c0;
-          if (fill === null) counts[c + 1]++; else seg![fill[c]++] = i;
+          if (fill === null) counts[c + 1]++;
+          else {
+            const k = fill[c]++;
+            seg![k] = i;
+            if (xy !== null) { xy[4 * k] = ax; xy[4 * k + 1] = ay; xy[4 * k + 2] = bx - ax; xy[4 * k + 3] = by - ay; }
+          }
           continue;
         }
         for (let r = r0; r <= r1; r++) {
@@ -77,20 +86,27 @@ function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: numb
             // only cells the segment actually passes near (long diagonal segments)
             const cx = minX + (c + 0.5) * cell, cy = minY + (r + 0.5) * cell;
             if (segDist2(cx, cy, ax, ay, bx, by) <= half2) {
-              const k = r * cols + c;
-              if (fill === null) counts[k + 1]++; else seg![fill[k]++] = i;
+              const q = r * cols + c;
+              if (fill === null) counts[q + 1]++;
+              else {
+                const k = fill[q]++;
+                seg![k] = i;
+                if (xy !== null) { xy[4 * k] = ax; xy[4 * k + 1] = ay; xy[4 * k + 2] = bx - ax; xy[4 * k + 3] = by - ay; }
+              }
             }
           }
         }
       }
     }
     if (pass === 0) {
-      for (let c = 0; c < cols * rows; c++) counts[c + 1] += counts[c];
+      let filled = 0;
+      for (let c = 0; c < cols * rows; c++) { if (counts[c + 1] > 0) filled++; counts[c + 1] += counts[c]; }
       fill = counts.slice(0, cols * rows);
       seg = new Int32Array(counts[cols * rows]);
+      if (withXY(filled)) xy = new Float64Array(4 * seg.length);
     }
   }
-  return { start: counts, seg: seg! };
+  return { start: counts, seg: seg!, xy };
 }
 
 /** Builds the grid index over all edge segments (open or closed; closed ones are filtered at query time). */
@@ -119,15 +135,16 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
   let cell = Math.max(5, Math.sqrt((w * h) / nSeg) * 1.2);
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > 4_000_000) cell *= 1.5;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
-  const { start: cellStart, seg: cellSeg } = fillGrid(g, minX, minY, cell, cols, rows);
   // Near-grid cells: about one segment per cell of the area the network actually covers (the bounding box may be
-  // mostly sea or countryside), which is also about the typical snap distance in a town (20–30 m).
-  let filled = 0;
-  for (let c = 0; c < cols * rows; c++) if (cellStart[c + 1] > cellStart[c]) filled++;
-  const nearCell = Math.max(NEAR_MIN_CELL_M, Math.sqrt((filled * cell * cell) / nSeg));
-  // when the bounding box is mostly filled the coarse grid's cells are about that size already: share its lists
-  const near = cell <= nearCell * 1.5
-    ? nearGrid(g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge)
+  // mostly sea or countryside), which is also about the typical snap distance in a town (20–30 m). When the box is
+  // mostly filled the coarse grid's cells are about that size already: the near grid shares its lists.
+  let nearCell = 0;
+  const { start: cellStart, seg: cellSeg, xy } = fillGrid(g, minX, minY, cell, cols, rows, (filled) => {
+    nearCell = Math.max(NEAR_MIN_CELL_M, Math.sqrt((filled * cell * cell) / nSeg));
+    return cell <= nearCell * 1.5;
+  });
+  const near = xy !== null
+    ? nearGrid(minX, minY, cell, cols, rows, cellStart, cellSeg, xy, pointEdge)
     : buildNearGrid(g, minX, minY, w, h, pointEdge, nearCell);
   return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near };
 }
@@ -140,19 +157,12 @@ function buildNearGrid(g: Graph, minX: number, minY: number, w: number, h: numbe
   let cell = cellM;
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAR_MAX_CELLS) cell *= 1.25;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
-  const { start, seg } = fillGrid(g, minX, minY, cell, cols, rows);
-  return nearGrid(g, minX, minY, cell, cols, rows, start, seg, pointEdge);
+  const { start, seg, xy } = fillGrid(g, minX, minY, cell, cols, rows, () => true);
+  return nearGrid(minX, minY, cell, cols, rows, start, seg, xy!, pointEdge);
 }
 
-/** The near grid over filled cell lists: inline geometry per entry and the distance transform of empty cells. */
-function nearGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number, start: Int32Array, seg: Int32Array, pointEdge: Int32Array): NearGrid {
-  const n = seg.length;
-  const xy = new Float64Array(4 * n);
-  for (let k = 0; k < n; k++) {
-    const s = seg[k];
-    const ax = g.geomX[s], ay = g.geomY[s];
-    xy[4 * k] = ax; xy[4 * k + 1] = ay; xy[4 * k + 2] = g.geomX[s + 1] - ax; xy[4 * k + 3] = g.geomY[s + 1] - ay;
-  }
+/** The near grid over filled cell lists with their inline geometry: adds the distance transform of empty cells. */
+function nearGrid(minX: number, minY: number, cell: number, cols: number, rows: number, start: Int32Array, seg: Int32Array, xy: Float64Array, pointEdge: Int32Array): NearGrid {
   // Chebyshev distance transform of the non-empty cells (two chamfer passes, 8-neighbourhood, unit steps: exact).
   const empty = new Uint8Array(cols * rows);
   for (let c = 0; c < cols * rows; c++) empty[c] = start[c + 1] > start[c] ? 0 : 255;
