@@ -433,6 +433,19 @@ class PlanRoutes implements RouteSource {
     const a = g.geomStart[e], b = g.geomStart[e + 1] - 1;
     const total = geomCum[b];
     const t0 = Math.min(Math.max(f0, 0), 1) * total, t1 = Math.min(Math.max(f1, 0), 1) * total;
+    if (b === a + 1) {
+      // a straight edge: no inner points; pointAtFraction's arithmetic with its cumulative lengths 0 and `total`
+      const x0 = geomX[a], y0 = geomY[a], dx = geomX[b] - x0, dy = geomY[b] - y0;
+      if (!skipFirst) {
+        const t = total > 0 ? t0 / total : 0;
+        pt[0] = x0 + dx * t; pt[1] = y0 + dy * t;
+        sc.pushRound(pt, 0, pt, 1, proj);
+      }
+      const t = total > 0 ? t1 / total : 0;
+      pt[0] = x0 + dx * t; pt[1] = y0 + dy * t;
+      sc.pushRound(pt, 0, pt, 1, proj);
+      return;
+    }
     if (!skipFirst) { pointAtFraction(g, e, f0, pt); sc.pushRound(pt, 0, pt, 1, proj); }
     if (t1 >= t0) {
       for (let i = a; i <= b; i++) { const c = geomCum[i]; if (c > t0 && c < t1) sc.pushRound(geomX, i, geomY, i, proj); }
@@ -1191,22 +1204,27 @@ class SignBuilder {
   finish(): SignResult {
     const { w, notes, approaches, exitIds } = this;
     const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp } = w;
-    const signs: Sign[] = [];
+    const perFloor = this.perFloor, nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
+    let total = this.nSigns;
+    for (let x = 0; x < nExits; x++) {
+      total += Math.max(1, Math.round(this.exitWells[x] ?? 1)) * (perFloor ? Math.max(1, Math.round(this.exitLevels[x] ?? 1)) : 1);
+    }
+    const signs: Sign[] = new Array(total);
+    let ns = 0;
     const seq = [0, 0, 0, 0, 0, 0];
     let x = 0; // exits so far
     for (let i = 0, n = this.nSigns; i < n; i++) {
       const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
-      signs.push({
+      signs[ns++] = {
         id: KIND_ID_PREFIX[kind] + ++seq[kind], kind: KINDS[kind], lon: sLon[i], lat: sLat[i], facing: facing === facing ? facing : null,
         approaches: sApp[i] < 0 ? EMPTY : approaches[sApp[i]], arrows: this.arrowsOf(i, false), nodeIndex: sNode[i], buildingIndex: bi,
         buildingId: kind === K_EXIT ? exitIds[x++] : null, floor: null, floors: 1, routes: sRoutes[i], people: sPeople[i], note: notes[i],
-      });
+      };
     }
     // stairwell landings: floors × stairwells per assigned building, position = the door
     let landings = 0;
     const wellNotes: string[] = [];
-    const perFloor = this.perFloor;
-    for (let x = 0, nx = this.stairwellsOn ? this.exitBuilding.length : 0; x < nx; x++) {
+    for (let x = 0; x < nExits; x++) {
       const bi = this.exitBuilding[x], ei = this.exitSign[bi];
       const floors = Math.max(1, Math.round(this.exitLevels[x] ?? 1));
       const wells = Math.max(1, Math.round(this.exitWells[x] ?? 1));
@@ -1217,13 +1235,13 @@ class SignBuilder {
       for (let wl = 1; wl <= wells; wl++) {
         const note = wellNotes[wells > 1 ? wl : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${wl} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
         if (!perFloor) {
-          signs.push({ id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
-            nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: null, floors, routes, people, note });
+          signs[ns++] = { id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
+            nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: null, floors, routes, people, note };
           landings += floors;
         } else {
           for (let f = 1; f <= floors; f++) {
-            signs.push({ id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
-              nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: f, floors: 1, routes, people, note });
+            signs[ns++] = { id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
+              nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: f, floors: 1, routes, people, note };
             landings++;
           }
         }
