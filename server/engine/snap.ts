@@ -250,6 +250,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
   const start = ng.start, xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge, runs = ng.runs;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
+  if (!Number.isFinite(pc) || !Number.isFinite(pr)) { qBest = best2; qSeg = -1; qT = 0; qK = -1; return; } // NaN: nowhere
   // offsets of the point from its cell's low borders (the geometry of the cell chosen)
   const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
   let inset = offX;

@@ -302,6 +302,16 @@ describe('near-segment index', () => {
     }
   });
 
+  it('finds nothing from a point with non-finite coordinates (as before) instead of searching forever', () => {
+    const g = buildGraph(randomNetwork(4));
+    const ix = buildSegmentIndex(g);
+    const hit = newHit();
+    for (const [x, y] of [[NaN, 0], [0, NaN], [Infinity, 0], [0, -Infinity]]) {
+      expect(nearestOnEdges(ix, x, y, 1e6, hit)).toBe(false);
+      expect(hit.edge).toBe(-1);
+    }
+  });
+
   it('handles a network without segments', () => {
     const input: EngineInput = { nodes: { ids: new Float64Array(0), lon: new Float64Array(0), lat: new Float64Array(0) }, edges: [], buildings: [], sites: [], zones: [], communities: [] };
     const g = buildGraph(input);
