@@ -500,7 +500,6 @@ class Workspace {
   // per node
   readonly nodeStart: Int32Array;
   readonly nodeSign: Int32Array;
-  readonly fill: Int32Array;
   // per passage, route order
   pNode = new Int32Array(0);
   pIn = new Float64Array(0);
@@ -556,11 +555,10 @@ class Workspace {
     this.stepSlot = new Int32Array(2 * E).fill(-1);
     this.nodeStart = new Int32Array(N + 1);
     this.nodeSign = new Int32Array(N);
-    this.fill = new Int32Array(N);
   }
   /** make room for `signs` signs (keeping the first `keep`) */
   growSigns(signs: number, keep: number): void {
-    const n = Math.max(signs, 1024, this.sKind.length * 2);
+    const n = Math.max(signs, 1024, Math.ceil(this.sKind.length * 1.5));
     this.sKind = grown(this.sKind, new Uint8Array(n), keep);
     this.sLon = grown(this.sLon, new Float64Array(n), keep);
     this.sLat = grown(this.sLat, new Float64Array(n), keep);
@@ -575,7 +573,7 @@ class Workspace {
     this.sArrows = grown(this.sArrows, new Int32Array(n), keep);
   }
   growArrows(arrows: number, keep: number): void {
-    const n = Math.max(arrows, 1024, this.aNext.length * 2);
+    const n = Math.max(arrows, 1024, Math.ceil(this.aNext.length * 1.5));
     this.aNext = grown(this.aNext, new Int32Array(n), keep);
     this.aBearing = grown(this.aBearing, new Float64Array(n), keep);
     this.aDist = grown(this.aDist, new Float64Array(n), keep);
@@ -677,7 +675,7 @@ class SignBuilder {
     // piece summaries are per call (bounded memory); forget the last call's
     for (let i = 0; i < w.nEnt; i++) w.stepSlot[w.ent[i * ENT + E_STEP]] = -1;
     w.nEnt = 0; w.nSegPool = 0;
-    this.nodeSign = w.nodeSign.fill(-1);
+    this.nodeSign = w.nodeSign; // reset (−1) by groupByNode, which first uses it as its fill cursor
     w.routeSigns = atLeastI(w.routeSigns, Math.max(16, 2 * R + P));
     this.routeSignStart = new Int32Array(R + 1);
     let maxB = bsrc.count - 1;
@@ -800,7 +798,7 @@ class SignBuilder {
         this.summarize(sc.xs, sc.ys, n, v);
         if (o < 0) {
           o = w.nEnt * ENT;
-          if (o + ENT > w.ent.length) { const t = new Float64Array(Math.max(1024 * ENT, 2 * w.ent.length)); t.set(w.ent.subarray(0, o)); w.ent = t; }
+          if (o + ENT > w.ent.length) { const t = new Float64Array(Math.max(1024 * ENT, ENT * Math.ceil(w.ent.length / ENT * 1.5))); t.set(w.ent.subarray(0, o)); w.ent = t; }
           w.nEnt++;
           stepSlot[st] = o;
         }
@@ -920,7 +918,7 @@ class SignBuilder {
       w.inDirs = new Float64Array(busiest); w.inWeight = new Float64Array(busiest); w.outDirs = new Float64Array(busiest);
       w.arB = new Float64Array(busiest); w.arD = new Float64Array(busiest); w.arS = new Int32Array(busiest);
     }
-    const fill = w.fill;
+    const fill = this.nodeSign;
     fill.set(nodeStart.subarray(0, N));
     const q = w.q = atLeastF(w.q, 4 * P), qSite = w.qSite = atLeastI(w.qSite, P);
     const people = this.src.people, site = this.src.site;
@@ -929,6 +927,7 @@ class SignBuilder {
       const r = pRoute[i], o = 4 * j;
       q[o] = pIn[i]; q[o + 1] = pOut[i]; q[o + 2] = pRem[i]; q[o + 3] = people[r]; qSite[j] = site[r];
     }
+    fill.fill(-1); // nodeSign: no sign yet
   }
 
   // Doubles handed to a call V8 does not inline are boxed (a heap number each); the hot sign / arrow writers below take
@@ -1103,7 +1102,7 @@ class SignBuilder {
     bsrc.read(bi, facts);
     const name = facts.name;
     this.exitBuilding.push(bi); this.exitIds.push(facts.id); this.exitLevels.push(facts.levels); this.exitWells.push(facts.stairwells);
-    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? `${KIND_ZH.exit}：${name} ${EXIT_NOTE_TAIL}` : EXIT_NOTE);
+    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? EXIT_NOTE_HEAD + name + EXIT_NOTE_NAMED_TAIL : EXIT_NOTE);
     this.w.sLon[ei] = door[0]; this.w.sLat[ei] = door[1]; this.w.sFacing[ei] = facing;
     this.exitSign[bi] = ei;
     return ei;
@@ -1276,7 +1275,10 @@ function inIndex(cum: Float64Array, i: number): number {
 }
 const TURN_NOTE = `${KIND_ZH.turn}：转向`;
 const EXIT_NOTE_TAIL = '出楼门后按箭头前往疏散场所';
-const EXIT_NOTE = `${KIND_ZH.exit}：${EXIT_NOTE_TAIL}`;
+const EXIT_NOTE_HEAD = `${KIND_ZH.exit}：`;
+const EXIT_NOTE = EXIT_NOTE_HEAD + EXIT_NOTE_TAIL;
+/** after a building's name: `${EXIT_NOTE_HEAD}${name} ${EXIT_NOTE_TAIL}` in two concatenations */
+const EXIT_NOTE_NAMED_TAIL = ` ${EXIT_NOTE_TAIL}`;
 
 /** The shortest edge joining nodes u and v (prefers open edges), or −1. */
 export function edgeBetween(g: Graph, u: number, v: number): number {
