@@ -2,10 +2,16 @@
  * Snapping buildings and sites onto the walking graph — onto the nearest point of the nearest edge, not merely the
  * nearest vertex.
  *
- * Spatial index: a uniform grid over the projected edge *segments* (each edge's geometry is a polyline of one or
- * more segments), filled with a counting sort (O(segments)), queried in growing rings of cells until the best
- * distance found is closer than any unvisited cell. Cheaper to build than an R-tree for the 10⁶-segment case and
- * exact (the returned segment is the true nearest open one).
+ * Spatial index: uniform grids over the projected edge *segments* (each edge's geometry is a polyline of one or
+ * more segments), filled with a counting sort (O(segments)); a segment is listed in every cell it passes through.
+ *  - The coarse grid (cellStart / cellSeg, sized on the bounding box) serves site entrances and what-if edge hits.
+ *  - The near grid serves nearest-segment queries: cells sized for the area the network really covers (about one
+ *    segment per cell, 20–35 m in a town; the coarse grid's own lists when those come out about as large), each
+ *    entry carrying its segment's start and direction inline (sequential reads, no indirection through the
+ *    geometry), and a distance transform of the empty cells so a query jumps over empty rings. A query visits row
+ *    runs of cells: the rings around the point until a segment is found, then the disc of the best distance.
+ * Queries are exact and deterministic: the least (distance², segment id) over the open segments, with the distance
+ * computed by the same floating-point operations whatever cell order the search visits.
  */
 import type { EngineBuilding, EngineSite, Entrance, Snap } from './types.ts';
 import type { Graph } from './graph.ts';
