@@ -247,10 +247,9 @@ function slack(d2: number): number {
  *
  * Visits, as runs of entries along grid rows: the square of rings around the point's cell up to the first
  * possibly non-empty ring (known from the distance transform), then further rings one at a time until a segment
- * is found, then the whole disc of the best distance found (rows clipped to the disc). With `direct`, best2 is
- * already a close bound and only that disc is visited.
+ * is found, then the whole disc of the best distance found (rows clipped to the disc).
  */
-function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number, direct: boolean): void {
+function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
   let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
   let rej = best + best * 1e-6 + 1e-8;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
@@ -264,11 +263,8 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   if (offY < inset) inset = offY;
   if (cell - offY < inset) inset = cell - offY;
   // phase 0: square up to ring r; 1: ring r; 2: disc of the best distance
-  let phase = 2, r = 0;
-  if (!direct) {
-    phase = 0;
-    if (pr >= 0 && pr < rows && pc >= 0 && pc < cols) r = ng.empty[pr * cols + pc];
-  }
+  let phase = 0, r = 0;
+  if (pr >= 0 && pr < rows && pc >= 0 && pc < cols) r = ng.empty[pr * cols + pc];
   for (;;) {
     let nr = 0;
     if (phase === 0) {
@@ -294,13 +290,13 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
       }
     } else {
       // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away;
-      // cells within ring r were visited already (none when direct)
+      // cells within ring r were visited already
       const lim = slack(best), u = Math.sqrt(lim);
       let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
       let rb = pr + Math.floor((u + offY) * inv);
       if (ra < 0) ra = 0;
       if (rb >= rows) rb = rows - 1;
-      const sq = direct ? -1 : r;
+      const sq = r;
       for (let row = ra; row <= rb; row++) {
         const gy = row < pr ? (pr - row - 1) * cell + offY : row > pr ? (row - pr) * cell - offY : 0;
         const w2 = lim - gy * gy;
@@ -358,6 +354,58 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
 }
 
+/**
+ * The nearest open segment within sqrt(best2) of (px, py) when best2 is already a close bound (as searchNear, same
+ * arithmetic and ties): scans the rows of the square around that disc, one run of entries per row.
+ */
+function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
+  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
+  let rej = best + best * 1e-6 + 1e-8;
+  const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
+  const start = ng.start, xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge;
+  const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
+  if (!Number.isFinite(pc) || !Number.isFinite(pr)) { qBest = best2; qSeg = -1; qT = 0; qK = -1; return; }
+  const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
+  // rows and columns meeting the disc (as in searchNear's disc phase, without clipping each row to the circle)
+  const u = Math.sqrt(slack(best));
+  let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
+  let rb = pr + Math.floor((u + offY) * inv);
+  let ca = u >= offX ? pc - 1 - Math.floor((u - offX) * inv) : pc;
+  let cb = pc + Math.floor((u + offX) * inv);
+  if (ra < 0) ra = 0;
+  if (rb >= rows) rb = rows - 1;
+  if (ca < 0) ca = 0;
+  if (cb >= cols) cb = cols - 1;
+  if (ca <= cb) {
+    for (let row = ra; row <= rb; row++) {
+      for (let k = start[row * cols + ca], end = start[row * cols + cb + 1]; k < end; k++) {
+        if (closed !== null && closed[pointEdge[seg[k]]] !== 0) continue;
+        const o = k << 2;
+        const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
+        const ex = px - ax, ey = py - ay;
+        const l2 = dx * dx + dy * dy;
+        const cr = ex * dy - ey * dx;
+        if (cr * cr > l2 * rej) continue;
+        const dot = ex * dx + ey * dy;
+        let qx: number, qy: number, t: number;
+        if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
+        else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
+        else {
+          t = dot / l2;
+          if (t > 1) t = 1;
+          qx = ax + t * dx - px; qy = ay + t * dy - py;
+        }
+        const d2 = qx * qx + qy * qy;
+        if (d2 <= best) {
+          const s = seg[k];
+          if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
+        }
+      }
+    }
+  }
+  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+}
+
 /** Fills `hit` from the search state; false (hit.edge = -1) when nothing was found. */
 function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
   const bestSeg = qSeg, bestT = qT;
@@ -381,7 +429,7 @@ function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
  * smallest segment id wins.
  */
 export function nearestOnEdges(ix: SegmentIndex, px: number, py: number, maxDist: number, hit: NearestHit): boolean {
-  searchNear(ix.near, ix.g.closed, px, py, maxDist * maxDist, false);
+  searchNear(ix.near, ix.g.closed, px, py, maxDist * maxDist);
   return hitFromSearch(ix, hit);
 }
 
@@ -421,7 +469,9 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
     edge: new Int32Array(n).fill(-1), fraction: new Float64Array(n), distance: new Float64Array(n).fill(Infinity),
     doorX: new Float64Array(n), doorY: new Float64Array(n), snapX: new Float64Array(n), snapY: new Float64Array(n),
   };
-  const hit = newHit();
+  const { edge: oEdge, fraction: oFraction, distance: oDistance, doorX: oDoorX, doorY: oDoorY, snapX: oSnapX, snapY: oSnapY } = out;
+  const { geomCum, geomStart } = g;
+  const xy = ng.xy, pointEdge = ix.pointEdge;
   const c = [0, 0];
   let buf = new Float64Array(64); // the projected ring
   const far2 = (maxSnapM * 4 + 1000) * (maxSnapM * 4 + 1000);
@@ -439,10 +489,10 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       for (let i = 0; i < m; i += 2) { buf[i] = (ring[i] - lon0) * kx; buf[i + 1] = (ring[i + 1] - lat0) * ky; }
       projectedCentroid(buf, m >> 1, c);
       // far search radius for the centroid: the door may be up to the footprint's size closer than the centroid
-      searchNear(ng, closed, c[0], c[1], far2, false);
+      searchNear(ng, closed, c[0], c[1], far2);
       if (qSeg >= 0) {
         const o = qK << 2, t = qT;
-        const hx = ng.xy[o] + ng.xy[o + 2] * t, hy = ng.xy[o + 1] + ng.xy[o + 3] * t;
+        const hx = xy[o] + xy[o + 2] * t, hy = xy[o + 1] + xy[o + 3] * t;
         projectedNearest(buf, m >> 1, hx, hy, c);
         // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
         const ex = c[0] - hx, ey = c[1] - hy;
@@ -455,14 +505,21 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
       dx = (pt[0] - lon0) * kx; dy = (pt[1] - lat0) * ky;
     }
-    out.doorX[b] = dx; out.doorY[b] = dy;
-    searchNear(ng, closed, dx, dy, best2, direct);
-    if (hitFromSearch(ix, hit)) {
-      out.edge[b] = hit.edge; out.fraction[b] = hit.fraction; out.distance[b] = hit.dist;
-      out.snapX[b] = hit.x; out.snapY[b] = hit.y;
+    oDoorX[b] = dx; oDoorY[b] = dy;
+    if (direct) searchDisc(ng, closed, dx, dy, best2);
+    else searchNear(ng, closed, dx, dy, best2);
+    const s = qSeg;
+    if (s >= 0) {
+      // as hitFromSearch
+      const o = qK << 2, t = qT;
+      const e = pointEdge[s];
+      const total = geomCum[geomStart[e + 1] - 1];
+      const along = geomCum[s] + (geomCum[s + 1] - geomCum[s]) * t;
+      oEdge[b] = e; oFraction[b] = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0; oDistance[b] = Math.sqrt(qBest);
+      oSnapX[b] = xy[o] + xy[o + 2] * t; oSnapY[b] = xy[o + 1] + xy[o + 3] * t;
     } else {
-      out.edge[b] = -1; out.fraction[b] = 0; out.distance[b] = Infinity;
-      out.snapX[b] = dx; out.snapY[b] = dy;
+      oEdge[b] = -1; oFraction[b] = 0; oDistance[b] = Infinity;
+      oSnapX[b] = dx; oSnapY[b] = dy;
     }
   }
   return out;
@@ -649,7 +706,7 @@ function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxS
       for (let k = 0; k <= steps; k++) {
         const t = k / steps;
         // nearestOnEdges(…, ADJACENT_M): a small fixed radius, so only that disc is searched
-        searchNear(ng, shut, ax + (bx - ax) * t, ay + (by - ay) * t, adj2, true);
+        searchDisc(ng, shut, ax + (bx - ax) * t, ay + (by - ay) * t, adj2);
         if (!hitFromSearch(ix, hit)) continue;
         const cur = near.get(hit.edge);
         if (!cur) near.set(hit.edge, { edge: hit.edge, fraction: hit.fraction, x: hit.x, y: hit.y, dist: hit.dist });
