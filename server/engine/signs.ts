@@ -153,11 +153,14 @@ const PIECE_EPS = 1e-6; // metres of margin around MIN_SEG_M
 const PIECE_SCAN = 48; // points a bearing scan may cross
 const PIECE_MAX_M = 1e6; // longest route (geometric metres) assembled from pieces
 const LOC_OK = 1, IN_OK = 2, IN_BEGIN = 4, OUT_OK = 8, OUT_END = 16;
-// a piece summary's slots: start point, end point, bearings in / out, its only (first) segment's length, number of
-// segments, where the rest are in segPool, edge length, far node, flags, the step
-const E_SX = 0, E_SY = 1, E_EX = 2, E_EY = 3, E_IN = 4, E_OUT = 5, E_SEG1 = 6, E_NSEG = 7, E_SEGS = 8, E_EDGELEN = 9, E_NODE = 10,
-  E_FLAGS = 11, E_STEP = 12;
-const ENT = 13;
+// A piece summary's slots: the step, start point, end point, bearings in / out, edge length, far node, flags, number
+// of segments and their lengths (pieces of more than PIECE_SEGS segments are summarised afresh every time).
+const E_STEP = 0, E_SX = 1, E_SY = 2, E_EX = 3, E_EY = 4, E_IN = 5, E_OUT = 6, E_EDGELEN = 7, E_NODE = 8, E_FLAGS = 9, E_NSEG = 10,
+  E_SEGS = 11;
+const PIECE_SEGS = 6;
+const ENT = E_SEGS + PIECE_SEGS;
+/** direct-mapped: a step's summary lives in slot hash(step) of PIECE_SLOTS (plus one scratch slot for long pieces) */
+const PIECE_SLOT_BITS = 16, PIECE_SLOTS = 1 << PIECE_SLOT_BITS;
 
 /** Bearing (deg from north, clockwise, [0, 360)) of a projected vector. */
 export function bearingOf(dx: number, dy: number): number {
@@ -510,13 +513,11 @@ class Workspace {
   // per passage, node order: [in, out, rem, people] records, and the site
   q = new Float64Array(0);
   qSite = new Int32Array(0);
-  // pass 1 piece summaries (see SignBuilder.fastLocate): slot of each step (edge·2 + dir) in `ent`, −1 = none
-  readonly stepSlot: Int32Array;
-  ent = new Float64Array(0);
-  nEnt = 0;
-  /** segment lengths of the summarised pieces with more than one segment (E_SEGS … + E_NSEG) */
-  segPool = new Float64Array(0);
-  nSegPool = 0;
+  /**
+   * Pass 1 piece summaries (SignBuilder.fastLocate), direct-mapped by step (edge·2 + dir): a bounded cache (~9 MB)
+   * kept with the graph — a summary depends only on the graph's geometry, the step and its start point.
+   */
+  readonly ent = new Float64Array((PIECE_SLOTS + 1) * ENT).fill(-1);
   seg = new Float64Array(64);
   // per route
   routeFirst = new Int32Array(0);
@@ -551,48 +552,75 @@ class Workspace {
   aBearing = new Float64Array(0);
   aDist = new Float64Array(0);
   aSite = new Int32Array(0);
-  constructor(N: number, E: number) {
-    this.stepSlot = new Int32Array(2 * E).fill(-1);
+  constructor(N: number) {
     this.nodeStart = new Int32Array(N + 1);
     this.nodeSign = new Int32Array(N);
+  }
+
+  // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one ArrayBuffer, as are all
+  // sign columns and all arrow columns: V8 weighs new external memory at each ArrayBuffer, and many large ones at
+  // once make it start one full collection of the whole heap after another.
+  capP = -1;
+  capR = -1;
+  capB = -1;
+  /** room for P passages, R routes and B buildings (contents not kept) */
+  fit(P: number, R: number, B: number): void {
+    if (P <= this.capP && R <= this.capR && B <= this.capB) return;
+    const p = this.capP = Math.ceil(Math.max(P, this.capP) * 1.25) + 16;
+    const r = this.capR = Math.ceil(Math.max(R, this.capR) * 1.25) + 16;
+    const b = this.capB = Math.ceil(Math.max(B, this.capB) * 1.25) + 16;
+    const a = new Arena(8 * (8 * p + 3 * r) + 4 * (3 * p + (r + 1) + (2 * r + p) + b));
+    this.pIn = a.f64(p); this.pOut = a.f64(p); this.pRem = a.f64(p); this.pCum = a.f64(p); this.q = a.f64(4 * p);
+    this.routeGeomLen = a.f64(r); this.routeStartBearing = a.f64(r); this.routeEndBearing = a.f64(r);
+    this.pNode = a.i32(p); this.pRoute = a.i32(p); this.qSite = a.i32(p);
+    this.routeFirst = a.i32(r + 1); this.routeSigns = a.i32(2 * r + p); this.exitSign = a.i32(b);
   }
   /** make room for `signs` signs (keeping the first `keep`) */
   growSigns(signs: number, keep: number): void {
     const n = Math.max(signs, 1024, Math.ceil(this.sKind.length * 1.5));
-    this.sKind = grown(this.sKind, new Uint8Array(n), keep);
-    this.sLon = grown(this.sLon, new Float64Array(n), keep);
-    this.sLat = grown(this.sLat, new Float64Array(n), keep);
-    this.sFacing = grown(this.sFacing, new Float64Array(n), keep);
-    this.sPeople = grown(this.sPeople, new Float64Array(n), keep);
-    this.sNode = grown(this.sNode, new Int32Array(n), keep);
-    this.sBuilding = grown(this.sBuilding, new Int32Array(n), keep);
-    this.sRoutes = grown(this.sRoutes, new Int32Array(n), keep);
-    this.sApp = grown(this.sApp, new Int32Array(n), keep);
-    this.sHead = grown(this.sHead, new Int32Array(n), keep);
-    this.sTail = grown(this.sTail, new Int32Array(n), keep);
-    this.sArrows = grown(this.sArrows, new Int32Array(n), keep);
+    const a = new Arena(n * (8 * 4 + 4 * 7 + 1));
+    this.sLon = grown(this.sLon, a.f64(n), keep);
+    this.sLat = grown(this.sLat, a.f64(n), keep);
+    this.sFacing = grown(this.sFacing, a.f64(n), keep);
+    this.sPeople = grown(this.sPeople, a.f64(n), keep);
+    this.sNode = grown(this.sNode, a.i32(n), keep);
+    this.sBuilding = grown(this.sBuilding, a.i32(n), keep);
+    this.sRoutes = grown(this.sRoutes, a.i32(n), keep);
+    this.sApp = grown(this.sApp, a.i32(n), keep);
+    this.sHead = grown(this.sHead, a.i32(n), keep);
+    this.sTail = grown(this.sTail, a.i32(n), keep);
+    this.sArrows = grown(this.sArrows, a.i32(n), keep);
+    this.sKind = grown(this.sKind, a.u8(n), keep);
   }
   growArrows(arrows: number, keep: number): void {
     const n = Math.max(arrows, 1024, Math.ceil(this.aNext.length * 1.5));
-    this.aNext = grown(this.aNext, new Int32Array(n), keep);
-    this.aBearing = grown(this.aBearing, new Float64Array(n), keep);
-    this.aDist = grown(this.aDist, new Float64Array(n), keep);
-    this.aSite = grown(this.aSite, new Int32Array(n), keep);
+    const a = new Arena(n * (8 * 2 + 4 * 2));
+    this.aBearing = grown(this.aBearing, a.f64(n), keep);
+    this.aDist = grown(this.aDist, a.f64(n), keep);
+    this.aNext = grown(this.aNext, a.i32(n), keep);
+    this.aSite = grown(this.aSite, a.i32(n), keep);
   }
+}
+
+/** Typed views carved out of one ArrayBuffer (8-byte views first, then 4-, then 1-byte ones). */
+class Arena {
+  readonly buf: ArrayBuffer;
+  off = 0;
+  constructor(bytes: number) { this.buf = new ArrayBuffer(bytes); }
+  f64(n: number) { const a = new Float64Array(this.buf, this.off, n); this.off += 8 * n; return a; }
+  i32(n: number) { const a = new Int32Array(this.buf, this.off, n); this.off += 4 * n; return a; }
+  u8(n: number) { const a = new Uint8Array(this.buf, this.off, n); this.off += n; return a; }
 }
 
 function grown<T extends Int32Array | Float64Array | Uint8Array>(old: T, into: T, keep: number): T {
   if (keep > 0) into.set(old.subarray(0, keep) as never);
   return into;
 }
-/** `a` when it holds n, else a larger fresh one (contents not kept) */
-function atLeastI<T extends Int32Array>(a: T, n: number): T { return a.length >= n ? a : (new Int32Array(Math.ceil(n * 1.25)) as T); }
-function atLeastF<T extends Float64Array>(a: T, n: number): T { return a.length >= n ? a : (new Float64Array(Math.ceil(n * 1.25)) as T); }
 
 const workspaces = new WeakMap<Graph, Workspace>();
 function workspaceOf(g: Graph): Workspace {
   let w = workspaces.get(g);
-  if (!w || w.nodeSign.length !== g.nodeCount || w.stepSlot.length !== 2 * g.edgeCount) { w = new Workspace(g.nodeCount, g.edgeCount); workspaces.set(g, w); }
+  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g, w); }
   return w;
 }
 
@@ -666,26 +694,22 @@ class SignBuilder {
     this.siteIds = sites.map((site, s) => site?.id ?? s);
     const R = src.count, P = src.passages, N = g.nodeCount;
     this.sc = w.sc;
-    this.pNode = w.pNode = atLeastI(w.pNode, P); this.pIn = w.pIn = atLeastF(w.pIn, P); this.pOut = w.pOut = atLeastF(w.pOut, P);
-    this.pRem = w.pRem = atLeastF(w.pRem, P); this.pCum = w.pCum = atLeastF(w.pCum, P); this.pRoute = w.pRoute = atLeastI(w.pRoute, P);
-    this.routeFirst = w.routeFirst = atLeastI(w.routeFirst, R + 1); this.routeGeomLen = w.routeGeomLen = atLeastF(w.routeGeomLen, R);
-    this.routeStartBearing = w.routeStartBearing = atLeastF(w.routeStartBearing, R);
-    this.routeEndBearing = w.routeEndBearing = atLeastF(w.routeEndBearing, R);
-    this.plan = src instanceof PlanRoutes ? src : null;
-    // piece summaries are per call (bounded memory); forget the last call's
-    for (let i = 0; i < w.nEnt; i++) w.stepSlot[w.ent[i * ENT + E_STEP]] = -1;
-    w.nEnt = 0; w.nSegPool = 0;
-    this.nodeSign = w.nodeSign; // reset (−1) by groupByNode, which first uses it as its fill cursor
-    w.routeSigns = atLeastI(w.routeSigns, Math.max(16, 2 * R + P));
-    this.routeSignStart = new Int32Array(R + 1);
     let maxB = bsrc.count - 1;
     for (let r = 0; r < R; r++) if (src.building[r] > maxB) maxB = src.building[r];
-    this.exitSign = w.exitSign = atLeastI(w.exitSign, maxB + 1);
+    w.fit(P, R, maxB + 1);
+    this.pNode = w.pNode; this.pIn = w.pIn; this.pOut = w.pOut; this.pRem = w.pRem; this.pCum = w.pCum; this.pRoute = w.pRoute;
+    this.routeFirst = w.routeFirst; this.routeGeomLen = w.routeGeomLen;
+    this.routeStartBearing = w.routeStartBearing; this.routeEndBearing = w.routeEndBearing;
+    this.plan = src instanceof PlanRoutes ? src : null;
+    this.nodeSign = w.nodeSign; // reset (−1) by groupByNode, which first uses it as its fill cursor
+    this.routeSignStart = new Int32Array(R + 1);
+    this.exitSign = w.exitSign;
     this.exitSign.fill(-1, 0, maxB + 1);
     this.overviewSign = new Array(sites.length);
     this.M = N + sites.length + 1;
-    if (w.sKind.length < 1024) w.growSigns(1024, 0);
-    if (w.aNext.length < 1024) w.growArrows(1024, 0);
+    // first guesses (a junction / turn per few passages, an exit and an arrow or two per route); they grow if short
+    if (w.sKind.length < R + (P >> 2)) w.growSigns(R + (P >> 2), 0);
+    if (w.aNext.length < 2 * R + (P >> 2)) w.growArrows(2 * R + (P >> 2), 0);
   }
   siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
   siteId(s: number): number { return this.siteIds[s] ?? s; }
@@ -787,34 +811,22 @@ class SignBuilder {
     const lengthM = pr.length[r];
     let travelled = pr.startLeg(r);
     pRem[base] = Math.max(0, lengthM - travelled);
-    const stepSlot = w.stepSlot;
+    const ent = w.ent;
     for (let i = s0; i < s1; i++) {
       const st = steps[i];
-      let o = stepSlot[st];
-      if (o < 0 || w.ent[o + E_SX] !== sx || w.ent[o + E_SY] !== sy) {
+      let o = (Math.imul(st, 0x9e3779b1) >>> (32 - PIECE_SLOT_BITS)) * ENT;
+      if (ent[o + E_STEP] !== st || ent[o + E_SX] !== sx || ent[o + E_SY] !== sy) {
         sc.xs[0] = sx; sc.ys[0] = sy; sc.cum[0] = 0; sc.k = 1; // sc.push(sx, sy) on an empty scratch
         const v = pr.stepPiece(st, sc);
         n = sc.k - 1;
         this.summarize(sc.xs, sc.ys, n, v);
-        if (o < 0) {
-          o = w.nEnt * ENT;
-          if (o + ENT > w.ent.length) { const t = new Float64Array(Math.max(1024 * ENT, ENT * Math.ceil(w.ent.length / ENT * 1.5))); t.set(w.ent.subarray(0, o)); w.ent = t; }
-          w.nEnt++;
-          stepSlot[st] = o;
-        }
-        const ent = w.ent;
-        ent[o + E_SX] = sx; ent[o + E_SY] = sy; ent[o + E_EX] = sc.xs[n]; ent[o + E_EY] = sc.ys[n];
-        ent[o + E_IN] = this.sumIn; ent[o + E_OUT] = this.sumOut; ent[o + E_SEG1] = w.seg[1]; ent[o + E_NSEG] = n;
-        ent[o + E_EDGELEN] = edgeLength[st >> 1]; ent[o + E_NODE] = v; ent[o + E_FLAGS] = this.sumFlags; ent[o + E_STEP] = st;
-        if (n > 1) {
-          // several segments: keep them all (the running length adds them one by one)
-          if (w.nSegPool + n > w.segPool.length) { const t = new Float64Array(Math.max(4096, 2 * (w.nSegPool + n))); t.set(w.segPool.subarray(0, w.nSegPool)); w.segPool = t; }
-          ent[o + E_SEGS] = w.nSegPool;
-          w.segPool.set(w.seg.subarray(1, n + 1), w.nSegPool);
-          w.nSegPool += n;
-        }
+        if (n > PIECE_SEGS) o = PIECE_SLOTS * ENT; // too long to keep: the scratch slot, used once
+        const seg = w.seg;
+        ent[o + E_STEP] = st; ent[o + E_SX] = sx; ent[o + E_SY] = sy; ent[o + E_EX] = sc.xs[n]; ent[o + E_EY] = sc.ys[n];
+        ent[o + E_IN] = this.sumIn; ent[o + E_OUT] = this.sumOut; ent[o + E_EDGELEN] = edgeLength[st >> 1]; ent[o + E_NODE] = v;
+        ent[o + E_FLAGS] = this.sumFlags; ent[o + E_NSEG] = n;
+        if (n <= PIECE_SEGS) for (let a = 1; a <= n; a++) ent[o + E_SEGS + a - 1] = seg[a];
       }
-      const ent = w.ent;
       f = ent[o + E_FLAGS];
       // a whole step must hold both its bearings and its far node's location
       if ((f & (LOC_OK | IN_OK | OUT_OK)) !== (LOC_OK | IN_OK | OUT_OK)) return false;
@@ -825,9 +837,10 @@ class SignBuilder {
       pNode[j] = node; pRoute[j] = r;
       travelled += ent[o + E_EDGELEN];
       pRem[j] = Math.max(0, lengthM - travelled);
+      // the running length, one segment at a time (a long piece's are still in w.seg from summarize)
       const ns = ent[o + E_NSEG];
-      if (ns === 1) cum += ent[o + E_SEG1];
-      else { const pool = w.segPool; for (let a = ent[o + E_SEGS], b = a + ns; a < b; a++) cum += pool[a]; }
+      if (ns <= PIECE_SEGS) for (let a = o + E_SEGS, b = a + ns; a < b; a++) cum += ent[a];
+      else { const seg = w.seg; for (let a = 1; a <= ns; a++) cum += seg[a]; }
       pCum[j] = cum;
       sx = ent[o + E_EX]; sy = ent[o + E_EY];
     }
@@ -920,7 +933,7 @@ class SignBuilder {
     }
     const fill = this.nodeSign;
     fill.set(nodeStart.subarray(0, N));
-    const q = w.q = atLeastF(w.q, 4 * P), qSite = w.qSite = atLeastI(w.qSite, P);
+    const q = w.q, qSite = w.qSite;
     const people = this.src.people, site = this.src.site;
     for (let i = 0; i < P; i++) {
       const j = fill[pNode[i]]++;
