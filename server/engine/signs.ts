@@ -23,7 +23,8 @@
  * Distances remaining are network metres (the input's edge lengths), interpolated by geometric length between
  * graph nodes for spacing signs.
  *
- * Pure code, no I/O. Cost is linear in the total number of route vertices plus the number of signs.
+ * Pure code, no I/O (the only state kept between calls is typed scratch and a bounded cache tied to the graph object,
+ * see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import type { PlanResult } from './plan.ts';
@@ -494,9 +495,9 @@ const K_JUNCTION = 0, K_TURN = 1, K_EXIT = 2, K_STAIRWELL = 3, K_OVERVIEW = 4, K
 const KINDS: SignKind[] = ['junction', 'turn', 'exit', 'stairwell', 'overview', 'spacing'];
 
 /**
- * Typed scratch kept per graph (WeakMap) and reused by the next call on it: a city plan's per-call buffers are some
- * 100 MB of ArrayBuffers, and allocating that much external memory on every call makes V8 start a full mark-compact
- * of the whole heap (seconds at city scale). Only the result's own arrays are allocated per call.
+ * Typed scratch kept per graph (WeakMap, so it goes with the graph) and reused by the next call on it: a city plan
+ * needs ~150 MB of typed arrays (Monaco ~2 MB), and allocating that much external memory on every call makes V8 start
+ * a full mark-compact of the whole heap (seconds at city scale). Only the result's own arrays are allocated per call.
  */
 class Workspace {
   readonly sc = new Scratch();
@@ -782,8 +783,8 @@ class SignBuilder {
 
   /**
    * Pass 1 for a plan route from summaries of its pieces (the door's partial edge, whole steps, the entrance's partial
-   * edge), each step's summary computed once per call and reused by every route that enters it from the same point —
-   * most routes share most of their streets. Gives exactly what `locateExact` gives (the running geometric length is
+   * edge), each step's summary computed once and reused by every route that enters it from the same point — most
+   * routes share most of their streets (Monaco: 7,600 steps walked, 250 distinct). Gives exactly what `locateExact` gives (the running geometric length is
    * summed segment by segment in the same order), or returns false when the answer could depend on more than one
    * piece or on rounding (see `summarize`); the caller then runs `locateExact` over the same passages.
    */
