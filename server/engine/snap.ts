@@ -649,6 +649,8 @@ function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxS
   };
   const { geomX, geomY, geomCum, geomStart, closed } = g;
   const { cellStart, cellSeg, pointEdge } = ix;
+  // when the near grid shares the coarse cell lists its inline geometry lets far segments be passed over first
+  const nxy = ix.near.seg === cellSeg ? ix.near.xy : null;
   for (let ri = 0; ri < site.rings.length; ri++) {
     const ringLL = site.rings[ri];
     if (!ringLL || ringLL.length < 6) continue;
@@ -666,6 +668,12 @@ function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxS
     for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) {
       const cell = r * ix.cols + c;
       for (let q = cellStart[cell], end = cellStart[cell + 1]; q < end; q++) {
+        if (nxy !== null) {
+          // clearly outside the ring's box (by more than any rounding of b = a + (b - a)): the exact test below
+          // would pass over it too, here and wherever else it is listed
+          const o = q << 2, ax = nxy[o], ay = nxy[o + 1], bx = ax + nxy[o + 2], by = ay + nxy[o + 3];
+          if ((ax > bx ? ax : bx) < minX - 1e-6 || (ax < bx ? ax : bx) > maxX + 1e-6 || (ay > by ? ay : by) < minY - 1e-6 || (ay < by ? ay : by) > maxY + 1e-6) continue;
+        }
         const s = cellSeg[q];
         if (seen[s] === stampId) continue;
         seen[s] = stampId;
@@ -699,15 +707,25 @@ function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxS
   const adj2 = ADJACENT_M * ADJACENT_M;
   for (const ringLL of site.rings) {
     const n = ringLL.length >> 1;
+    // the previous sample's nearest segment (open) is at most its distance + the step away from the next sample
+    let lx = NaN, ly = NaN, ld = Infinity;
     for (let i = 0; i + 1 < n; i++) {
       const ax = (ringLL[2 * i] - p.lon0) * p.kx, ay = (ringLL[2 * i + 1] - p.lat0) * p.ky;
       const bx = (ringLL[2 * i + 2] - p.lon0) * p.kx, by = (ringLL[2 * i + 3] - p.lat0) * p.ky;
       const steps = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / ADJACENT_STEP_M));
       for (let k = 0; k <= steps; k++) {
         const t = k / steps;
-        // nearestOnEdges(…, ADJACENT_M): a small fixed radius, so only that disc is searched
-        searchDisc(ng, shut, ax + (bx - ax) * t, ay + (by - ay) * t, adj2);
-        if (!hitFromSearch(ix, hit)) continue;
+        const x = ax + (bx - ax) * t, y = ay + (by - ay) * t;
+        // nearestOnEdges(…, ADJACENT_M): a small radius, so only that disc (or a closer bound's) is searched
+        let b2 = adj2;
+        if (ld < Infinity) {
+          const sx = x - lx, sy = y - ly;
+          const bound = (ld + Math.sqrt(sx * sx + sy * sy)) * (1 + 1e-9) + 1e-6;
+          if (bound * bound < b2) b2 = bound * bound;
+        }
+        searchDisc(ng, shut, x, y, b2);
+        if (!hitFromSearch(ix, hit)) { ld = Infinity; continue; }
+        lx = x; ly = y; ld = hit.dist;
         const cur = near.get(hit.edge);
         if (!cur) near.set(hit.edge, { edge: hit.edge, fraction: hit.fraction, x: hit.x, y: hit.y, dist: hit.dist });
         else if (hit.dist < cur.dist) { cur.fraction = hit.fraction; cur.x = hit.x; cur.y = hit.y; cur.dist = hit.dist; }

@@ -272,8 +272,11 @@ describe('near-segment index', () => {
     for (let x = -5; x <= 105; x += 2.5) expectSameHit(hit, b, nearestOnEdges(ix2, x, my, 50, hit), bruteNearest(g2, x, my, 50, b), `x ${x}`);
   });
 
-  it('finds exactly the entrances of the original search (crossings, inside nodes, adjacent paths, fallbacks, closures)', () => {
-    const input = randomNetwork(31);
+  it.each([
+    ['two clusters far apart (own near grid)', () => randomNetwork(31), (r: () => number, i: number): [number, number] => i % 6 === 5 ? [r() * 4000, r() * 2000] : i % 2 ? [3000 + r() * 600, 1200 + r() * 400] : [r() * 600, r() * 400]],
+    ['a dense grid (near grid shares the coarse cell lists)', () => randomGridInput({ w: 30, h: 25, spacing: 40, buildings: 0, sites: 0, seed: 8, dropEdges: 0.35 }), (r: () => number): [number, number] => [r() * 1160, r() * 960]],
+  ])('finds exactly the entrances of the original search (crossings, inside nodes, adjacent paths, fallbacks, closures): %s', (_name, make, place) => {
+    const input = make();
     const rand = rng(17);
     const poly = (cx: number, cy: number, r: number, n: number) => {
       const ring: number[] = [];
@@ -282,8 +285,7 @@ describe('near-segment index', () => {
     };
     const sites: EngineSite[] = [];
     for (let i = 0; i < 60; i++) {
-      const inCluster = i % 6 !== 5;
-      const cx = inCluster ? (i % 2 ? 3000 : 0) + rand() * 600 : rand() * 4000, cy = inCluster ? (i % 2 ? 1200 : 0) + rand() * 400 : rand() * 2000;
+      const [cx, cy] = place(rand, i);
       const ring = poly(cx, cy, 5 + rand() * (i % 4 === 0 ? 150 : 25), 4 + Math.floor(rand() * (i % 4 === 0 ? 60 : 8)));
       const rings = i % 10 === 3 ? [] : i % 10 === 7 ? [ring, ring, poly(cx + 40, cy, 10, 5)] : [ring];
       sites.push({ id: i + 1, name: `s${i}`, kind: 'park', level: 'emergency', capacity: 100, status: 'open', hazards: ['earthquake'], rings, point: metresLonLat(cx, cy) });
@@ -291,6 +293,7 @@ describe('near-segment index', () => {
     input.sites = sites;
     const g = buildGraph(input);
     const ix = buildSegmentIndex(g);
+    expect(ix.near.seg === ix.cellSeg).toBe(_name.startsWith('a dense'));
     for (const closedShare of [0, 0.3]) {
       for (let e = 0; e < g.edgeCount; e++) g.closed[e] = rand() < closedShare ? 1 : 0;
       for (const maxSnap of [30, 250]) {
@@ -300,6 +303,30 @@ describe('near-segment index', () => {
         if (closedShare === 0 && maxSnap === 250) for (const h of ['crossing', 'inside', 'adjacent', 'snapped']) expect(hows.has(h as Entrance['how']), h).toBe(true);
       }
     }
+  });
+
+  it('samples a site boundary exactly: a path near just one sample, right after a sample next to another path', () => {
+    // P1 runs 2 m from the boundary's first sample; P2 (a short path) is 6.45 m from the next sample, 4.5 m further on,
+    // where P1 is 6.5 m away: found only with the exact bound 2 + 4.5
+    const ids: number[] = [], lon: number[] = [], lat: number[] = [];
+    const node = (e: number, s: number) => { const [a, b] = metresLonLat(e, s); ids.push(ids.length + 1); lon.push(a); lat.push(b); return ids.length; };
+    const edge = (id: number, a: number, b: number, coords: number[]): EngineEdge => ({ id, source: a, target: b, lengthM: 10, highway: 'footway', widthM: null, coords });
+    const p1a = node(0, 0), p1b = node(100, 0), p2a = node(43.55, 6.5), p2b = node(43.55, 7.5);
+    const ring: number[] = [];
+    for (const [e, so] of [[50, 2], [50, 11], [80, 11], [80, 2], [50, 2]]) ring.push(...metresLonLat(e, so));
+    const input: EngineInput = {
+      nodes: { ids: Float64Array.from(ids), lon: Float64Array.from(lon), lat: Float64Array.from(lat) },
+      edges: [edge(1, p1a, p1b, [...metresLonLat(0, 0), ...metresLonLat(100, 0)]), edge(2, p2a, p2b, [...metresLonLat(43.55, 6.5), ...metresLonLat(43.55, 7.5)])],
+      buildings: [], zones: [], communities: [],
+      sites: [{ id: 1, name: 'garden', kind: 'green_space', level: 'emergency', capacity: 10, status: 'open', hazards: ['earthquake'], rings: [ring], point: metresLonLat(65, 7) }],
+    };
+    const g = buildGraph(input);
+    const ix = buildSegmentIndex(g);
+    const got = allEntrances(ix, input.sites, 250);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(referenceEntrances(ix, input.sites, 250)));
+    const p2 = got.find((e) => e.edgeIndex === g.edgeIndexById.get(2))!;
+    expect(p2.how).toBe('adjacent');
+    expect(p2.distanceM).toBeCloseTo(6.45, 1);
   });
 
   it('finds nothing from a point with non-finite coordinates (as before) instead of searching forever', () => {
