@@ -1,24 +1,26 @@
 /**
  * Shortest paths on the CSR walking graph.
  *
- * - `nearestSearch`: ONE multi-source Dijkstra from every active site entrance at once (a virtual super-source joined
- *   to both ends of each entrance's edge with the partial lengths), giving every node its nearest site, the
- *   distance and a predecessor for path reconstruction.
- * - `kNearestSearch`: the bounded k-nearest-sites generalisation: every node keeps up to K labels (distinct sites,
- *   ≤ bound). Exact: if site s is among node u's K nearest and v precedes u on the path from s, then s is among v's
- *   K nearest (otherwise v's K closer sites would be closer to u too), so labels only ever need to propagate from
- *   settled labels of predecessors. Each node keeps a tentative top-K: an offer is dropped when the node already has
- *   the site at most as far, or K other sites that all rank first (a site evicted that way can never come back).
- * - Ranking and ties, the same in both searches: sites rank by (distance, site index), so on equal distance the
- *   smaller site index comes first, including for the K-th place; labels are stored in that order. The queue pops
- *   (distance, site, node) in lexicographic order, which makes every label final when popped even with zero-length
- *   edges. On equal distance for the same site, the predecessor is the preferred one (`predRank`: an entrance seed
- *   before an edge, then the smaller index) among those offered before the label is settled; without zero-length
- *   edges that is all the equally short ways in, so paths do not depend on processing order.
+ * - `kNearestSearch`: ONE bounded multi-source search from every active site entrance at once (a virtual
+ *   super-source joined to both ends of each entrance's edge with the partial lengths) in which every node keeps up
+ *   to K labels (distinct sites, ≤ bound) with a predecessor for path reconstruction. Exact: if site s is among node
+ *   u's K nearest and v precedes u on the path from s, then s is among v's K nearest (otherwise v's K closer sites
+ *   would be closer to u too), so labels only ever need to propagate from settled labels of predecessors. Each node
+ *   keeps a tentative top-K: an offer is dropped when the node already has the site at most as far, or K other sites
+ *   that all rank first (a site evicted that way can never come back).
+ * - `nearestSearch`: the same search with K = 1 (unbounded by default): every node's nearest site.
+ * - Ranking and ties: sites rank by (distance, site index), so on equal distance the smaller site index comes first,
+ *   including for the K-th place; labels are stored in that order. The queue pops (distance, site, node) in
+ *   lexicographic order, which makes every label final when popped even with zero-length edges. On equal distance for
+ *   the same site, the predecessor is the preferred one (`predRank`: an entrance seed before an edge, then the smaller
+ *   index) among those offered before the label is settled; without zero-length edges that is all the equally short
+ *   ways in, so paths do not depend on processing order. (Before, equal distances were ordered by a binary heap's
+ *   internal order; results differ from then only where distances are exactly equal.)
  * - Queue: `MonoQueue`, an exact two-level bucket queue (pushes O(1), a small cache-resident heap per bucket).
- * - Less to search: dead ends are filled in after the search (`deadEnds`), and kNearestSearch contracts chains of
- *   degree-2 nodes (see `kGraph`), walking a chain's lengths one by one so distances are the same floating-point
- *   sums as edge-by-edge relaxation; chain nodes get their labels from the chain's two ends afterwards.
+ * - Less to search: dead ends are filled in after the search (`deadEnds`), and chains of degree-2 nodes are
+ *   contracted (`kGraph`), walking a chain's lengths one by one so distances are the same floating-point sums as
+ *   edge-by-edge relaxation; chain nodes get their labels from the chain's two ends afterwards. A `SearchWorkspace`
+ *   keeps that search graph (and recycles result arrays) across searches.
  * - Building distances combine the two ends of the building's snapped edge with the partial edge lengths, and
  *   entrances on the same edge directly (|f_b − f_e|·L), so the result is exact including that case.
  * - `pointSearch`: a bounded single-source search from a snapped point to the nearest sites (the resident's
@@ -54,17 +56,17 @@ export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], a
  * `sec` breaks ties), provided no entry is pushed below the last popped key (true when lengths are ≥ 0).
  *
  * Two levels: keys fall into buckets of width 1/inv on a circular array that covers `window` (the largest possible gap
- * between a pushed key and the current minimum: the longest edge, or the bound); a bucket is a chain of fixed-size
+ * between a pushed key and the current minimum: the longest link, or the bound); a bucket is a chain of fixed-size
  * blocks in a typed-array pool (appends are sequential, blocks are recycled). Only the bucket being drained lives in a
- * binary heap (hK/hS, hLen entries), small enough to stay in cache, unlike one heap of millions of entries; callers
- * may read the drained batch (e.g. to touch the memory it will need) after `refill`.
+ * binary heap (hK/hS, hLen entries), small enough to stay in cache, unlike one heap of millions of entries. Exact:
+ * bucket order is key order (floor(key·inv) is monotone), the heap orders within a bucket.
  */
 const QBLK = 16;
 class MonoQueue {
-  private readonly inv: number;
-  private readonly mask: number;
+  private inv: number;
+  private mask: number;
   /** bucket slot → its newest block, -1 when empty */
-  private readonly head: Int32Array;
+  private head: Int32Array;
   private bData: Float64Array;
   private bNext: Int32Array;
   private bFill: Int32Array;
@@ -81,14 +83,23 @@ class MonoQueue {
   sec = 0;
 
   constructor(window: number, buckets: number) {
+    this.head = new Int32Array(4);
+    this.inv = 0; this.mask = 0;
+    const blocks = 64;
+    this.bData = new Float64Array(blocks * QBLK * 2); this.bNext = new Int32Array(blocks); this.bFill = new Int32Array(blocks);
+    this.hK = new Float64Array(256); this.hS = new Float64Array(256);
+    this.reset(window, buckets);
+  }
+
+  /** Empties the queue for a new search (keeps its memory). */
+  reset(window: number, buckets: number): void {
     let nb = 4;
     while (nb < buckets + 3) nb *= 2;
     this.mask = nb - 1;
     this.inv = window > 0 && window < Infinity ? (nb - 3) / window : 0;
-    this.head = new Int32Array(nb).fill(-1);
-    const blocks = 64;
-    this.bData = new Float64Array(blocks * QBLK * 2); this.bNext = new Int32Array(blocks); this.bFill = new Int32Array(blocks);
-    this.hK = new Float64Array(256); this.hS = new Float64Array(256);
+    if (this.head.length !== nb) this.head = new Int32Array(nb);
+    this.head.fill(-1);
+    this.bFree = -1; this.bTop = 0; this.inBuckets = 0; this.cur = 0; this.hLen = 0;
   }
 
   push(k: number, s: number): void {
@@ -135,7 +146,7 @@ class MonoQueue {
   }
 
   /** With an empty heap, moves the next non-empty bucket into it. False when the queue is empty. */
-  refill(): boolean {
+  private refill(): boolean {
     if (this.hLen > 0) return true;
     if (this.inBuckets === 0) return false;
     const head = this.head, mask = this.mask;
@@ -179,8 +190,8 @@ class MonoQueue {
     hK[pos] = k; hS[pos] = s;
   }
 
-  /** Pops the smallest entry of the heap into key/sec (call after refill() returned true). */
-  popMin(): void {
+  /** Pops the smallest entry of the heap into key/sec (the heap is not empty). */
+  private popMin(): void {
     const hK = this.hK, hS = this.hS;
     this.key = hK[0]; this.sec = hS[0];
     const last = --this.hLen;
@@ -233,91 +244,13 @@ export function deadEnds(g: Graph, byEdge: EntranceEdgeIndex): { leafEdge: Int32
 }
 
 /**
- * One multi-source Dijkstra from the `active` entrances (indexes into `entrances`), up to `bound` metres. Each node
- * gets the nearest site; on equal distance the smaller site index (the same order as kNearestSearch's first label).
+ * One multi-source Dijkstra from the `active` entrances (indexes into `entrances`), up to `bound` metres: every node
+ * gets its nearest site (on equal distance the smaller site index), the distance and a predecessor. The same search
+ * as kNearestSearch with K = 1 (same labels and predecessors); pass a SearchWorkspace to reuse the search graph.
  */
-export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound = Infinity): NearestTree {
-  const n = g.nodeCount;
-  const dist = new Float64Array(n).fill(Infinity);
-  const site = new Int32Array(n).fill(-1);
-  const pred = new Int32Array(n).fill(NO_PRED);
-  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
-  const { leafEdge, count: nLeaves } = deadEnds(g, byEdge);
-  // queue entries order ties by (site, node): sec = site·P + node
-  const P = nodeRadix(n);
-  let maxSite = 0;
-  for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
-  if ((maxSite + 1) * P > 2 ** 53) throw new Error('nearestSearch: too many sites for the queue key');
-  const window = Math.min(maxEdgeLength(g), bound);
-  const q = new MonoQueue(window, bucketCount(window, bound, n));
-  const done = new Uint8Array(n);
-  nSeed(g, entrances, active, bound, P, dist, site, pred, done, q);
-  nRun(g, leafEdge, bound, P, dist, site, pred, done, q);
-  if (nLeaves > 0) {
-    for (let v = 0; v < n; v++) {
-      const e = leafEdge[v];
-      if (e < 0) continue;
-      const u = g.edgeSource[e] === v ? g.edgeTarget[e] : g.edgeSource[e];
-      const nd = dist[u] + g.edgeLength[e];
-      if (nd < Infinity && nd <= bound) { dist[v] = nd; site[v] = site[u]; pred[v] = e; }
-    }
-  }
-  return { dist, site, pred, byEdge, entrances, bound };
-}
-
-/** Offers (site s, distance nd, predecessor pr) to node w (a settled node keeps its label). */
-function nOffer(w: number, s: number, nd: number, pr: number, P: number, dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue): void {
-  const od = dist[w];
-  if (nd > od || done[w]) return;
-  if (nd === od) {
-    const os = site[w];
-    if (s > os) return;
-    if (s === os) {
-      if (predRank(pr) < predRank(pred[w])) pred[w] = pr;
-      return;
-    }
-  }
-  dist[w] = nd; site[w] = s; pred[w] = pr;
-  q.push(nd, s * P + w);
-}
-
-function nSeed(
-  g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound: number, P: number,
-  dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue,
-): void {
-  const closed = g.closed;
-  for (let i = 0; i < active.length; i++) {
-    const en = entrances[active[i]];
-    const e = en.edgeIndex;
-    if (closed[e]) continue;
-    const L = g.edgeLength[e];
-    const ds = en.fraction * L, dt = (1 - en.fraction) * L;
-    if (ds <= bound) nOffer(g.edgeSource[e], en.siteIndex, ds, entrancePred(active[i]), P, dist, site, pred, done, q);
-    if (dt <= bound) nOffer(g.edgeTarget[e], en.siteIndex, dt, entrancePred(active[i]), P, dist, site, pred, done, q);
-  }
-}
-
-function nRun(
-  g: Graph, leafEdge: Int32Array, bound: number, P: number,
-  dist: Float64Array, site: Int32Array, pred: Int32Array, done: Uint8Array, q: MonoQueue,
-): void {
-  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
-  const invP = 1 / P;
-  while (q.pop()) {
-    const d = q.key, sec = q.sec;
-    const s = Math.floor(sec * invP), v = (sec - s * P) | 0;
-    if (done[v] || dist[v] !== d || site[v] !== s) continue;
-    done[v] = 1;
-    const pv = pred[v];
-    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
-      const e = adjEdge[k];
-      if (e === pv || closed[e]) continue;
-      const w = adjNode[k];
-      if (leafEdge[w] >= 0) continue;
-      const nd = d + adjLen[k];
-      if (nd <= bound) nOffer(w, s, nd, e, P, dist, site, pred, done, q);
-    }
-  }
+export function nearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, bound = Infinity, ws?: SearchWorkspace): NearestTree {
+  const lab = kNearestSearch(g, entrances, active, 1, bound, ws);
+  return { dist: lab.dist, site: lab.site, pred: lab.pred, byEdge: lab.byEdge, entrances, bound };
 }
 
 /**
@@ -342,7 +275,7 @@ export function nearestForSnap(g: Graph, tree: NearestTree, e: number, f: number
   if (out[1] > tree.bound) { out[0] = -1; out[1] = Infinity; out[2] = -1; }
 }
 
-/** Up to K nearest distinct sites per node (ascending by distance, then site index), all within `bound`. */
+/** Up to K nearest distinct sites per node, ordered by (distance, site index), all within `bound`. */
 export interface KLabels {
   K: number;
   count: Uint8Array;
@@ -354,19 +287,6 @@ export interface KLabels {
   bound: number;
 }
 
-/** Longest edge of the graph (m): the widest gap between a queued key and the current minimum. */
-function maxEdgeLength(g: Graph): number {
-  let m = 0;
-  const L = g.edgeLength;
-  for (let e = 0; e < L.length; e++) if (L[e] > m) m = L[e];
-  return m;
-}
-/** Power of two > every node index: queue entries carry (site, node) as one exact number site·P + node. */
-function nodeRadix(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
 /**
  * Buckets across the queue window: about QBATCH entries per bucket, guessing `entries` pushes spread over distances
  * up to `range` (the bound, else ten windows), 16 .. 65,536.
@@ -379,67 +299,187 @@ function bucketCount(window: number, range: number, entries: number): number {
 
 /**
  * Preference between two predecessors of the same label at the same distance (smaller wins): an entrance seed
- * before any edge, smaller entrance index first, then smaller edge index. Makes the chosen path independent of the
- * search's processing order.
+ * before any edge, smaller entrance index first, then smaller edge index.
  */
 function predRank(p: number): number {
   return p >= 0 ? p : -2147483650 - p;
 }
 
 /**
- * Search graph of one k-nearest search. Dead ends are left out (see deadEnds); chains of degree-2 nodes without an
- * entrance on their edges are contracted: only "junctions" (every other node that takes part) are searched, and a
- * link between two junctions is a direct edge or a whole chain, walked length by length so that distances are the
- * very same floating-point sums as edge-by-edge relaxation. Chain nodes get their labels afterwards from the two
+ * Search graph of the searches. Dead ends are left out (see deadEnds); chains of degree-2 nodes without an entrance
+ * on their edges are contracted: only "junctions" (every other node that takes part) are searched, and a link
+ * between two junctions is a direct edge or a whole chain, walked length by length so that distances are the very
+ * same floating-point sums as edge-by-edge relaxation. Chain nodes get their labels afterwards from the chain's two
  * ends (see kChainLabels).
  *
- * Junction records (float64 word o, int32 index 2·o), in node order so that ties can be broken by record offset:
+ * Junction records (float64 word o, int32 index 2·o), in node order so that ties can be broken by record offset, with
+ * label room for KL labels:
  *   int32 [2o]    settled count | tentative count << 8      int32 [2o+1]  number of links
- *   f64   [o+1+j]            label distances, j < K
- *   int32 [2(o+1+K) + j]     label sites;  int32 [2(o+1+K) + K + j]  label predecessors
+ *   f64   [o+1+j]            label distances, j < KL
+ *   int32 [2(o+1+KL) + j]    label sites;  int32 [2(o+1+KL) + KL + j]  label predecessors
  *   then each link at word a: int32 [2a] target record, [2a+1] last edge (the label's predecessor at the target),
  *   [2a+2] first edge, [2a+3] number of lengths L; f64 [a+2 .. a+1+L] the lengths in walking order.
  * Slots [0, count) hold the settled labels (ascending), [count, tcount) the tentative ones (unordered, each with a
  * queue entry). Settled labels always come before tentative ones in (distance, site) order.
  */
 interface KGraph {
+  KL: number;
   r64: Float64Array;
   r32: Int32Array;
   /** junction record offset by node, -1 for other nodes */
   rec: Int32Array;
+  /** junction record offsets in order */
+  recs: Int32Array;
   words: number;
   /** longest link (sum of its lengths) */
   maxLink: number;
-  /** chains: ends (nodes), interior nodes cNode[cStart[c] .. cStart[c+1]), edges cEdge[cStart[c] + c .. cStart[c+1] + c] */
+  leafEdge: Int32Array;
+  /** chains: ends (nodes); interior nodes cNode[cStart[c] .. cStart[c+1]); their cStart[c+1] - cStart[c] + 1 edges
+   *  and lengths, A to B, from cEdge[cStart[c] + c] / cLen[…] */
   nChains: number;
   cA: Int32Array;
   cB: Int32Array;
   cStart: Int32Array;
   cNode: Int32Array;
   cEdge: Int32Array;
+  cLen: Float64Array;
 }
 
-function kGraph(g: Graph, leafEdge: Int32Array, byEdge: EntranceEdgeIndex, K: number): KGraph {
+/**
+ * Reusable state for repeated searches on one graph (pass the same workspace to kNearestSearch / nearestSearch, e.g.
+ * one per plan context):
+ * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
+ *   active entrance stay the same (else rebuilt), and the queue's memory is recycled (~90 bytes per node for K = 6:
+ *   94 MB for the generated city's 1.1 M nodes);
+ * - result arrays: after `recycle()`, the arrays of results returned before it are reused for new results instead of
+ *   allocating n×K arrays per search (a city plan's searches allocate ~120 MB, which also triggers full GCs). Results
+ *   returned after the last `recycle()` are never overwritten; without `recycle()` every result is fresh.
+ */
+export class SearchWorkspace {
+  /** @internal */ g: Graph | null = null;
+  /** @internal */ edgeLength: Float64Array | null = null;
+  /** @internal */ adjLen: Float64Array | null = null;
+  /** @internal */ closed: Uint8Array | null = null;
+  /** @internal */ entEdge: Uint8Array | null = null;
+  /** @internal */ kg: KGraph | null = null;
+  /** @internal */ q: MonoQueue | null = null;
+  /** @internal result arrays handed out since the last recycle(), and free ones */
+  handed: LabelArrays[] = [];
+  /** @internal */ free: LabelArrays[] = [];
+  /** @internal workspaces made by the search itself keep no result arrays */
+  implicit = false;
+
+  /** Declares every result returned so far through this workspace dead: their arrays may be reused. */
+  recycle(): void {
+    for (const a of this.handed) this.free.push(a);
+    this.handed.length = 0;
+  }
+}
+
+interface LabelArrays { count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array }
+
+/** Result arrays for n nodes × K labels, empty (count 0, free slots -1 / Infinity / NO_PRED). */
+function labelArrays(n: number, K: number, ws: SearchWorkspace | undefined): LabelArrays {
+  let a: LabelArrays | undefined;
+  if (ws && !ws.implicit) {
+    const i = ws.free.findIndex((f) => f.count.length === n && f.site.length === n * K);
+    if (i >= 0) {
+      a = ws.free[i];
+      ws.free.splice(i, 1);
+      a.count.fill(0);
+    }
+  }
+  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K) };
+  a.site.fill(-1); a.dist.fill(Infinity); a.pred.fill(NO_PRED);
+  if (ws && !ws.implicit) ws.handed.push(a);
+  return a;
+}
+
+/** Edges carrying an active entrance (what, besides closed edges, shapes the search graph). */
+function entranceEdges(edgeCount: number, byEdge: EntranceEdgeIndex): Uint8Array {
+  const f = new Uint8Array(edgeCount);
+  const st = byEdge.entStart;
+  for (let e = 0; e < edgeCount; e++) f[e] = st[e + 1] > st[e] ? 1 : 0;
+  return f;
+}
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A search without a workspace gets one of its own per graph: kept for graphs up to IMPLICIT_WS_MAX_NODES nodes (a
+ * few MB at most, freed with the graph), so repeated small searches (e.g. every plan of a district) skip rebuilding
+ * the search graph; for larger graphs only weakly (a WeakRef: it survives the current synchronous job, e.g. the
+ * nearest-site and candidate searches of one plan share it, and is dropped at a later GC), so big graphs retain
+ * memory only in a workspace their caller owns. Implicit workspaces never recycle result arrays.
+ */
+const IMPLICIT_WS_MAX_NODES = 200_000;
+const implicitWs = new WeakMap<Graph, SearchWorkspace>();
+const implicitWeakWs = new WeakMap<Graph, WeakRef<SearchWorkspace>>();
+function workspaceFor(g: Graph, ws: SearchWorkspace | undefined): SearchWorkspace {
+  if (ws) return ws;
+  let w = g.nodeCount <= IMPLICIT_WS_MAX_NODES ? implicitWs.get(g) : implicitWeakWs.get(g)?.deref();
+  if (!w) {
+    w = new SearchWorkspace();
+    w.implicit = true;
+    if (g.nodeCount <= IMPLICIT_WS_MAX_NODES) implicitWs.set(g, w);
+    else implicitWeakWs.set(g, new WeakRef(w));
+  }
+  return w;
+}
+
+/** The search graph for these entrances, from the workspace when it still fits (labels reset), else built. */
+function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchWorkspace | undefined): KGraph {
+  if (ws && ws.kg && ws.g === g && ws.edgeLength === g.edgeLength && ws.adjLen === g.adjLen && ws.kg.KL >= K && sameBytes(ws.closed!, g.closed)) {
+    const ent = entranceEdges(g.edgeCount, byEdge);
+    if (sameBytes(ws.entEdge!, ent)) {
+      const { recs, r32 } = ws.kg;
+      for (let i = 0; i < recs.length; i++) r32[2 * recs[i]] = 0;
+      return ws.kg;
+    }
+  }
+  // with a workspace, room for the labels a k-nearest search will want after a nearest search (K = 6 in plans)
+  const KL = ws ? Math.max(K, ws.kg ? ws.kg.KL : 6) : K;
+  const kg = kGraph(g, byEdge, KL);
+  if (ws) {
+    ws.g = g; ws.edgeLength = g.edgeLength; ws.adjLen = g.adjLen; ws.closed = g.closed.slice(); ws.entEdge = entranceEdges(g.edgeCount, byEdge); ws.kg = kg;
+  }
+  return kg;
+}
+
+function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
   const n = g.nodeCount;
+  const { leafEdge } = deadEnds(g, byEdge);
   // 0 = not searched (dead end), 1 = junction, 2 = chain node
   const kind = new Uint8Array(n);
   const nInterior = kClassify(g, leafEdge, byEdge, kind);
   const chainOf = new Int32Array(n).fill(-1);
-  const cStartA: number[] = [0];
+  // every chain has at least one node: at most nInterior chains, nInterior + chains edges
+  const cStart = new Int32Array(nInterior + 1);
   const cNode = new Int32Array(nInterior);
-  const cEdge = new Int32Array(2 * nInterior + 1);
-  const ends: number[] = [];
-  const nChains = kChains(g, leafEdge, kind, chainOf, cStartA, cNode, cEdge, ends);
-  const cStart = Int32Array.from(cStartA);
-  const cA = new Int32Array(nChains), cB = new Int32Array(nChains);
-  for (let c = 0; c < nChains; c++) { cA[c] = ends[2 * c]; cB[c] = ends[2 * c + 1]; }
+  const cEdge = new Int32Array(2 * nInterior);
+  const cLen = new Float64Array(2 * nInterior);
+  const cA = new Int32Array(nInterior), cB = new Int32Array(nInterior);
+  // rec first holds each junction's link words
   const rec = new Int32Array(n).fill(-1);
-  const words = kPlace(g, leafEdge, kind, chainOf, cStart, K, rec);
+  const nChains = kChains(g, leafEdge, kind, chainOf, cStart, cNode, cEdge, cLen, cA, cB, rec);
+  let words = 0, nj = 0;
+  for (let v = 0; v < n; v++) {
+    if (kind[v] !== 1) continue;
+    const w = rec[v];
+    rec[v] = words;
+    words += 1 + 2 * KL + w;
+    nj++;
+  }
   if (words >= 2 ** 30) throw new Error('kNearestSearch: graph too large');
+  const recs = new Int32Array(nj);
+  for (let v = 0, i = 0; v < n; v++) if (kind[v] === 1) recs[i++] = rec[v];
   const buf = new ArrayBuffer(Math.max(8, words * 8));
   const r64 = new Float64Array(buf), r32 = new Int32Array(buf);
-  const maxLink = kFill(g, leafEdge, kind, chainOf, cA, cB, cStart, cNode, cEdge, K, rec, r64, r32);
-  return { r64, r32, rec, words, maxLink, nChains, cA, cB, cStart, cNode: cNode, cEdge: cEdge.subarray(0, nInterior + nChains) };
+  const maxLink = kFill(g, leafEdge, kind, chainOf, cA, cB, cStart, cNode, cEdge, cLen, KL, rec, r64, r32);
+  return { KL, r64, r32, rec, recs, words, maxLink, leafEdge, nChains, cA, cB, cStart, cNode, cEdge, cLen };
 }
 
 /** Marks searched nodes as junctions or chain nodes; returns the number of chain nodes. */
@@ -462,78 +502,65 @@ function kClassify(g: Graph, leafEdge: Int32Array, byEdge: EntranceEdgeIndex, ki
   return nInterior;
 }
 
-/** The search half-edge of chain node v other than edge `e` (its other edge): returns the adjacency slot. */
-function otherSlot(g: Graph, leafEdge: Int32Array, v: number, e: number): number {
-  const { adjStart, adjNode, adjEdge, closed } = g;
-  for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
-    const f = adjEdge[k];
-    if (f === e || closed[f] || leafEdge[adjNode[k]] >= 0) continue;
-    return k;
-  }
-  return -1;
-}
-
-/** Walks every chain once, from its first junction end in node order. */
+/**
+ * Walks every chain once, from its first junction end in node order, recording its nodes, edges and lengths, and
+ * adds each junction's link words into `size` (3 + lengths per link).
+ */
 function kChains(
-  g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cStart: number[], cNode: Int32Array, cEdge: Int32Array, ends: number[],
+  g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cStart: Int32Array, cNode: Int32Array, cEdge: Int32Array,
+  cLen: Float64Array, cA: Int32Array, cB: Int32Array, size: Int32Array,
 ): number {
-  const { adjStart, adjNode, adjEdge, closed } = g;
+  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
   const n = g.nodeCount;
   let nc = 0, pn = 0, pe = 0;
   for (let v = 0; v < n; v++) {
     if (kind[v] !== 1) continue;
+    if (size[v] < 0) size[v] = 0;
     for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
       let e = adjEdge[k], w = adjNode[k];
-      if (closed[e] || leafEdge[w] >= 0 || kind[w] !== 2 || chainOf[w] >= 0) continue;
-      cEdge[pe++] = e;
-      while (kind[w] === 2 && chainOf[w] < 0) {
+      if (closed[e] || leafEdge[w] >= 0) continue;
+      if (kind[w] === 1) { size[v] += 3; continue; }
+      if (chainOf[w] >= 0) continue; // walked from its other end
+      cEdge[pe] = e; cLen[pe] = adjLen[k]; pe++;
+      let m = 0;
+      while (kind[w] === 2) {
         chainOf[w] = nc;
         cNode[pn++] = w;
-        const k2 = otherSlot(g, leafEdge, w, e);
+        m++;
+        // the chain node's other search half-edge
+        let k2 = adjStart[w];
+        for (const end2 = adjStart[w + 1]; k2 < end2; k2++) {
+          const f = adjEdge[k2];
+          if (f !== e && !closed[f] && leafEdge[adjNode[k2]] < 0) break;
+        }
         e = adjEdge[k2];
         w = adjNode[k2];
-        cEdge[pe++] = e;
+        cEdge[pe] = e; cLen[pe] = adjLen[k2]; pe++;
       }
-      // w is a junction (a chain cannot run into itself: its nodes have degree 2)
-      ends.push(v, w);
-      cStart.push(pn);
+      // w is a junction (chain nodes have degree 2, so a walk from a junction ends at one)
+      cA[nc] = v; cB[nc] = w;
+      cStart[nc + 1] = pn;
+      size[v] += 3 + m;
+      if (size[w] < 0) size[w] = 0;
+      size[w] += 3 + m;
       nc++;
     }
   }
   return nc;
 }
 
-/** Record offsets of the junctions; returns the total words. */
-function kPlace(g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cStart: Int32Array, K: number, rec: Int32Array): number {
-  const { adjStart, adjNode, adjEdge, closed } = g;
-  const n = g.nodeCount;
-  let words = 0;
-  for (let v = 0; v < n; v++) {
-    if (kind[v] !== 1) continue;
-    rec[v] = words;
-    words += 1 + 2 * K;
-    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
-      const e = adjEdge[k], w = adjNode[k];
-      if (closed[e] || leafEdge[w] >= 0) continue;
-      if (kind[w] === 1) words += 3;
-      else { const c = chainOf[w]; words += 2 + (cStart[c + 1] - cStart[c]) + 1; }
-    }
-  }
-  return words;
-}
-
 /** Writes the junctions' links; returns the longest link. */
 function kFill(
   g: Graph, leafEdge: Int32Array, kind: Uint8Array, chainOf: Int32Array, cA: Int32Array, cB: Int32Array, cStart: Int32Array,
-  cNode: Int32Array, cEdge: Int32Array, K: number, rec: Int32Array, r64: Float64Array, r32: Int32Array,
+  cNode: Int32Array, cEdge: Int32Array, cLen: Float64Array, KL: number, rec: Int32Array, r64: Float64Array, r32: Int32Array,
 ): number {
-  const { adjStart, adjNode, adjEdge, adjLen, closed, edgeLength } = g;
+  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
   const n = g.nodeCount;
   let maxLink = 0;
   for (let v = 0; v < n; v++) {
+    if (kind[v] !== 1) continue;
     const o = rec[v];
-    if (o < 0) continue;
-    let a = o + 1 + 2 * K, deg = 0;
+    let a = o + 1 + 2 * KL, deg = 0;
     for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
       const e = adjEdge[k], w = adjNode[k];
       if (closed[e] || leafEdge[w] >= 0) continue;
@@ -554,7 +581,8 @@ function kFill(
       r32[2 * a + 2] = e;
       r32[2 * a + 3] = m + 1;
       let sum = 0;
-      for (let i = 0; i <= m; i++) { const len = edgeLength[cEdge[fwd ? e0 + i : e0 + m - i]]; r64[a + 2 + i] = len; sum += len; }
+      if (fwd) for (let i = 0; i <= m; i++) { const len = cLen[e0 + i]; r64[a + 2 + i] = len; sum += len; }
+      else for (let i = 0; i <= m; i++) { const len = cLen[e0 + m - i]; r64[a + 2 + i] = len; sum += len; }
       if (sum > maxLink) maxLink = sum;
       a += 3 + m;
     }
@@ -564,15 +592,17 @@ function kFill(
 }
 
 /**
- * Offers label (site s, distance nd, predecessor pr) to the tentative top-K of the junction with record o.
- * Equal distance for a listed site: the preferred predecessor (predRank) is kept, as long as the label is not settled.
+ * Offers label (site s, distance nd, predecessor pr) to the tentative top-K of the junction with record o (label room
+ * KL). Equal distance for a listed site: the preferred predecessor (predRank) is kept, as long as it is not settled.
  */
-function offerK(o: number, s: number, nd: number, pr: number, K: number, P: number, r64: Float64Array, r32: Int32Array, q: MonoQueue): void {
+function offerK(
+  o: number, s: number, nd: number, pr: number, K: number, KL: number, P: number, r64: Float64Array, r32: Int32Array, q: MonoQueue,
+): void {
   const cw = r32[2 * o];
   const c = cw & 255;
   if (c >= K) return;
   const tc = cw >> 8;
-  const bs = 2 * (o + 1 + K), bd = o + 1;
+  const bs = 2 * (o + 1 + KL), bd = o + 1;
   let j = 0;
   while (j < tc && r32[bs + j] !== s) j++;
   if (j < tc) {
@@ -580,15 +610,15 @@ function offerK(o: number, s: number, nd: number, pr: number, K: number, P: numb
     const od = r64[bd + j];
     if (nd > od) return;
     if (nd === od) {
-      if (predRank(pr) < predRank(r32[bs + K + j])) r32[bs + K + j] = pr;
+      if (predRank(pr) < predRank(r32[bs + KL + j])) r32[bs + KL + j] = pr;
       return;
     }
-    r64[bd + j] = nd; r32[bs + K + j] = pr;
+    r64[bd + j] = nd; r32[bs + KL + j] = pr;
     q.push(nd, s * P + o);
     return;
   }
   if (tc < K) {
-    r32[bs + tc] = s; r64[bd + tc] = nd; r32[bs + K + tc] = pr; r32[2 * o] = cw + 256;
+    r32[bs + tc] = s; r64[bd + tc] = nd; r32[bs + KL + tc] = pr; r32[2 * o] = cw + 256;
     q.push(nd, s * P + o);
     return;
   }
@@ -599,7 +629,7 @@ function offerK(o: number, s: number, nd: number, pr: number, K: number, P: numb
     if (di > wd || (di === wd && r32[bs + i] > wsi)) { wj = i; wd = di; wsi = r32[bs + i]; }
   }
   if (nd < wd || (nd === wd && s < wsi)) {
-    r32[bs + wj] = s; r64[bd + wj] = nd; r32[bs + K + wj] = pr;
+    r32[bs + wj] = s; r64[bd + wj] = nd; r32[bs + KL + wj] = pr;
     q.push(nd, s * P + o);
   }
 }
@@ -607,16 +637,18 @@ function offerK(o: number, s: number, nd: number, pr: number, K: number, P: numb
 /**
  * Bounded k-nearest-sites search from the `active` entrances: for every node, the K nearest distinct sites within
  * `bound`, ordered by (distance, site index) — on equal distance the smaller site index ranks first, also for the
- * K-th place (see the file header for why propagating labels only from settled ones is exact).
+ * K-th place (see the file header). Pass a SearchWorkspace to reuse the search graph and result arrays across calls
+ * (see workspaceFor for what happens without one).
  */
-export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<number>, K: number, bound: number): KLabels {
+export function kNearestSearch(
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, K: number, bound: number, ws?: SearchWorkspace,
+): KLabels {
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
   const n = g.nodeCount;
+  ws = workspaceFor(g, ws);
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
-  // Dead ends are left out of the search and filled in afterwards (see deadEnds)
-  const { leafEdge } = deadEnds(g, byEdge);
-  const kg = kGraph(g, leafEdge, byEdge, K);
-  const { r64, r32, rec } = kg;
+  const kg = searchGraph(g, byEdge, K, ws);
+  const { r64, r32, rec, KL } = kg;
   // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
   let P = 1;
   while (P <= kg.words) P *= 2;
@@ -625,21 +657,21 @@ export function kNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLik
   if ((maxSite + 1) * P > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
   // the widest gap between a pushed key and the current minimum: the longest link (a little slack for the sums)
   const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9, bound);
-  const q = new MonoQueue(window, bucketCount(window, bound, n * K));
-  kSeed(g, entrances, active, rec, K, P, bound, r64, r32, q);
-  kRun(K, P, bound, r64, r32, q);
-  const count = new Uint8Array(n);
-  const lsite = new Int32Array(n * K).fill(-1);
-  const ldist = new Float64Array(n * K).fill(Infinity);
-  const lpred = new Int32Array(n * K).fill(NO_PRED);
-  kJunctionLabels(n, rec, K, r64, r32, count, lsite, ldist, lpred);
-  kChainLabels(g, kg, K, bound, count, lsite, ldist, lpred);
-  kLeafLabels(g, leafEdge, K, bound, count, lsite, ldist, lpred);
+  const buckets = bucketCount(window, bound, n * K);
+  let q: MonoQueue;
+  if (ws) { if (ws.q) ws.q.reset(window, buckets); else ws.q = new MonoQueue(window, buckets); q = ws.q; }
+  else q = new MonoQueue(window, buckets);
+  kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
+  kRun(K, KL, P, bound, r64, r32, q);
+  const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, ws);
+  kJunctionLabels(kg, K, count, lsite, ldist, lpred);
+  kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
+  kLeafLabels(g, kg.leafEdge, K, bound, count, lsite, ldist, lpred);
   return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
 }
 
 function kSeed(
-  g: Graph, entrances: Entrance[], active: ArrayLike<number>, rec: Int32Array, K: number, P: number, bound: number,
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, rec: Int32Array, K: number, KL: number, P: number, bound: number,
   r64: Float64Array, r32: Int32Array, q: MonoQueue,
 ): void {
   const closed = g.closed;
@@ -650,13 +682,13 @@ function kSeed(
     const L = g.edgeLength[e];
     const ds = en.fraction * L, dt = (1 - en.fraction) * L;
     // an edge with an entrance joins two junctions (never a dead end, never inside a chain)
-    if (ds <= bound) offerK(rec[g.edgeSource[e]], en.siteIndex, ds, entrancePred(active[i]), K, P, r64, r32, q);
-    if (dt <= bound) offerK(rec[g.edgeTarget[e]], en.siteIndex, dt, entrancePred(active[i]), K, P, r64, r32, q);
+    if (ds <= bound) offerK(rec[g.edgeSource[e]], en.siteIndex, ds, entrancePred(active[i]), K, KL, P, r64, r32, q);
+    if (dt <= bound) offerK(rec[g.edgeTarget[e]], en.siteIndex, dt, entrancePred(active[i]), K, KL, P, r64, r32, q);
   }
 }
 
-function kRun(K: number, P: number, bound: number, r64: Float64Array, r32: Int32Array, q: MonoQueue): void {
-  const A = 1 + 2 * K;
+function kRun(K: number, KL: number, P: number, bound: number, r64: Float64Array, r32: Int32Array, q: MonoQueue): void {
+  const A = 1 + 2 * KL;
   const invP = 1 / P;
   while (q.pop()) {
     const d = q.key, sec = q.sec;
@@ -664,15 +696,15 @@ function kRun(K: number, P: number, bound: number, r64: Float64Array, r32: Int32
     // still the tentative label of (junction, s)? (else superseded: a shorter distance, or evicted by K better sites)
     const cw = r32[2 * o];
     const c = cw & 255, tc = cw >> 8;
-    const bs = 2 * (o + 1 + K), bd = o + 1;
+    const bs = 2 * (o + 1 + KL), bd = o + 1;
     let j = c;
     while (j < tc && r32[bs + j] !== s) j++;
     if (j === tc || r64[bd + j] !== d) continue;
-    const pr = r32[bs + K + j];
+    const pr = r32[bs + KL + j];
     if (j !== c) {
       // settle into slot c (the tentative part stays unordered)
-      r32[bs + j] = r32[bs + c]; r64[bd + j] = r64[bd + c]; r32[bs + K + j] = r32[bs + K + c];
-      r32[bs + c] = s; r64[bd + c] = d; r32[bs + K + c] = pr;
+      r32[bs + j] = r32[bs + c]; r64[bd + j] = r64[bd + c]; r32[bs + KL + j] = r32[bs + KL + c];
+      r32[bs + c] = s; r64[bd + c] = d; r32[bs + KL + c] = pr;
     }
     r32[2 * o] = cw + 1;
     let a = o + A;
@@ -682,7 +714,7 @@ function kRun(K: number, P: number, bound: number, r64: Float64Array, r32: Int32
       if (r32[2 * a + 2] !== pr) {
         let nd = d;
         for (let x = a + 2, end = a + 2 + nl; x < end && nd <= bound; x++) nd += r64[x];
-        if (nd <= bound) offerK(r32[2 * a], s, nd, r32[2 * a + 1], K, P, r64, r32, q);
+        if (nd <= bound) offerK(r32[2 * a], s, nd, r32[2 * a + 1], K, KL, P, r64, r32, q);
       }
       a += 2 + nl;
     }
@@ -690,107 +722,104 @@ function kRun(K: number, P: number, bound: number, r64: Float64Array, r32: Int32
 }
 
 /** Junction labels from their records into the KLabels layout (slots beyond the count stay -1 / Infinity / NO_PRED). */
-function kJunctionLabels(
-  n: number, rec: Int32Array, K: number, r64: Float64Array, r32: Int32Array,
-  count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array,
-): void {
-  for (let v = 0; v < n; v++) {
+function kJunctionLabels(kg: KGraph, K: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
+  const { rec, r64, r32, KL } = kg;
+  for (let v = 0, n = rec.length; v < n; v++) {
     const o = rec[v];
     if (o < 0) continue;
-    const c = r32[2 * o] & 255, bd = o + 1, bs = 2 * (o + 1 + K), out = v * K;
-    for (let j = 0; j < c; j++) { lsite[out + j] = r32[bs + j]; ldist[out + j] = r64[bd + j]; lpred[out + j] = r32[bs + K + j]; }
+    const c = r32[2 * o] & 255, bd = o + 1, bs = 2 * (o + 1 + KL), out = v * K;
+    for (let j = 0; j < c; j++) { lsite[out + j] = r32[bs + j]; ldist[out + j] = r64[bd + j]; lpred[out + j] = r32[bs + KL + j]; }
     count[v] = c;
   }
 }
 
-// chain merge scratch: candidates (site, distance, predecessor, forced)
-let chS = new Int32Array(64), chD = new Float64Array(64), chP = new Int32Array(64), chF = new Uint8Array(64);
+// chain scratch: the two ends' labels (sites, distances, forced), the forward distances per chain node, merge candidates
+let chFS = new Int32Array(8), chFD = new Float64Array(8), chFF = new Uint8Array(8);
+let chGS = new Int32Array(8), chGD = new Float64Array(8), chGF = new Uint8Array(8);
+let chFwd = new Float64Array(256);
+let chS = new Int32Array(16), chD = new Float64Array(16), chP = new Int32Array(16), chF = new Uint8Array(16);
 
 /**
- * Labels of chain nodes from the chain's two ends: the ends' labels walked along the chain (skipping those that
- * came through the chain itself), per site the shorter (the preferred predecessor on equal distance), the K first in
- * (distance, site) order within the bound. Every path into a chain node enters through an end, so this is what the
- * edge-by-edge search gives. Labels an end received through the chain are kept on every chain node (exactly so in
- * real arithmetic; guaranteed here so that paths can always be walked back).
+ * Labels of chain nodes from the chain's two ends: the ends' labels walked along the chain (leaving out those an end
+ * received through the chain itself), per site the shorter (the preferred predecessor on equal distance), the K first
+ * in (distance, site) order within the bound. Every path into a chain node enters through an end, so this is what the
+ * edge-by-edge search gives. A label an end received through the chain is kept on every chain node (so in real
+ * arithmetic anyway; guaranteed here so that paths can always be walked back).
  */
-function kChainLabels(g: Graph, kg: KGraph, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
-  const { nChains, cA, cB, cStart, cNode, cEdge } = kg;
-  const L = g.edgeLength;
+function kChainLabels(kg: KGraph, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
+  const { nChains, cA, cB, cStart, cNode, cEdge, cLen, rec, r64, r32, KL } = kg;
+  if (chFS.length < K) {
+    chFS = new Int32Array(K); chFD = new Float64Array(K); chFF = new Uint8Array(K);
+    chGS = new Int32Array(K); chGD = new Float64Array(K); chGF = new Uint8Array(K);
+  }
   if (chS.length < 2 * K) { chS = new Int32Array(2 * K); chD = new Float64Array(2 * K); chP = new Int32Array(2 * K); chF = new Uint8Array(2 * K); }
-  const fs = new Int32Array(K), fd = new Float64Array(K), ff = new Uint8Array(K);
+  const fs = chFS, fd = chFD, ff = chFF, gs = chGS, gd = chGD, gf = chGF;
   for (let c = 0; c < nChains; c++) {
     const s0 = cStart[c], m = cStart[c + 1] - s0, e0 = s0 + c;
-    const A = cA[c], B = cB[c];
+    // the ends' labels, from their records (sites at int32 sA / sB, predecessors KL further, distances at dA / dB)
+    const oA = rec[cA[c]], oB = rec[cB[c]];
+    const ca = r32[2 * oA] & 255, cb = r32[2 * oB] & 255;
+    const sA = 2 * (oA + 1 + KL), sB = 2 * (oB + 1 + KL), dA = oA + 1, dB = oB + 1;
     const eFirst = cEdge[e0], eLast = cEdge[e0 + m];
-    // forward: A's labels not received through this chain, walked from A; written as the nodes' first labels
-    let nf = 0;
-    for (let j = 0, ca = count[A]; j < ca; j++) {
-      if (lpred[A * K + j] === eFirst) continue;
-      fs[nf] = lsite[A * K + j]; fd[nf] = ldist[A * K + j];
-      // forced when B received this site through the chain
-      ff[nf] = 0;
-      for (let i = 0, cb = count[B]; i < cb; i++) if (lsite[B * K + i] === fs[nf] && lpred[B * K + i] === eLast) { ff[nf] = 1; break; }
-      nf++;
+    let nf = 0, nb = 0;
+    for (let j = 0; j < ca; j++) if (r32[sA + KL + j] !== eFirst) { fs[nf] = r32[sA + j]; fd[nf] = r64[dA + j]; nf++; }
+    for (let j = 0; j < cb; j++) if (r32[sB + KL + j] !== eLast) { gs[nb] = r32[sB + j]; gd[nb] = r64[dB + j]; nb++; }
+    if (nf + nb === 0) continue; // (rows stay empty)
+    // forced: the other end received this site through the chain
+    for (let j = 0; j < nf; j++) {
+      ff[j] = 0;
+      for (let i = 0; i < cb; i++) if (r32[sB + i] === fs[j] && r32[sB + KL + i] === eLast) { ff[j] = 1; break; }
     }
+    for (let j = 0; j < nb; j++) {
+      gf[j] = 0;
+      for (let i = 0; i < ca; i++) if (r32[sA + i] === gs[j] && r32[sA + KL + i] === eFirst) { gf[j] = 1; break; }
+    }
+    // forward distances from A, per chain node
+    if (chFwd.length < m * nf) chFwd = new Float64Array(Math.max(m * nf, 2 * chFwd.length));
+    const fwd = chFwd;
     for (let i = 0; i < m; i++) {
-      const v = cNode[s0 + i], e = cEdge[e0 + i], len = L[e], out = v * K;
-      let k = 0;
-      for (let j = 0; j < nf; j++) {
-        fd[j] += len;
-        if (fd[j] > bound) continue;
-        lsite[out + k] = fs[j]; ldist[out + k] = fd[j]; lpred[out + k] = e; k++;
-      }
-      count[v] = k; // (forced flags are re-derived in the backward pass)
+      const len = cLen[e0 + i];
+      for (let j = 0; j < nf; j++) { fd[j] += len; fwd[i * nf + j] = fd[j]; }
     }
-    // backward: B's labels walked from B, merged into each node's forward labels
-    let nb = 0;
-    for (let j = 0, cb = count[B]; j < cb; j++) {
-      if (lpred[B * K + j] === eLast) continue;
-      fs[nb] = lsite[B * K + j]; fd[nb] = ldist[B * K + j];
-      ff[nb] = 0;
-      for (let i = 0, ca = count[A]; i < ca; i++) if (lsite[A * K + i] === fs[nb] && lpred[A * K + i] === eFirst) { ff[nb] = 1; break; }
-      nb++;
-    }
-    // forward candidates for the merge are re-read from the nodes (they hold fold values in A's label order)
+    // backward from B, merged
     for (let i = m - 1; i >= 0; i--) {
-      const v = cNode[s0 + i], e = cEdge[e0 + i + 1], len = L[e], out = v * K;
+      const len = cLen[e0 + i + 1];
+      const eA = cEdge[e0 + i], eB = cEdge[e0 + i + 1];
       let nc = 0;
-      for (let j = 0, cv = count[v]; j < cv; j++) {
-        const s = lsite[out + j];
-        chS[nc] = s; chD[nc] = ldist[out + j]; chP[nc] = lpred[out + j];
-        chF[nc] = 0;
-        for (let x = 0, cb = count[B]; x < cb; x++) if (lsite[B * K + x] === s && lpred[B * K + x] === eLast) { chF[nc] = 1; break; }
-        nc++;
+      for (let j = 0; j < nf; j++) {
+        const d = fwd[i * nf + j];
+        if (d > bound) continue;
+        chS[nc] = fs[j]; chD[nc] = d; chP[nc] = eA; chF[nc] = ff[j]; nc++;
       }
+      const na = nc;
       for (let j = 0; j < nb; j++) {
-        fd[j] += len;
-        if (fd[j] > bound) continue;
-        const s = fs[j], d = fd[j];
+        const d = (gd[j] += len);
+        if (d > bound) continue;
+        const s = gs[j];
         let x = 0;
-        while (x < nc && chS[x] !== s) x++;
-        if (x < nc) {
-          if (d < chD[x] || (d === chD[x] && predRank(e) < predRank(chP[x]))) { chD[x] = d; chP[x] = e; }
-          if (ff[j]) chF[x] = 1;
-        } else { chS[nc] = s; chD[nc] = d; chP[nc] = e; chF[nc] = ff[j]; nc++; }
+        while (x < na && chS[x] !== s) x++;
+        if (x < na) {
+          if (d < chD[x] || (d === chD[x] && predRank(eB) < predRank(chP[x]))) { chD[x] = d; chP[x] = eB; }
+          if (gf[j]) chF[x] = 1;
+        } else { chS[nc] = s; chD[nc] = d; chP[nc] = eB; chF[nc] = gf[j]; nc++; }
       }
-      // order by (distance, site); keep K, but never drop a forced label
+      // (distance, site) order; the K first, but never drop a forced label
       for (let x = 1; x < nc; x++) {
         const s = chS[x], d = chD[x], p = chP[x], f = chF[x];
         let y = x - 1;
         while (y >= 0 && (chD[y] > d || (chD[y] === d && chS[y] > s))) { chS[y + 1] = chS[y]; chD[y + 1] = chD[y]; chP[y + 1] = chP[y]; chF[y + 1] = chF[y]; y--; }
         chS[y + 1] = s; chD[y + 1] = d; chP[y + 1] = p; chF[y + 1] = f;
       }
-      let k = 0;
       let forcedAfter = 0;
       for (let x = K; x < nc; x++) forcedAfter += chF[x];
+      const out = cNode[s0 + i] * K;
+      let k = 0;
       for (let x = 0; x < nc && k < K; x++) {
-        // leave room for forced labels beyond the K-th place (never in real arithmetic)
         if (!chF[x] && forcedAfter > 0 && K - k <= forcedAfter) continue;
         if (chF[x] && x >= K) forcedAfter--;
         lsite[out + k] = chS[x]; ldist[out + k] = chD[x]; lpred[out + k] = chP[x]; k++;
       }
-      count[v] = k;
-      for (let x = k; x < K; x++) { lsite[out + x] = -1; ldist[out + x] = Infinity; lpred[out + x] = NO_PRED; }
+      count[cNode[s0 + i]] = k;
     }
   }
 }

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
   candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, kNearestSearch, nearestSearch, NO_PRED, pathFromLabels,
-  type KLabels,
+  SearchWorkspace, type KLabels,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
 
@@ -256,6 +256,42 @@ describe('kNearestSearch / nearestSearch on exact random graphs equal brute forc
     const lab2 = kNearestSearch(c.g, c.entrances, c.active, 3, Infinity);
     expect(Array.from(lab2.count).every((x) => x === 0)).toBe(true);
   });
+});
+
+describe('a SearchWorkspace reused across searches gives the same results as fresh searches', () => {
+  const same = (a: KLabels, b: KLabels) => {
+    expect(Array.from(a.count)).toEqual(Array.from(b.count));
+    expect(Array.from(a.site)).toEqual(Array.from(b.site));
+    expect(Array.from(a.dist)).toEqual(Array.from(b.dist));
+    expect(Array.from(a.pred)).toEqual(Array.from(b.pred));
+  };
+  for (let seed = 300; seed < 340; seed++) {
+    it(`seed ${seed}: nearest then k-nearest, repeated, other entrances, closed edges, larger K`, () => {
+      const c = randomCase(seed, true);
+      const ws = new SearchWorkspace();
+      const rand = rng(seed);
+      for (let round = 0; round < 4; round++) {
+        const t1 = nearestSearch(c.g, c.entrances, c.active, c.bound, ws);
+        const t0 = nearestSearch(c.g, c.entrances, c.active, c.bound);
+        expect(Array.from(t1.site)).toEqual(Array.from(t0.site));
+        expect(Array.from(t1.dist)).toEqual(Array.from(t0.dist));
+        expect(Array.from(t1.pred)).toEqual(Array.from(t0.pred));
+        for (const K of [c.K, c.K + 5]) same(kNearestSearch(c.g, c.entrances, c.active, K, c.bound, ws), kNearestSearch(c.g, c.entrances, c.active, K, c.bound));
+        // results handed out since the last recycle() are never overwritten; after it their arrays are reused
+        const keep = kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound, ws);
+        const copy = { ...keep, count: keep.count.slice(), site: keep.site.slice(), dist: keep.dist.slice(), pred: keep.pred.slice() };
+        const other = kNearestSearch(c.g, c.entrances, c.active.slice(0, 2), c.K, c.bound, ws);
+        expect(other.site).not.toBe(keep.site);
+        same(keep, copy);
+        ws.recycle();
+        same(kNearestSearch(c.g, c.entrances, c.active.slice(0, 2), c.K, c.bound, ws), kNearestSearch(c.g, c.entrances, c.active.slice(0, 2), c.K, c.bound));
+        same(kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound, ws), copy);
+        // another set of active entrances, a closure (in place) or a reopening
+        if (round === 1) c.active = c.active.filter(() => rand() < 0.6);
+        if (round === 2) c.g.closed[Math.floor(rand() * c.g.edgeCount)] ^= 1;
+      }
+    });
+  }
 });
 
 describe('same labels as the previous heap-based implementation on real-valued random graphs', () => {
