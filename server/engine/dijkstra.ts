@@ -379,9 +379,9 @@ export class SearchWorkspace {
 interface LabelArrays { count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array }
 
 /** Result arrays for n nodes × K labels, empty (count 0, free slots -1 / Infinity / NO_PRED). */
-function labelArrays(n: number, K: number, ws: SearchWorkspace | undefined): LabelArrays {
+function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
   let a: LabelArrays | undefined;
-  if (ws && !ws.implicit) {
+  if (!ws.implicit) {
     const i = ws.free.findIndex((f) => f.count.length === n && f.site.length === n * K);
     if (i >= 0) {
       a = ws.free[i];
@@ -391,7 +391,7 @@ function labelArrays(n: number, K: number, ws: SearchWorkspace | undefined): Lab
   }
   if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K) };
   a.site.fill(-1); a.dist.fill(Infinity); a.pred.fill(NO_PRED);
-  if (ws && !ws.implicit) ws.handed.push(a);
+  if (!ws.implicit) ws.handed.push(a);
   return a;
 }
 
@@ -431,8 +431,8 @@ function workspaceFor(g: Graph, ws: SearchWorkspace | undefined): SearchWorkspac
 }
 
 /** The search graph for these entrances, from the workspace when it still fits (labels reset), else built. */
-function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchWorkspace | undefined): KGraph {
-  if (ws && ws.kg && ws.g === g && ws.edgeLength === g.edgeLength && ws.adjLen === g.adjLen && ws.kg.KL >= K && sameBytes(ws.closed!, g.closed)) {
+function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchWorkspace): KGraph {
+  if (ws.kg && ws.g === g && ws.edgeLength === g.edgeLength && ws.adjLen === g.adjLen && ws.kg.KL >= K && sameBytes(ws.closed!, g.closed)) {
     const ent = entranceEdges(g.edgeCount, byEdge);
     if (sameBytes(ws.entEdge!, ent)) {
       const { recs, r32 } = ws.kg;
@@ -440,12 +440,10 @@ function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchW
       return ws.kg;
     }
   }
-  // with a workspace, room for the labels a k-nearest search will want after a nearest search (K = 6 in plans)
-  const KL = ws ? Math.max(K, ws.kg ? ws.kg.KL : 6) : K;
+  // room for the labels a k-nearest search will want after a nearest search (K = 6 in plans)
+  const KL = Math.max(K, ws.kg ? ws.kg.KL : 6);
   const kg = kGraph(g, byEdge, KL);
-  if (ws) {
-    ws.g = g; ws.edgeLength = g.edgeLength; ws.adjLen = g.adjLen; ws.closed = g.closed.slice(); ws.entEdge = entranceEdges(g.edgeCount, byEdge); ws.kg = kg;
-  }
+  ws.g = g; ws.edgeLength = g.edgeLength; ws.adjLen = g.adjLen; ws.closed = g.closed.slice(); ws.entEdge = entranceEdges(g.edgeCount, byEdge); ws.kg = kg;
   return kg;
 }
 
@@ -645,9 +643,9 @@ export function kNearestSearch(
 ): KLabels {
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
   const n = g.nodeCount;
-  ws = workspaceFor(g, ws);
+  const w = workspaceFor(g, ws);
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
-  const kg = searchGraph(g, byEdge, K, ws);
+  const kg = searchGraph(g, byEdge, K, w);
   const { r64, r32, rec, KL } = kg;
   // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
   let P = 1;
@@ -658,12 +656,12 @@ export function kNearestSearch(
   // the widest gap between a pushed key and the current minimum: the longest link (a little slack for the sums)
   const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9, bound);
   const buckets = bucketCount(window, bound, n * K);
-  let q: MonoQueue;
-  if (ws) { if (ws.q) ws.q.reset(window, buckets); else ws.q = new MonoQueue(window, buckets); q = ws.q; }
-  else q = new MonoQueue(window, buckets);
+  if (w.q) w.q.reset(window, buckets);
+  else w.q = new MonoQueue(window, buckets);
+  const q = w.q;
   kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
   kRun(K, KL, P, bound, r64, r32, q);
-  const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, ws);
+  const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, w);
   kJunctionLabels(kg, K, count, lsite, ldist, lpred);
   kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
   kLeafLabels(g, kg.leafEdge, K, bound, count, lsite, ldist, lpred);
