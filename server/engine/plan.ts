@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { buildGraph, type Graph } from './graph.ts';
 import { allEntrances, buildSegmentIndex, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
 import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, type KLabels, type NearestTree } from './dijkstra.ts';
-import { assign, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
+import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import type { EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
@@ -32,9 +32,9 @@ export const PlanOptionsSchema = z.object({
   flowCapacity: z.number().positive().default(1.3),
   widthByHighway: z.record(z.string(), z.number().positive()).optional(),
   localSearchPasses: z.number().int().min(0).max(100).default(8),
-  /** Budget (Σ candidate arcs, as assign.ts EXACT_WORK) for solving overloaded components exactly (site-graph
-   *  min-cost flow + rounding), smallest first; larger ones use regret greedy + local search. */
-  exactWork: z.number().min(0).default(2e6),
+  /** Budget (Σ candidate arcs) for solving overloaded components exactly (site-graph min-cost flow + rounding),
+   *  smallest first; larger ones use regret greedy + local search. */
+  exactWork: z.number().min(0).default(EXACT_WORK),
   /** Compute the split (min-cost flow) lower bound when the whole problem is at most this many buildings. */
   lowerBoundMaxBuildings: z.number().int().min(0).default(0),
   /** Restrict the plan to these communities' buildings (what-if of one community). */
