@@ -243,18 +243,16 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   const jc = input.junctions;
   if (jc) {
     const { junctionMinPeople, junctionPeoplePerGuide } = rule;
-    const texts = new Map<number, string>(), lowTexts = new Array<string | undefined>(16384);
+    // one text per rounded flow (a Map: a preallocated table per call costs more than the few junctions)
+    const texts = new Map<number, string>();
     const jNode = jc.nodeIndex, jPeople = jc.people, jLon = jc.lon, jLat = jc.lat;
     for (let i = 0; i < jc.count; i++) {
       const people = jPeople[i];
       if (!(people >= junctionMinPeople) || people <= 0) continue;
       const guides = Math.max(1, Math.ceil(people / junctionPeoplePerGuide));
       const r = Math.round(people);
-      let text = r < 16384 ? lowTexts[r] : texts.get(r);
-      if (text === undefined) {
-        text = `${r} people, 1 per ${junctionPeoplePerGuide}`;
-        if (r < 16384) lowTexts[r] = text; else texts.set(r, text);
-      }
+      let text = texts.get(r);
+      if (text === undefined) { text = `${r} people, 1 per ${junctionPeoplePerGuide}`; texts.set(r, text); }
       const node = jNode[i];
       needs.push({ id: node >= 0 ? 'J-' + node : 'J-x' + i, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: node, lon: jLon[i], lat: jLat[i], people, guides, assigned: 0, rule: text });
       totalNeeded += guides;
