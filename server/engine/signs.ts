@@ -1210,7 +1210,7 @@ class SignBuilder {
     return out;
   }
   arrow(bearing: number, s: number, distanceM: number): SignArrow {
-    return { bearing: bearing === bearing ? bearing : null, siteIndex: s, siteId: this.siteId(s), siteName: this.siteName(s), distanceM };
+    return new ArrowObject(bearing === bearing ? bearing : null, s, this.siteId(s), this.siteName(s), distanceM);
   }
 
   /** the Sign objects in output order (node signs, then route signs, then stairwell landings), ids, counts */
@@ -1228,11 +1228,9 @@ class SignBuilder {
     let x = 0; // exits so far
     for (let i = 0, n = this.nSigns; i < n; i++) {
       const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
-      signs[ns++] = {
-        id: KIND_ID_PREFIX[kind] + ++seq[kind], kind: KINDS[kind], lon: sLon[i], lat: sLat[i], facing: facing === facing ? facing : null,
-        approaches: sApp[i] < 0 ? EMPTY : approaches[sApp[i]], arrows: this.arrowsOf(i, false), nodeIndex: sNode[i], buildingIndex: bi,
-        buildingId: kind === K_EXIT ? exitIds[x++] : null, floor: null, floors: 1, routes: sRoutes[i], people: sPeople[i], note: notes[i],
-      };
+      signs[ns++] = new SignObject(KIND_ID_PREFIX[kind] + ++seq[kind], KINDS[kind], sLon[i], sLat[i], facing === facing ? facing : null,
+        sApp[i] < 0 ? EMPTY : approaches[sApp[i]], this.arrowsOf(i, false), sNode[i], bi, kind === K_EXIT ? exitIds[x++] : null, null, 1,
+        sRoutes[i], sPeople[i], notes[i]);
     }
     // stairwell landings: floors × stairwells per assigned building, position = the door
     let landings = 0;
@@ -1248,13 +1246,13 @@ class SignBuilder {
       for (let wl = 1; wl <= wells; wl++) {
         const note = wellNotes[wells > 1 ? wl : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${wl} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
         if (!perFloor) {
-          signs[ns++] = { id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
-            nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: null, floors, routes, people, note };
+          signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, null,
+            floors, routes, people, note);
           landings += floors;
         } else {
           for (let f = 1; f <= floors; f++) {
-            signs[ns++] = { id: KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], kind: 'stairwell', lon, lat, facing: null, approaches: EMPTY, arrows,
-              nodeIndex: -1, buildingIndex: bi, buildingId: id, floor: f, floors: 1, routes, people, note };
+            signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, f,
+              1, routes, people, note);
             landings++;
           }
         }
@@ -1276,6 +1274,29 @@ class SignBuilder {
   }
 }
 const KIND_ID_PREFIX = KINDS.map((k) => KIND_PREFIX[k] + '-');
+
+// The output objects (a city plan: ~520k signs, as many arrows) come from constructors, not object literals. V8 keeps
+// an allocation site per literal and, as the signs survive, soon "pretenures" it: every sign and arrow is then
+// allocated straight into the old generation, ~10× dearer than the young generation's bump allocation (Monaco: finish
+// 20 ms → 2 ms per plan). `new` has no allocation site. With Object.prototype as the prototype, these are the same
+// plain objects as the literals were: same prototype and constructor (Object), the same own properties in the same
+// order, all writable, enumerable and configurable.
+/** new SignObject(...) = { id, kind, lon, lat, facing, approaches, arrows, nodeIndex, buildingIndex, buildingId, floor, floors, routes, people, note } */
+const SignObject = function (this: Sign, id: string, kind: SignKind, lon: number, lat: number, facing: number | null, approaches: number[],
+  arrows: SignArrow[], nodeIndex: number, buildingIndex: number, buildingId: number | null, floor: number | null, floors: number, routes: number,
+  people: number, note: string) {
+  this.id = id; this.kind = kind; this.lon = lon; this.lat = lat; this.facing = facing; this.approaches = approaches; this.arrows = arrows;
+  this.nodeIndex = nodeIndex; this.buildingIndex = buildingIndex; this.buildingId = buildingId; this.floor = floor; this.floors = floors;
+  this.routes = routes; this.people = people; this.note = note;
+} as unknown as new (id: string, kind: SignKind, lon: number, lat: number, facing: number | null, approaches: number[], arrows: SignArrow[],
+  nodeIndex: number, buildingIndex: number, buildingId: number | null, floor: number | null, floors: number, routes: number, people: number,
+  note: string) => Sign;
+SignObject.prototype = Object.prototype;
+/** new ArrowObject(...) = { bearing, siteIndex, siteId, siteName, distanceM } */
+const ArrowObject = function (this: SignArrow, bearing: number | null, siteIndex: number, siteId: number, siteName: string, distanceM: number) {
+  this.bearing = bearing; this.siteIndex = siteIndex; this.siteId = siteId; this.siteName = siteName; this.distanceM = distanceM;
+} as unknown as new (bearing: number | null, siteIndex: number, siteId: number, siteName: string, distanceM: number) => SignArrow;
+ArrowObject.prototype = Object.prototype;
 
 // The vertex a bearing leaving vertex i forwards / arriving at vertex i from behind is measured to / from: the first
 // one more than MIN_SEG_M away along the polyline (−1 when the polyline ends first).

@@ -410,6 +410,30 @@ S---B---+-----+-----S
     expect(computeSigns({ graph: g, routes: all, buildings, sites }, { stairwells: false }).counts.stairwell).toBe(0);
   });
 
+  it('returns plain objects: prototype Object.prototype, the documented properties in order, all plain data properties', () => {
+    const { g, routes, buildings, sites } = randomNetwork(7, 10, 8, 60);
+    for (const opts of [{}, { stairwellPerFloor: true }]) {
+      const res = computeSigns({ graph: g, routes, buildings, sites }, opts);
+      const kinds = new Set(res.signs.map((s) => s.kind));
+      expect(['exit', 'stairwell', 'overview'].every((k) => kinds.has(k as never)) && (kinds.has('junction') || kinds.has('turn'))).toBe(true);
+      const signKeys = ['id', 'kind', 'lon', 'lat', 'facing', 'approaches', 'arrows', 'nodeIndex', 'buildingIndex', 'buildingId', 'floor', 'floors', 'routes', 'people', 'note'];
+      const arrowKeys = ['bearing', 'siteIndex', 'siteId', 'siteName', 'distanceM'];
+      const plain = (o: object, keys: string[]) => {
+        expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+        expect(o.constructor).toBe(Object);
+        expect(Reflect.ownKeys(o)).toEqual(keys);
+        for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) expect(d.writable && d.enumerable && d.configurable).toBe(true);
+      };
+      for (const s of res.signs) {
+        plain(s, signKeys);
+        expect(Array.isArray(s.arrows) && Object.getPrototypeOf(s.arrows) === Array.prototype).toBe(true);
+        for (const a of s.arrows) plain(a, arrowKeys);
+        // the same as a literal with these values
+        expect(s).toStrictEqual({ ...s, arrows: s.arrows.map((a) => ({ ...a })) });
+      }
+    }
+  });
+
   it('puts the exit sign at the door: the footprint point nearest the path, facing the path', () => {
     const { input, nodeId } = gridFixture('+--------+---S');
     const g = buildGraph(input);
