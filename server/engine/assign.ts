@@ -56,6 +56,9 @@ export interface AssignOptions {
   /** budget (Σ candidate arcs, i.e. buildings × their candidates) of the overloaded components solved exactly
    *  (site-graph min-cost flow + rounding), smallest first; the rest use regret greedy + local search */
   exactWork?: number;
+  /** local search re-examines every building each pass instead of passing over those whose last failed attempt
+   *  read nothing that changed since (same result; for tests) */
+  recheckAll?: boolean;
 }
 
 /**
@@ -67,6 +70,49 @@ export interface AssignOptions {
 export const EXACT_WORK = 2e6;
 
 const EPS = 1e-9;
+
+type NumArray = Int32Array | Float64Array | Uint8Array;
+type NumArrayCtor<A extends NumArray> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; BYTES_PER_ELEMENT: number };
+
+/**
+ * Typed scratch arrays of the exact solver, reused across its calls instead of allocated per call: each is a view of
+ * a named buffer that grows as needed. A view is valid until its name is taken again (by the next call using the same
+ * scratch), so results built on it must be consumed before that.
+ */
+export class AssignScratch {
+  private bufs = new Map<string, ArrayBuffer>();
+  /** bytes held */
+  bytes = 0;
+  /** n elements (with `atLeast`: all the buffer holds, ≥ n) of the named buffer, filled with `fill` (left as they are
+   *  when omitted: the caller writes before it reads) */
+  take<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, n: number, fill?: number, atLeast = false): A {
+    const need = n * Ctor.BYTES_PER_ELEMENT;
+    let buf = this.bufs.get(name);
+    let fresh = false;
+    if (!buf || buf.byteLength < need) {
+      this.bytes += need - (buf?.byteLength ?? 0);
+      this.bufs.set(name, (buf = new ArrayBuffer(need)));
+      fresh = true;
+    }
+    const a = new Ctor(buf, 0, atLeast ? buf.byteLength / Ctor.BYTES_PER_ELEMENT : n);
+    if (fill !== undefined && !(fresh && fill === 0)) a.fill(fill);
+    return a;
+  }
+  /** the named array grown to n elements, keeping `old`'s content (new elements are 0) */
+  grow<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, old: A, n: number): A {
+    const buf = new ArrayBuffer(n * Ctor.BYTES_PER_ELEMENT);
+    this.bytes += buf.byteLength - (this.bufs.get(name)?.byteLength ?? 0);
+    this.bufs.set(name, buf);
+    const a = new Ctor(buf, 0, n);
+    a.set(old);
+    return a;
+  }
+}
+
+/** scratch kept between assign() calls: strongly up to this size, above it weakly (until the next garbage collection) */
+const KEEP_SCRATCH_BYTES = 32 << 20;
+let keptScratch: AssignScratch | undefined;
+let weakScratch: WeakRef<AssignScratch> | undefined;
 
 export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResult {
   const { nB, nS, population: pop, capacity: cap, candStart, candSite, candDist } = pb;
@@ -82,22 +128,23 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   const stats = { fastPath: false, exactComponents: 0, greedyReinserts: 0, shifts: 0, swaps: 0, ejections: 0, passes: 0 };
 
   // Fast path: everyone at the nearest candidate. Buildings with people and candidates ("live", ascending) are the
-  // only ones the loops below need to visit.
-  const liveList: number[] = [];
+  // only ones the loops below need to visit; people without a candidate are unplaced in any case.
+  let nLive = 0;
   for (let b = 0; b < nB; b++) {
     if (pop[b] <= 0) continue;
-    if (candStart[b] < candStart[b + 1]) { load[candSite[candStart[b]]] += pop[b]; liveList.push(b); }
+    if (candStart[b] < candStart[b + 1]) nLive++;
+    else unplaced[b] = pop[b];
   }
-  const live = Int32Array.from(liveList);
+  const live = new Int32Array(nLive);
+  for (let b = 0, i = 0; b < nB; b++) {
+    if (pop[b] <= 0) continue;
+    if (candStart[b] < candStart[b + 1]) { load[candSite[candStart[b]]] += pop[b]; live[i++] = b; }
+  }
   let overloaded = false;
   for (let s = 0; s < nS; s++) if (load[s] > cap[s] + EPS) { overloaded = true; break; }
   if (!overloaded) {
     stats.fastPath = true;
-    for (let b = 0; b < nB; b++) {
-      if (pop[b] <= 0) continue;
-      if (candStart[b] < candStart[b + 1]) cur[b] = candStart[b];
-      else unplaced[b] = pop[b];
-    }
+    for (const b of live) cur[b] = candStart[b];
     return finish();
   }
   load.fill(0);
@@ -115,39 +162,54 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   for (const b of live) nearLoad[candSite[candStart[b]]] += pop[b];
   const compOver = new Uint8Array(nS);
   for (let s = 0; s < nS; s++) if (nearLoad[s] > cap[s] + EPS) compOver[find(s)] = 1;
-  const compBuildings = new Map<number, number[]>();
-  for (let b = 0; b < nB; b++) {
-    if (pop[b] <= 0) continue;
-    if (candStart[b] === candStart[b + 1]) { unplaced[b] = pop[b]; continue; }
-    const r = find(candSite[candStart[b]]);
-    if (!compOver[r]) { cur[b] = candStart[b]; load[candSite[cur[b]]] += pop[b]; continue; }
-    let list = compBuildings.get(r);
-    if (!list) compBuildings.set(r, (list = []));
-    list.push(b);
+  // overloaded components, numbered by their first (lowest) building; their buildings ascending, grouped by a
+  // counting sort into compB[compAt[c] .. compAt[c + 1]-1]; work = Σ candidate arcs
+  const compOf = new Int32Array(nS).fill(-1); // root site → component number
+  const rootOf = new Int32Array(nLive); // per live building: its root, then its component (−1 = not overloaded)
+  for (let i = 0; i < nLive; i++) rootOf[i] = find(candSite[candStart[live[i]]]);
+  let nComp = 0;
+  const compCount: number[] = [], compWork: number[] = [];
+  for (let i = 0; i < nLive; i++) {
+    const b = live[i], r = rootOf[i];
+    if (!compOver[r]) { cur[b] = candStart[b]; load[candSite[cur[b]]] += pop[b]; rootOf[i] = -1; continue; }
+    let c = compOf[r];
+    if (c < 0) { c = compOf[r] = nComp++; compCount.push(0); compWork.push(0); }
+    rootOf[i] = c;
+    compCount[c]++;
+    compWork[c] += candStart[b + 1] - candStart[b];
+  }
+  const compAt = new Int32Array(nComp + 1);
+  for (let c = 0; c < nComp; c++) compAt[c + 1] = compAt[c] + compCount[c];
+  const compB = new Int32Array(compAt[nComp]);
+  {
+    const fill = compAt.slice(0, nComp);
+    for (let i = 0; i < nLive; i++) if (rootOf[i] >= 0) compB[fill[rootOf[i]]++] = live[i];
   }
   const greedyList: number[] = [];
   const exactWork = opts.exactWork ?? EXACT_WORK;
-  // exactWork is a budget over all components (smallest first), in candidate arcs: the site-graph solver's time
-  // grows about linearly with them (see EXACT_WORK)
-  const comps = [...compBuildings.values()].map((list) => {
-    let arcs = 0;
-    for (const b of list) arcs += candStart[b + 1] - candStart[b];
-    return { list, work: arcs };
-  }).sort((x, y) => x.work - y.work);
+  // exactWork is a budget over all components (smallest first, ties by first building), in candidate arcs: the
+  // site-graph solver's time grows about linearly with them (see EXACT_WORK)
+  const compOrder = Array.from({ length: nComp }, (_, c) => c).sort((x, y) => compWork[x] - compWork[y] || x - y);
   let budget = exactWork;
   // buildings of exactly solved components: their placement is already the maximum (the split optimum's), so the
   // ejection step of the local search cannot place more of them and skips them
   const exact = new Uint8Array(nB);
-  let siteScratch: Int32Array | undefined, reservedScratch: Float64Array | undefined;
-  for (const c of comps) {
-    if (c.work <= budget) { budget -= c.work; solveExact(c.list); }
-    else for (const b of c.list) greedyList.push(b);
+  let scratch: AssignScratch | undefined, reservedScratch: Float64Array | undefined;
+  for (const c of compOrder) {
+    const list = compB.subarray(compAt[c], compAt[c + 1]);
+    if (compWork[c] <= budget) { budget -= compWork[c]; solveExact(list); }
+    else for (const b of list) greedyList.push(b);
+  }
+  if (scratch) {
+    if (scratch.bytes <= KEEP_SCRATCH_BYTES) { keptScratch = scratch; weakScratch = undefined; }
+    else { keptScratch = undefined; weakScratch = new WeakRef(scratch); }
   }
 
-  function solveExact(list: number[]) {
+  function solveExact(list: Int32Array) {
     stats.exactComponents++;
-    const sub = subProblem(pb, list, true, siteScratch ??= new Int32Array(nS).fill(-1));
-    const lp = minCostFlowSites(sub.problem);
+    scratch ??= keptScratch ?? weakScratch?.deref() ?? new AssignScratch();
+    const sub = subProblem(pb, list, true, scratch);
+    const lp = minCostFlowSites(sub.problem, undefined, scratch);
     // Round: buildings the LP sends whole to one site go there; the split ones (few: a basic optimal solution
     // splits at most #sites − 1 buildings) go whole where room is left without touching other split buildings'
     // reserved flow, else keep the LP split. Placement therefore equals the LP's.
@@ -247,12 +309,20 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   const members: number[][] = Array.from({ length: nS }, () => []);
   const posIn = new Int32Array(nB).fill(-1);
   for (const b of live) if (cur[b] >= 0) { const s = candSite[cur[b]]; posIn[b] = members[s].length; members[s].push(b); }
+  // Every change of a site's load or member list stamps it with a new version. A building's shift/swap attempt reads
+  // only the loads and member lists of its site and the closer candidate sites (people and candidates are fixed):
+  // when it failed at version triedAt[li] and none of those sites changed since, it fails again and is passed over.
+  const siteVer = new Int32Array(nS);
+  const triedAt = new Int32Array(live.length).fill(-1);
+  let ver = 0;
+  const recheckAll = opts.recheckAll ?? false;
   const removeMember = (b: number, s: number) => {
     const arr = members[s], i = posIn[b], last = arr.pop()!;
     if (last !== b) { arr[i] = last; posIn[last] = i; }
     posIn[b] = -1;
+    siteVer[s] = ++ver;
   };
-  const addMember = (b: number, s: number) => { posIn[b] = members[s].length; members[s].push(b); };
+  const addMember = (b: number, s: number) => { posIn[b] = members[s].length; members[s].push(b); siteVer[s] = ++ver; };
   const move = (b: number, k: number) => {
     const from = candSite[cur[b]], to = candSite[k];
     removeMember(b, from); load[from] -= pop[b];
@@ -271,6 +341,11 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
       const b = live[li];
       const k0 = cur[b];
       if (k0 < 0 || k0 === candStart[b]) continue; // unassigned/split, or already at its best site
+      if (triedAt[li] >= 0 && !recheckAll) {
+        let changed = false;
+        for (let k = candStart[b]; k <= k0; k++) if (siteVer[candSite[k]] > triedAt[li]) { changed = true; break; }
+        if (!changed) continue;
+      }
       const a = candSite[k0];
       // shift to the closest site with room
       let done = false;
@@ -303,6 +378,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
           break;
         }
       }
+      if (!done) triedAt[li] = ver;
     }
     // ejection: make room for unplaced people by moving someone out to a site with spare room
     let maxRoom = 0;
@@ -339,26 +415,29 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
 
   function finish(): AssignResult {
     const partStart = new Int32Array(nB + 1);
-    for (let b = 0; b < nB; b++) partStart[b + 1] = partStart[b] + (cur[b] >= 0 ? 1 : 0) + splitCount[b];
+    for (let b = 0; b < nB; b++) {
+      const n = (cur[b] >= 0 ? 1 : 0) + splitCount[b];
+      partStart[b + 1] = partStart[b] + n;
+      if (n > 1) split[b] = 1;
+    }
     const P = partStart[nB];
     const partCand = new Int32Array(P), partPeople = new Float64Array(P);
     // the whole assignment first, then split parts in the order they were made
-    const fillAt = splitParts.length > 0 ? new Int32Array(nB) : null;
-    for (let b = 0; b < nB; b++) {
-      const i = partStart[b];
-      if (cur[b] >= 0) { partCand[i] = cur[b]; partPeople[i] = pop[b]; }
-      if (fillAt) fillAt[b] = i + (cur[b] >= 0 ? 1 : 0);
+    for (const b of live) if (cur[b] >= 0) { partCand[partStart[b]] = cur[b]; partPeople[partStart[b]] = pop[b]; }
+    if (splitParts.length > 0) {
+      const fillAt = new Int32Array(nB);
+      for (const p of splitParts) {
+        if (fillAt[p.b] === 0) fillAt[p.b] = partStart[p.b] + (cur[p.b] >= 0 ? 1 : 0);
+        const i = fillAt[p.b]++;
+        partCand[i] = p.cand; partPeople[i] = p.people;
+      }
     }
-    for (const p of splitParts) { const i = fillAt![p.b]++; partCand[i] = p.cand; partPeople[i] = p.people; }
     const finalLoad = new Float64Array(nS);
     let cost = 0, placed = 0;
-    for (let b = 0; b < nB; b++) {
-      for (let j = partStart[b], i = partStart[b + 1]; j < i; j++) {
-        finalLoad[candSite[partCand[j]]] += partPeople[j];
-        cost += partPeople[j] * candDist[partCand[j]];
-        placed += partPeople[j];
-      }
-      if (partStart[b + 1] - partStart[b] > 1) split[b] = 1;
+    for (let j = 0; j < P; j++) {
+      finalLoad[candSite[partCand[j]]] += partPeople[j];
+      cost += partPeople[j] * candDist[partCand[j]];
+      placed += partPeople[j];
     }
     return { partStart, partCand, partPeople, load: finalLoad, unplaced, split, cost, placed, stats };
   }
@@ -368,27 +447,28 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
  * The sub-problem of a list of buildings; candidate ranges re-based. Sites keep their indexes, or with `compact`
  * are renumbered 0..n-1 over the sites the list uses (in ascending original order, so a min-cost flow on it visits
  * arcs in the same order and finds the same flows) — its searches then cost O(component), not O(all sites).
+ * With `scratch` its arrays are that scratch's (valid until its next use).
  */
-export function subProblem(pb: AssignProblem, list: number[], compact = false, scratch?: Int32Array): { problem: AssignProblem } {
-  const candStart = new Int32Array(list.length + 1);
+export function subProblem(pb: AssignProblem, list: ArrayLike<number>, compact = false, scratch = new AssignScratch()): { problem: AssignProblem } {
+  const candStart = scratch.take('sub.candStart', Int32Array, list.length + 1);
+  candStart[0] = 0;
   for (let i = 0; i < list.length; i++) candStart[i + 1] = candStart[i] + pb.candStart[list[i] + 1] - pb.candStart[list[i]];
-  const candSite = new Int32Array(candStart[list.length]), candDist = new Float64Array(candStart[list.length]);
-  const population = new Float64Array(list.length);
+  const candSite = scratch.take('sub.candSite', Int32Array, candStart[list.length]), candDist = scratch.take('sub.candDist', Float64Array, candStart[list.length]);
+  const population = scratch.take('sub.population', Float64Array, list.length);
   for (let i = 0; i < list.length; i++) {
     const b = list[i];
     population[i] = pb.population[b];
     for (let k = pb.candStart[b], end = pb.candStart[b + 1], j = candStart[i]; k < end; k++, j++) { candSite[j] = pb.candSite[k]; candDist[j] = pb.candDist[k]; }
   }
   if (!compact) return { problem: { nB: list.length, nS: pb.nS, population, capacity: pb.capacity, candStart, candSite, candDist } };
-  // local index per original site (−1 = not used yet); a caller's scratch must be all −1 and is left so
-  const local = scratch ?? new Int32Array(pb.nS).fill(-1);
+  // local index per original site (−1 = not used)
+  const local = scratch.take('sub.local', Int32Array, pb.nS, -1);
   const used: number[] = [];
   for (let k = 0; k < candSite.length; k++) if (local[candSite[k]] === -1) { local[candSite[k]] = -2; used.push(candSite[k]); }
   used.sort((a, b) => a - b);
-  const capacity = new Float64Array(used.length);
+  const capacity = scratch.take('sub.capacity', Float64Array, used.length);
   for (let i = 0; i < used.length; i++) { local[used[i]] = i; capacity[i] = pb.capacity[used[i]]; }
   for (let k = 0; k < candSite.length; k++) candSite[k] = local[candSite[k]];
-  for (let i = 0; i < used.length; i++) local[used[i]] = -1;
   return { problem: { nB: list.length, nS: used.length, population, capacity, candStart, candSite, candDist } };
 }
 
@@ -552,14 +632,16 @@ export function minCostFlowLowerBound(pb: AssignProblem): FlowBound {
  * arc when overload is local (Monaco's overloaded components: ~2 ms; a generated 200 k-building city, 608 k arcs:
  * ~0.25 s), up to ~1.5 µs per arc when most sites are full (the same city at 5 % of its capacity).
  */
-export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): FlowBound {
+export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>, scratch = new AssignScratch()): FlowBound {
   const { nB, nS, population: pop, capacity: cap, candStart, candSite, candDist } = pb;
   const C = candSite.length;
-  const flow = new Float64Array(C);
-  const candB = new Int32Array(C);
+  const take = <A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, n: number, fill?: number, atLeast?: boolean): A => scratch.take('mcf.' + name, Ctor, n, fill, atLeast);
+  const grow = <A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, old: A, n: number): A => scratch.grow('mcf.' + name, Ctor, old, n);
+  const flow = take('flow', Float64Array, C, 0);
+  const candB = take('candB', Int32Array, C);
   let maxD = 0;
   // site → candidates (of buildings with people), for building a site's arcs when it fills
-  const scStart = new Int32Array(nS + 1);
+  const scStart = take('scStart', Int32Array, nS + 1, 0);
   for (let b = 0; b < nB; b++) {
     const live = pop[b] > 0;
     for (let k = candStart[b]; k < candStart[b + 1]; k++) {
@@ -569,16 +651,17 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
     }
   }
   for (let s = 0; s < nS; s++) scStart[s + 1] += scStart[s];
-  const scK = new Int32Array(scStart[nS]);
+  const scK = take('scK', Int32Array, scStart[nS]);
   {
-    const fill = scStart.slice(0, nS);
+    const fill = take('fill', Int32Array, nS);
+    fill.set(scStart.subarray(0, nS));
     for (let b = 0; b < nB; b++) if (pop[b] > 0) for (let k = candStart[b]; k < candStart[b + 1]; k++) scK[fill[candSite[k]]++] = k;
   }
   // a path visits each site at most once and each compressed arc costs at most maxD in absolute value
   const M = 2 * (nS + 2) * (maxD + 1);
   const U = nS, T = nS + 1, V = nS + 2;
-  const pi = new Float64Array(V); // stays 0 at T, U and every site with room (see below)
-  const room = new Float64Array(nS);
+  const pi = take('pi', Float64Array, V, 0); // stays 0 at T, U and every site with room (see below)
+  const room = take('room', Float64Array, nS);
   for (let s = 0; s < nS; s++) room[s] = cap[s] > 0 ? cap[s] : 0;
   let total = 0;
 
@@ -589,27 +672,36 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
   // - slots: per candidate k at a built site, one slot per other candidate of its building (slotBase[k] + j): the
   //   pair it feeds and whether its entry is in that heap (an entry stays while invalid until it reaches the top);
   // - occupants: max-heap by distance of candidates at the site (oStart[s] .. + oLen[s]), inOcc per candidate.
-  const built = new Uint8Array(nS);
-  const sp0 = new Int32Array(nS), sp1 = new Int32Array(nS);
-  const oStart = new Int32Array(nS), oLen = new Int32Array(nS);
-  const slotBase = new Int32Array(C);
-  const inOcc = new Uint8Array(C);
+  // (sites that never fill, e.g. without capacity, have no pairs and no occupants: sp0 = sp1 = oLen = 0; oStart and
+  // slotBase are read only at built sites)
+  const built = take('built', Uint8Array, nS, 0);
+  const sp0 = take('sp0', Int32Array, nS, 0), sp1 = take('sp1', Int32Array, nS, 0);
+  const oStart = take('oStart', Int32Array, nS), oLen = take('oLen', Int32Array, nS, 0);
+  const slotBase = take('slotBase', Int32Array, C);
+  const inOcc = take('inOcc', Uint8Array, C, 0);
   // pools grow by doubling; all sites filling would need Σ_b deg_b·(deg_b − 1) slots (small problems get that at
   // once), in a large one typically a third to a half of the sites fill
   let slotBound = 0;
   for (let b = 0; b < nB; b++) if (pop[b] > 0) { const dg = candStart[b + 1] - candStart[b]; slotBound += dg * (dg - 1); }
   const initSlots = Math.max(16, slotBound <= 65536 ? slotBound : slotBound >> 2), initPairs = Math.max(16, initSlots >> 3);
-  let pairTo = new Int32Array(initPairs), hStart = new Int32Array(initPairs), hLen = new Int32Array(initPairs), nPairs = 0;
-  let hKey = new Float64Array(initSlots), hKs = new Int32Array(initSlots), hKt = new Int32Array(initSlots), hSlot = new Int32Array(initSlots), hPool = 0;
-  let slotPid = new Int32Array(initSlots), slotIn = new Uint8Array(initSlots), nSlots = 0;
-  let oK = new Int32Array(Math.max(16, scK.length <= 65536 ? scK.length : scK.length >> 2)), oPool = 0;
-  const mark = new Int32Array(nS).fill(-1), pidOf = new Int32Array(nS);
+  // (pools take all the room their scratch holds; arrays of one pool have equal lengths)
+  let pairTo = take('pairTo', Int32Array, initPairs, undefined, true), nPairs = 0;
+  let hStart = take('hStart', Int32Array, pairTo.length), hLen = take('hLen', Int32Array, pairTo.length);
+  // copy of each pair heap's top entry (while not empty), beside the pair: searches read it without touching the pool
+  let topKey = take('topKey', Float64Array, pairTo.length), topKs = take('topKs', Int32Array, pairTo.length), topKt = take('topKt', Int32Array, pairTo.length);
+  let hKey = take('hKey', Float64Array, initSlots, undefined, true), hPool = 0;
+  let hKs = take('hKs', Int32Array, hKey.length), hKt = take('hKt', Int32Array, hKey.length), hSlot = take('hSlot', Int32Array, hKey.length);
+  let slotPid = take('slotPid', Int32Array, initSlots, undefined, true), nSlots = 0;
+  let slotIn = take('slotIn', Uint8Array, slotPid.length, 0);
+  let oK = take('oK', Int32Array, Math.max(16, scK.length <= 65536 ? scK.length : scK.length >> 2), undefined, true), oPool = 0;
+  const mark = take('mark', Int32Array, nS, -1), pidOf = take('pidOf', Int32Array, nS);
 
-  // search state
-  const dist = new Float64Array(V), seen = new Int32Array(V), done = new Int32Array(V);
-  const prevNode = new Int32Array(V), prevKs = new Int32Array(V), prevKt = new Int32Array(V);
-  const settledList = new Int32Array(V);
-  let qId = new Int32Array(64), qVal = new Float64Array(64), qLen = 0;
+  // search state (labels are read only where seen[] says they were set in this search)
+  const dist = take('dist', Float64Array, V), seen = take('seen', Int32Array, V, 0), done = take('done', Int32Array, V, 0);
+  const prevNode = take('prevNode', Int32Array, V), prevKs = take('prevKs', Int32Array, V), prevKt = take('prevKt', Int32Array, V);
+  const settledList = take('settledList', Int32Array, V);
+  let qId = take('qId', Int32Array, 64, undefined, true), qLen = 0;
+  let qVal = take('qVal', Float64Array, qId.length);
   let iter = 0;
 
   const n = order ? order.length : nB;
@@ -664,11 +756,14 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
         for (let pid = sp0[v], pend = sp1[v]; pid < pend; pid++) {
           const t = pairTo[pid];
           if (done[t] === iter) continue;
-          const h0 = hStart[pid];
-          while (hLen[pid] > 0 && !(flow[hKs[h0]] > EPS)) { slotIn[hSlot[h0]] = 0; pairPop(h0, --hLen[pid]); }
+          if (hLen[pid] > 0 && !(flow[topKs[pid]] > EPS)) {
+            const h0 = hStart[pid];
+            do { slotIn[hSlot[h0]] = 0; pairPop(h0, --hLen[pid]); } while (hLen[pid] > 0 && !(flow[hKs[h0]] > EPS));
+            if (hLen[pid] > 0) { topKey[pid] = hKey[h0]; topKs[pid] = hKs[h0]; topKt[pid] = hKt[h0]; }
+          }
           if (hLen[pid] === 0) continue;
-          const rc = hKey[h0] + pv - pi[t];
-          relax(t, d + (rc > 0 ? rc : 0), v, hKs[h0], hKt[h0]);
+          const rc = topKey[pid] + pv - pi[t];
+          relax(t, d + (rc > 0 ? rc : 0), v, topKs[pid], topKt[pid]);
         }
         if (done[U] !== iter) {
           const o0 = oStart[v];
@@ -710,8 +805,8 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
   }
   function qPush(v: number, val: number) {
     if (qLen === qId.length) {
-      const a = new Int32Array(qLen * 2); a.set(qId); qId = a;
-      const w = new Float64Array(qLen * 2); w.set(qVal); qVal = w;
+      qId = grow('qId', Int32Array, qId, qLen * 2);
+      qVal = grow('qVal', Float64Array, qVal, qLen * 2);
     }
     let pos = qLen++;
     while (pos > 0) {
@@ -744,8 +839,8 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
     for (let i = scStart[s]; i < scStart[s + 1]; i++) { const bb = candB[scK[i]]; slotsNeed += candStart[bb + 1] - candStart[bb] - 1; }
     if (nSlots + slotsNeed > slotPid.length) {
       const len = Math.max(2 * slotPid.length, nSlots + slotsNeed);
-      const a = new Int32Array(len); a.set(slotPid); slotPid = a;
-      const u = new Uint8Array(len); u.set(slotIn); slotIn = u;
+      slotPid = grow('slotPid', Int32Array, slotPid, len);
+      slotIn = grow('slotIn', Uint8Array, slotIn, len);
     }
     for (let i = scStart[s]; i < scStart[s + 1]; i++) {
       const k = scK[i], bb = candB[k];
@@ -756,9 +851,12 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
         if (mark[t] !== s) {
           mark[t] = s;
           if (nPairs === pairTo.length) {
-            const a = new Int32Array(2 * nPairs); a.set(pairTo); pairTo = a;
-            const a2 = new Int32Array(2 * nPairs); a2.set(hStart); hStart = a2;
-            const a3 = new Int32Array(2 * nPairs); a3.set(hLen); hLen = a3;
+            pairTo = grow('pairTo', Int32Array, pairTo, 2 * nPairs);
+            hStart = grow('hStart', Int32Array, hStart, 2 * nPairs);
+            hLen = grow('hLen', Int32Array, hLen, 2 * nPairs);
+            topKey = grow('topKey', Float64Array, topKey, 2 * nPairs);
+            topKs = grow('topKs', Int32Array, topKs, 2 * nPairs);
+            topKt = grow('topKt', Int32Array, topKt, 2 * nPairs);
           }
           pidOf[t] = nPairs; pairTo[nPairs] = t; hLen[nPairs] = 0; nPairs++;
         }
@@ -772,14 +870,14 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
     for (let pid = p0; pid < nPairs; pid++) need += hLen[pid];
     if (hPool + need > hKey.length) {
       const len = Math.max(2 * hKey.length, hPool + need);
-      const w = new Float64Array(len); w.set(hKey); hKey = w;
-      const a = new Int32Array(len); a.set(hKs); hKs = a;
-      const a2 = new Int32Array(len); a2.set(hKt); hKt = a2;
-      const a3 = new Int32Array(len); a3.set(hSlot); hSlot = a3;
+      hKey = grow('hKey', Float64Array, hKey, len);
+      hKs = grow('hKs', Int32Array, hKs, len);
+      hKt = grow('hKt', Int32Array, hKt, len);
+      hSlot = grow('hSlot', Int32Array, hSlot, len);
     }
     for (let pid = p0; pid < nPairs; pid++) { hStart[pid] = hPool; hPool += hLen[pid]; hLen[pid] = 0; }
     const nOcc = scStart[s + 1] - scStart[s];
-    if (oPool + nOcc > oK.length) { const a = new Int32Array(Math.max(2 * oK.length, oPool + nOcc)); a.set(oK); oK = a; }
+    if (oPool + nOcc > oK.length) oK = grow('oK', Int32Array, oK, Math.max(2 * oK.length, oPool + nOcc));
     oStart[s] = oPool; oLen[s] = 0; oPool += nOcc;
     for (let i = scStart[s]; i < scStart[s + 1]; i++) if (flow[scK[i]] > EPS) pushEntries(scK[i]);
   }
@@ -792,14 +890,16 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
       if (!slotIn[slot]) {
         slotIn[slot] = 1;
         const pid = slotPid[slot];
-        pairPush(hStart[pid], hLen[pid]++, candDist[k2] - dk, k, k2, slot);
+        const key = candDist[k2] - dk;
+        if (pairPush(hStart[pid], hLen[pid]++, key, k, k2, slot) === 0) { topKey[pid] = key; topKs[pid] = k; topKt[pid] = k2; }
       }
       slot++;
     }
     if (!inOcc[k]) { inOcc[k] = 1; occPush(oStart[candSite[k]], oLen[candSite[k]]++, k); }
   }
   // heaps on pool segments: base = segment start, n = current size (push: position n is free; pop: n = new size)
-  function pairPush(base: number, n: number, key: number, ks: number, kt: number, slot: number) {
+  /** returns the entry's position (0: the new top) */
+  function pairPush(base: number, n: number, key: number, ks: number, kt: number, slot: number): number {
     let pos = n;
     while (pos > 0) {
       const parent = (pos - 1) >> 1, pk = hKey[base + parent];
@@ -808,6 +908,7 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>): 
       pos = parent;
     }
     hKey[base + pos] = key; hKs[base + pos] = ks; hKt[base + pos] = kt; hSlot[base + pos] = slot;
+    return pos;
   }
   function pairPop(base: number, n: number) {
     if (n === 0) return;

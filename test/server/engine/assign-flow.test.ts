@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assign, minCostFlowLowerBound, minCostFlowSites, type AssignProblem, type FlowBound } from '../../../server/engine/assign.ts';
+import { AssignScratch, assign, minCostFlowLowerBound, minCostFlowSites, subProblem, type AssignProblem, type FlowBound } from '../../../server/engine/assign.ts';
 import { rng } from './fixtures.ts';
 
 /**
@@ -135,5 +135,28 @@ describe('minCostFlowSites (successive shortest paths on the site graph) vs the 
       expect(res.cost).toBeGreaterThanOrEqual(ref.cost - 1e-6 * Math.max(1, ref.cost));
       for (let s = 0; s < pb.nS; s++) expect(res.load[s]).toBeLessThanOrEqual(pb.capacity[s] + 1e-6);
     }
+  });
+
+  it('a scratch reused across problems of all sizes gives the same flows as fresh arrays', () => {
+    const scratch = new AssignScratch();
+    for (let seed = 700; seed < 760; seed++) {
+      const pb = randomProblem(seed);
+      const fresh = minCostFlowSites(pb);
+      const reused = minCostFlowSites(pb, undefined, scratch);
+      expect(Array.from(reused.flow)).toEqual(Array.from(fresh.flow));
+      expect(reused.cost).toBe(fresh.cost);
+      // the compact sub-problem of every second building, built on the same scratch
+      const list = Array.from({ length: pb.nB >> 1 }, (_, i) => 2 * i);
+      const a = subProblem(pb, list, true).problem, b = subProblem(pb, list, true, scratch).problem;
+      for (const key of ['nB', 'nS', 'population', 'capacity', 'candStart', 'candSite', 'candDist'] as const) expect(b[key]).toEqual(a[key]);
+    }
+    expect(scratch.bytes).toBeGreaterThan(0);
+  });
+
+  it('assign() keeps its scratch between calls: a problem solved again after others gives the same result', () => {
+    const pbs = [900, 901, 902, 903].map(randomProblem);
+    const first = pbs.map((pb) => assign(pb, { exactWork: 1e12 }));
+    const again = pbs.slice().reverse().map((pb) => assign(pb, { exactWork: 1e12 })).reverse();
+    for (let i = 0; i < pbs.length; i++) expect(again[i]).toEqual(first[i]);
   });
 });
