@@ -343,6 +343,8 @@ interface KGraph {
   cNode: Int32Array;
   cEdge: Int32Array;
   cLen: Float64Array;
+  /** chain nodes in no chain (rings of degree-2 nodes without a junction): never labelled */
+  orphans: Int32Array;
 }
 
 /**
@@ -360,6 +362,8 @@ export class SearchWorkspace {
   /** @internal */ edgeLength: Float64Array | null = null;
   /** @internal */ adjLen: Float64Array | null = null;
   /** @internal */ closed: Uint8Array | null = null;
+  /** @internal the edges of all entrances the search graph was built for: per entrance, and as flags per edge */
+  entEdges: Int32Array | null = null;
   /** @internal */ entEdge: Uint8Array | null = null;
   /** @internal */ kg: KGraph | null = null;
   /** @internal */ q: MonoQueue | null = null;
@@ -378,7 +382,10 @@ export class SearchWorkspace {
 
 interface LabelArrays { count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array }
 
-/** Result arrays for n nodes × K labels, empty (count 0, free slots -1 / Infinity / NO_PRED). */
+/**
+ * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
+ * kOrphanLabels, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
+ */
 function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
   let a: LabelArrays | undefined;
   if (!ws.implicit) {
@@ -386,23 +393,34 @@ function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
     if (i >= 0) {
       a = ws.free[i];
       ws.free.splice(i, 1);
-      a.count.fill(0);
     }
   }
   if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K) };
-  a.site.fill(-1); a.dist.fill(Infinity); a.pred.fill(NO_PRED);
   if (!ws.implicit) ws.handed.push(a);
   return a;
 }
 
-/** Edges carrying an active entrance (what, besides closed edges, shapes the search graph). */
-function entranceEdges(edgeCount: number, byEdge: EntranceEdgeIndex): Uint8Array {
+/** Edges carrying one of the entrances (what, besides closed edges, shapes the search graph). */
+function entranceEdgeFlags(edgeCount: number, entEdges: Int32Array): Uint8Array {
   const f = new Uint8Array(edgeCount);
-  const st = byEdge.entStart;
-  for (let e = 0; e < edgeCount; e++) f[e] = st[e + 1] > st[e] ? 1 : 0;
+  for (let i = 0; i < entEdges.length; i++) if (entEdges[i] >= 0) f[entEdges[i]] = 1;
   return f;
 }
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  const n = a.length;
+  let i = 0;
+  // word by word where both views allow it (the closed flags of a big graph: ~1.5 M bytes per check)
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const w = n >> 2;
+    const a4 = new Int32Array(a.buffer, a.byteOffset, w), b4 = new Int32Array(b.buffer, b.byteOffset, w);
+    for (; i < w; i++) if (a4[i] !== b4[i]) return false;
+    i = w << 2;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function sameInts(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -430,11 +448,19 @@ function workspaceFor(g: Graph, ws: SearchWorkspace | undefined): SearchWorkspac
   return w;
 }
 
-/** The search graph for these entrances, from the workspace when it still fits (labels reset), else built. */
-function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchWorkspace): KGraph {
+/**
+ * The search graph for these entrances, from the workspace when it still fits (labels reset), else built. It is built
+ * for ALL the entrances (active or not: an edge with an inactive entrance only makes a few more junctions, and the
+ * searches are exact on any such graph), so the searches of one plan over different active subsets (nearest site,
+ * candidates per level and zone group) share one search graph.
+ */
+function searchGraph(g: Graph, entrances: Entrance[], K: number, ws: SearchWorkspace): KGraph {
+  const entEdges = new Int32Array(entrances.length);
+  for (let i = 0; i < entrances.length; i++) entEdges[i] = entrances[i].edgeIndex;
   if (ws.kg && ws.g === g && ws.edgeLength === g.edgeLength && ws.adjLen === g.adjLen && ws.kg.KL >= K && sameBytes(ws.closed!, g.closed)) {
-    const ent = entranceEdges(g.edgeCount, byEdge);
-    if (sameBytes(ws.entEdge!, ent)) {
+    let fits = sameInts(ws.entEdges!, entEdges);
+    if (!fits && sameBytes(ws.entEdge!, entranceEdgeFlags(g.edgeCount, entEdges))) { fits = true; ws.entEdges = entEdges; }
+    if (fits) {
       const { recs, r32 } = ws.kg;
       for (let i = 0; i < recs.length; i++) r32[2 * recs[i]] = 0;
       return ws.kg;
@@ -442,11 +468,16 @@ function searchGraph(g: Graph, byEdge: EntranceEdgeIndex, K: number, ws: SearchW
   }
   // room for the labels a k-nearest search will want after a nearest search (K = 6 in plans)
   const KL = Math.max(K, ws.kg ? ws.kg.KL : 6);
-  const kg = kGraph(g, byEdge, KL);
-  ws.g = g; ws.edgeLength = g.edgeLength; ws.adjLen = g.adjLen; ws.closed = g.closed.slice(); ws.entEdge = entranceEdges(g.edgeCount, byEdge); ws.kg = kg;
+  const all: number[] = [];
+  for (let i = 0; i < entrances.length; i++) if (entEdges[i] >= 0) all.push(i);
+  ws.kg = null; // (the old one can be collected while the new one is built)
+  const kg = kGraph(g, indexEntrancesByEdge(g.edgeCount, entrances, all), KL);
+  ws.g = g; ws.edgeLength = g.edgeLength; ws.adjLen = g.adjLen; ws.closed = g.closed.slice();
+  ws.entEdges = entEdges; ws.entEdge = entranceEdgeFlags(g.edgeCount, entEdges); ws.kg = kg;
   return kg;
 }
 
+/** The contracted search graph; `byEdge` gives the edges that carry an entrance (they are never contracted). */
 function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
   const n = g.nodeCount;
   const { leafEdge } = deadEnds(g, byEdge);
@@ -477,7 +508,11 @@ function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
   const buf = new ArrayBuffer(Math.max(8, words * 8));
   const r64 = new Float64Array(buf), r32 = new Int32Array(buf);
   const maxLink = kFill(g, leafEdge, kind, chainOf, cA, cB, cStart, cNode, cEdge, cLen, KL, rec, r64, r32);
-  return { KL, r64, r32, rec, recs, words, maxLink, leafEdge, nChains, cA, cB, cStart, cNode, cEdge, cLen };
+  let nOrphans = 0;
+  for (let v = 0; v < n; v++) if (kind[v] === 2 && chainOf[v] < 0) nOrphans++;
+  const orphans = new Int32Array(nOrphans);
+  for (let v = 0, i = 0; v < n; v++) if (kind[v] === 2 && chainOf[v] < 0) orphans[i++] = v;
+  return { KL, r64, r32, rec, recs, words, maxLink, leafEdge, nChains, cA, cB, cStart, cNode, cEdge, cLen, orphans };
 }
 
 /** Marks searched nodes as junctions or chain nodes; returns the number of chain nodes. */
@@ -645,7 +680,7 @@ export function kNearestSearch(
   const n = g.nodeCount;
   const w = workspaceFor(g, ws);
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
-  const kg = searchGraph(g, byEdge, K, w);
+  const kg = searchGraph(g, entrances, K, w);
   const { r64, r32, rec, KL } = kg;
   // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
   let P = 1;
@@ -664,6 +699,7 @@ export function kNearestSearch(
   const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, w);
   kJunctionLabels(kg, K, count, lsite, ldist, lpred);
   kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
+  for (let i = 0; i < kg.orphans.length; i++) emptyRow(kg.orphans[i], 0, K, count, lsite, ldist, lpred);
   kLeafLabels(g, kg.leafEdge, K, bound, count, lsite, ldist, lpred);
   return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
 }
@@ -719,7 +755,13 @@ function kRun(K: number, KL: number, P: number, bound: number, r64: Float64Array
   }
 }
 
-/** Junction labels from their records into the KLabels layout (slots beyond the count stay -1 / Infinity / NO_PRED). */
+/** Sets node v's label count to c and its free slots c .. K-1 to -1 / Infinity / NO_PRED. */
+function emptyRow(v: number, c: number, K: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
+  count[v] = c;
+  for (let j = v * K + c, end = v * K + K; j < end; j++) { lsite[j] = -1; ldist[j] = Infinity; lpred[j] = NO_PRED; }
+}
+
+/** Junction labels from their records into the KLabels layout (free slots -1 / Infinity / NO_PRED). */
 function kJunctionLabels(kg: KGraph, K: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
   const { rec, r64, r32, KL } = kg;
   for (let v = 0, n = rec.length; v < n; v++) {
@@ -727,7 +769,7 @@ function kJunctionLabels(kg: KGraph, K: number, count: Uint8Array, lsite: Int32A
     if (o < 0) continue;
     const c = r32[2 * o] & 255, bd = o + 1, bs = 2 * (o + 1 + KL), out = v * K;
     for (let j = 0; j < c; j++) { lsite[out + j] = r32[bs + j]; ldist[out + j] = r64[bd + j]; lpred[out + j] = r32[bs + KL + j]; }
-    count[v] = c;
+    emptyRow(v, c, K, count, lsite, ldist, lpred);
   }
 }
 
@@ -762,7 +804,10 @@ function kChainLabels(kg: KGraph, K: number, bound: number, count: Uint8Array, l
     let nf = 0, nb = 0;
     for (let j = 0; j < ca; j++) if (r32[sA + KL + j] !== eFirst) { fs[nf] = r32[sA + j]; fd[nf] = r64[dA + j]; nf++; }
     for (let j = 0; j < cb; j++) if (r32[sB + KL + j] !== eLast) { gs[nb] = r32[sB + j]; gd[nb] = r64[dB + j]; nb++; }
-    if (nf + nb === 0) continue; // (rows stay empty)
+    if (nf + nb === 0) {
+      for (let i = 0; i < m; i++) emptyRow(cNode[s0 + i], 0, K, count, lsite, ldist, lpred);
+      continue;
+    }
     // forced: the other end received this site through the chain
     for (let j = 0; j < nf; j++) {
       ff[j] = 0;
@@ -817,7 +862,7 @@ function kChainLabels(kg: KGraph, K: number, bound: number, count: Uint8Array, l
         if (chF[x] && x >= K) forcedAfter--;
         lsite[out + k] = chS[x]; ldist[out + k] = chD[x]; lpred[out + k] = chP[x]; k++;
       }
-      count[cNode[s0 + i]] = k;
+      emptyRow(cNode[s0 + i], k, K, count, lsite, ldist, lpred);
     }
   }
 }
@@ -836,7 +881,7 @@ function kLeafLabels(g: Graph, leafEdge: Int32Array, K: number, bound: number, c
       if (d > bound) break;
       lsite[v * K + c] = lsite[u * K + j]; ldist[v * K + c] = d; lpred[v * K + c] = le; c++;
     }
-    count[v] = c;
+    emptyRow(v, c, K, count, lsite, ldist, lpred);
   }
 }
 
