@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { buildGraph, type Graph } from './graph.ts';
-import { allEntrances, buildSegmentIndex, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
+import { allEntrances, buildSegmentIndex, entrancesAfterClosures, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
 import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, type KLabels, type NearestTree } from './dijkstra.ts';
 import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
@@ -198,8 +198,10 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (g === g0) { ctx.baseSnaps = snaps; ctx.baseSnapMax = options.maxSnapM; }
   }
   let entrances: Entrance[];
-  if (g === g0 && ctx.baseEntrances && ctx.baseEntrancesMax === options.maxSnapM) entrances = ctx.baseEntrances;
-  else {
+  if (ctx.baseEntrances && ctx.baseEntrancesMax === options.maxSnapM) {
+    // closures: only sites near an edge whose closed flag differs from the context graph's get new entrances
+    entrances = g === g0 ? ctx.baseEntrances : entrancesAfterClosures(ix, sites, options.maxSnapM, ctx.baseEntrances, g0.closed);
+  } else {
     entrances = allEntrances(ix, sites, options.maxSnapM);
     if (g === g0) { ctx.baseEntrances = entrances; ctx.baseEntrancesMax = options.maxSnapM; }
   }

@@ -772,3 +772,59 @@ export function allEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: nu
   for (let s = 0; s < sites.length; s++) for (const en of entrancesOf(ix, sites[s], s, maxSnapM, stamp, shut)) out.push(en);
   return out;
 }
+
+/**
+ * allEntrances(ix, sites, maxSnapM) on a graph whose closed flags differ from those `base` was computed with
+ * (`baseClosed`; same index geometry, same maxSnapM), recomputing only the sites a changed edge can affect. A site's
+ * entrances only read the closed flags of segments near it: crossings and inside nodes of segments meeting its rings'
+ * box, adjacent paths within ADJACENT_M of its boundary, the snapped fallback within maxSnapM of its boundary vertices
+ * or its point. So a site whose box (rings and point) is farther than that from every changed edge keeps its
+ * entrances from `base` (the same objects); the others are recomputed. Returns `base` itself when no flag differs.
+ */
+export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], maxSnapM: number, base: Entrance[], baseClosed: Uint8Array): Entrance[] {
+  const g = ix.g, closed = g.closed, p = g.proj;
+  const { geomX, geomY, geomStart } = g;
+  const { cols, rows, cell } = ix;
+  // coarse-grid cells within reach of an edge whose flag changed (boxes, clamped to the grid: never misses a site)
+  const reach = Math.max(maxSnapM, ADJACENT_M) + 1;
+  let mark: Uint8Array | null = null;
+  const col = (x: number) => Math.min(cols - 1, Math.max(0, Math.floor((x - ix.minX) / cell)));
+  const row = (y: number) => Math.min(rows - 1, Math.max(0, Math.floor((y - ix.minY) / cell)));
+  for (let e = 0; e < g.edgeCount; e++) {
+    if (closed[e] === baseClosed[e]) continue;
+    mark ??= new Uint8Array(cols * rows);
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (let i = geomStart[e]; i < geomStart[e + 1]; i++) {
+      minX = Math.min(minX, geomX[i]); maxX = Math.max(maxX, geomX[i]);
+      minY = Math.min(minY, geomY[i]); maxY = Math.max(maxY, geomY[i]);
+    }
+    for (let r = row(minY - reach), r1 = row(maxY + reach); r <= r1; r++) mark.fill(1, r * cols + col(minX - reach), r * cols + col(maxX + reach) + 1);
+  }
+  if (mark === null) return base;
+  const out: Entrance[] = [];
+  let seen: Int32Array | null = null, shut: Uint8Array | null = null;
+  let k = 0;
+  for (let s = 0; s < sites.length; s++) {
+    const k0 = k;
+    while (k < base.length && base[k].siteIndex === s) k++;
+    const site = sites[s];
+    let minX = (site.point[0] - p.lon0) * p.kx, minY = (site.point[1] - p.lat0) * p.ky, maxX = minX, maxY = minY;
+    for (const ring of site.rings) {
+      for (let i = 0; i + 1 < ring.length; i += 2) {
+        const x = (ring[i] - p.lon0) * p.kx, y = (ring[i + 1] - p.lat0) * p.ky;
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+    let near = false;
+    for (let r = row(minY), r1 = row(maxY); r <= r1 && !near; r++) {
+      for (let c = r * cols + col(minX), c1 = r * cols + col(maxX); c <= c1; c++) if (mark[c]) { near = true; break; }
+    }
+    if (!near) { for (let i = k0; i < k; i++) out.push(base[i]); continue; }
+    if (seen === null) { seen = new Int32Array(geomStart[g.edgeCount]).fill(-1); shut = anyClosed(g) ? closed : null; }
+    for (const en of entrancesOf(ix, site, s, maxSnapM, seen, shut)) out.push(en);
+  }
+  return out;
+}

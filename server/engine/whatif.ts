@@ -130,15 +130,25 @@ export function whatIf(baseline: PlanResult, change: WhatIfChange, hooks: PlanHo
   };
   if (change.communityIds) {
     const keep = new Set(change.communityIds);
-    const input = ctx.input;
-    const baseLoad: Record<string, number> = {};
+    const { buildings, sites } = ctx.input;
+    // per site id, in part order (the same sums as adding into a record keyed by id, without string keys per part)
+    const slot = new Int32Array(sites.length);
+    const firstById = new Map<number, number>();
+    for (let s = 0; s < sites.length; s++) {
+      const f = firstById.get(sites[s].id);
+      if (f === undefined) firstById.set(sites[s].id, s);
+      slot[s] = f ?? s;
+    }
+    const load = new Float64Array(sites.length), used = new Uint8Array(sites.length);
     const r = baseline.routes;
     for (let p = 0; p < r.partBuilding.length; p++) {
-      const cid = input.buildings[r.partBuilding[p]].communityId;
+      const cid = buildings[r.partBuilding[p]].communityId;
       if (cid != null && keep.has(cid)) continue;
-      const id = String(input.sites[r.partSite[p]].id);
-      baseLoad[id] = (baseLoad[id] ?? 0) + r.partPeople[p];
+      const s = slot[r.partSite[p]];
+      load[s] += r.partPeople[p]; used[s] = 1;
     }
+    const baseLoad: Record<string, number> = {};
+    for (let s = 0; s < sites.length; s++) if (used[s]) baseLoad[String(sites[s].id)] = load[s];
     options.communityIds = change.communityIds;
     options.siteBaseLoad = baseLoad;
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
-import { allEntrances, buildSegmentIndex, nearestOnEdges, nearestOnRing, newHit, pointInRing, ringCentroid, segmentIntersectT, snapBuildings, type NearestHit, type SegmentIndex } from '../../../server/engine/snap.ts';
+import { allEntrances, buildSegmentIndex, entrancesAfterClosures, nearestOnEdges, nearestOnRing, newHit, pointInRing, ringCentroid, segmentIntersectT, snapBuildings, type NearestHit, type SegmentIndex } from '../../../server/engine/snap.ts';
 import type { EngineBuilding, EngineEdge, EngineInput, EngineSite, Entrance } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 
@@ -294,11 +294,22 @@ describe('near-segment index', () => {
     const g = buildGraph(input);
     const ix = buildSegmentIndex(g);
     expect(ix.near.seg === ix.cellSeg).toBe(_name.startsWith('a dense'));
-    for (const closedShare of [0, 0.3]) {
+    // entrances on the open graph, per maxSnap: entrancesAfterClosures must turn them into the closed graph's
+    const open = new Map<number, Entrance[]>();
+    const openFlags = new Uint8Array(g.edgeCount);
+    for (const closedShare of [0, 0.3, 0.005]) {
       for (let e = 0; e < g.edgeCount; e++) g.closed[e] = rand() < closedShare ? 1 : 0;
       for (const maxSnap of [30, 250]) {
         const got = allEntrances(ix, sites, maxSnap), want = referenceEntrances(ix, sites, maxSnap);
         expect(JSON.stringify(got)).toBe(JSON.stringify(want));
+        if (closedShare === 0) open.set(maxSnap, got);
+        else {
+          const after = entrancesAfterClosures(ix, sites, maxSnap, open.get(maxSnap)!, openFlags);
+          expect(JSON.stringify(after)).toBe(JSON.stringify(want));
+          // with a few closures many sites keep their open-graph entrances (the same objects)
+          const kept = new Set(open.get(maxSnap)!);
+          if (closedShare < 0.01 && maxSnap === 30) expect(after.filter((e) => kept.has(e)).length).toBeGreaterThan(after.length / 3);
+        }
         const hows = new Set(got.map((e) => e.how));
         if (closedShare === 0 && maxSnap === 250) for (const h of ['crossing', 'inside', 'adjacent', 'snapped']) expect(hows.has(h as Entrance['how']), h).toBe(true);
       }
