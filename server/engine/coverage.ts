@@ -16,6 +16,7 @@ import { candidatesForSnap, kNearestSearch } from './dijkstra.ts';
 import type { FlowResult, RouteTable } from './routes.ts';
 import type { EngineInput, Entrance, SiteLevel } from './types.ts';
 import type { PlanOptions, SiteResult } from './plan.ts';
+import { scratchFor, unboxed, type Scratch } from './alloc.ts';
 
 export interface AreaSummary {
   id: number;
@@ -65,24 +66,28 @@ export interface CoverageArgs {
   siteResults: SiteResult[];
 }
 
+/** computeCoverage's working arrays, per input (reused by its next plan). */
+const coverageScratch = new WeakMap<object, Scratch>();
+
 export function computeCoverage(a: CoverageArgs): CoverageResult {
   const { g, input, included, population, snaps, candStart, candSite } = a;
   const nB = input.buildings.length, nS = input.sites.length;
+  const sc = scratchFor(coverageScratch, input);
   let pop = 0, covered = 0;
   const uncovered: CoverageResult['uncovered'] = [];
-  const isCovered = new Uint8Array(nB);
-  const lost = new Float64Array(nS);
+  const isCovered = sc.uint8(nB);
+  const lost = sc.float64(nS);
   for (let b = 0; b < nB; b++) {
     if (!included[b]) continue;
     pop += population[b];
     const n = candStart[b + 1] - candStart[b];
     if (n > 0) { covered += population[b]; isCovered[b] = 1; }
-    else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: population[b], reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
+    else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: unboxed(population[b]), reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
   // sites: coverage lost written back, and what the criticality ranking reads
   const critical: number[] = [];
-  const cLoad = new Float64Array(nS), cIndex = new Float64Array(nS), cId = new Float64Array(nS);
+  const cLoad = sc.float64(nS, false), cIndex = sc.float64(nS, false), cId = sc.float64(nS, false);
   for (let s = 0; s < nS; s++) {
     const sr = a.siteResults[s];
     sr.coverageLost = lost[s];
@@ -91,7 +96,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   }
 
   // per-part clearance by building (max over parts)
-  const bClear = new Float64Array(nB), bClearV = new Float64Array(nB), bAssigned = new Float64Array(nB);
+  const bClear = sc.float64(nB), bClearV = sc.float64(nB), bAssigned = sc.float64(nB);
   for (let p = 0; p < a.routes.partBuilding.length; p++) {
     const b = a.routes.partBuilding[p];
     bClear[b] = Math.max(bClear[b], a.flows.clearance[p]);
@@ -101,8 +106,8 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once
   const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[]): AreaSummary[] => {
     const nA = areas.length;
-    const count = new Float64Array(nA), popA = new Float64Array(nA), covA = new Float64Array(nA), asgA = new Float64Array(nA);
-    const unpA = new Float64Array(nA), clrA = new Float64Array(nA), clrVA = new Float64Array(nA);
+    const count = sc.float64(nA), popA = sc.float64(nA), covA = sc.float64(nA), asgA = sc.float64(nA);
+    const unpA = sc.float64(nA), clrA = sc.float64(nA), clrVA = sc.float64(nA);
     const unplaced = a.unplaced;
     for (let b = 0; b < nB; b++) {
       const i = areaOf[b];
@@ -115,16 +120,16 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     const out: AreaSummary[] = new Array(nA);
     for (let i = 0; i < nA; i++) {
       out[i] = {
-        id: areas[i].id, name: areas[i].name, buildings: count[i], population: popA[i], coveredPopulation: covA[i],
-        coveredShare: popA[i] > 0 ? covA[i] / popA[i] : 0, assignedPopulation: asgA[i], unplacedPopulation: unpA[i],
-        clearanceS: clrA[i], clearanceVulnerableS: clrVA[i],
+        id: areas[i].id, name: areas[i].name, buildings: unboxed(count[i]), population: unboxed(popA[i]), coveredPopulation: unboxed(covA[i]),
+        coveredShare: unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0), assignedPopulation: unboxed(asgA[i]), unplacedPopulation: unboxed(unpA[i]),
+        clearanceS: unboxed(clrA[i]), clearanceVulnerableS: unboxed(clrVA[i]),
       };
     }
     return out;
   };
-  const communities = summarise(communityOfBuilding(input), input.communities);
+  const communities = summarise(communityOfBuilding(input, sc), input.communities);
   const nZ = input.zones.length;
-  const zoneArea = new Int32Array(nB);
+  const zoneArea = sc.int32(nB, false);
   for (let b = 0; b < nB; b++) { const z = a.zoneOf[b]; zoneArea[b] = z >= 0 && z < nZ ? z : -1; }
   const zones = summarise(zoneArea, input.zones);
 
@@ -137,7 +142,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const criticality: CoverageResult['criticality'] = new Array(critical.length);
   for (let i = 0; i < critical.length; i++) {
     const s = critical[i];
-    criticality[i] = { site: cIndex[s], id: cId[s], coverageLost: lost[s], assigned: cLoad[s] };
+    criticality[i] = { site: unboxed(cIndex[s]), id: unboxed(cId[s]), coverageLost: unboxed(lost[s]), assigned: unboxed(cLoad[s]) };
   }
 
   // where to add capacity
@@ -148,9 +153,9 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     if (!a.eligible[s] && (st.candidate || st.status === 'closed')) spaces.push(s);
   }
   if (spaces.length > 0 && uncovered.length > 0) {
-    const isSpace = new Uint8Array(nS);
+    const isSpace = sc.uint8(nS);
     for (const s of spaces) isSpace[s] = 1;
-    const gain = new Float64Array(nS);
+    const gain = sc.float64(nS);
     const K = Math.min(8, Math.max(2, a.options.candidatesPerLevel));
     const cs = new Int32Array(4 * K + 64), cd = new Float64Array(4 * K + 64), cv = new Int32Array(4 * K + 64);
     for (const level of ['emergency', 'fixed'] as SiteLevel[]) {
@@ -166,18 +171,18 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     }
     for (const s of spaces) if (gain[s] > 0) {
       const st = input.sites[s];
-      addCapacity.push({ site: s, id: st.id, name: st.name, kind: 'new_space', level: st.level, suitsHazard: st.hazards.includes(a.options.hazard), people: gain[s] });
+      addCapacity.push({ site: s, id: st.id, name: st.name, kind: 'new_space', level: st.level, suitsHazard: st.hazards.includes(a.options.hazard), people: unboxed(gain[s]) });
     }
   }
   if (allFull > 0) {
-    const gain = new Float64Array(nS);
+    const gain = sc.float64(nS);
     for (let b = 0; b < nB; b++) {
       if (a.reason[b] !== 2) continue;
       for (let k = candStart[b]; k < candStart[b + 1]; k++) gain[candSite[k]] += a.unplaced[b];
     }
     for (let s = 0; s < nS; s++) if (gain[s] > 0) {
       const st = input.sites[s];
-      addCapacity.push({ site: s, id: st.id, name: st.name, kind: 'expand', level: st.level, suitsHazard: true, people: gain[s] });
+      addCapacity.push({ site: s, id: st.id, name: st.name, kind: 'expand', level: st.level, suitsHazard: true, people: unboxed(gain[s]) });
     }
   }
   addCapacity.sort((x, y) => y.people - x.people || x.id - y.id);
@@ -191,9 +196,9 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
 }
 
 /** Each building's community as an index into input.communities (−1: none); the last community with an id wins, as in a Map. */
-function communityOfBuilding(input: EngineInput): Int32Array {
+function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
   const nB = input.buildings.length, cs = input.communities;
-  const out = new Int32Array(nB).fill(-1);
+  const out = sc.int32(nB, false).fill(-1);
   let maxId = -1, dense = true;
   for (let i = 0; i < cs.length; i++) {
     const id = cs[i].id;
@@ -201,7 +206,7 @@ function communityOfBuilding(input: EngineInput): Int32Array {
     if (id > maxId) maxId = id;
   }
   if (dense && maxId < 4 * (cs.length + nB) + 1024) {
-    const table = new Int32Array(maxId + 1).fill(-1);
+    const table = sc.int32(maxId + 1, false).fill(-1);
     for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
     for (let b = 0; b < nB; b++) {
       const c = input.buildings[b].communityId;

@@ -7,6 +7,7 @@ import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
 import { routeNodes } from './routes.ts';
 import { computeGuidesFromColumns, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
 import type { SignResult as Signs } from './signs.ts';
+import { scratchFor, type Scratch } from './alloc.ts';
 
 /**
  * One SignRoute per assigned route part (door snap → site entrance), in part order. Materialises every route (node
@@ -64,24 +65,38 @@ export function planSignsViaRoutes(plan: PlanResult, options: SignOptions = {}):
   );
 }
 
-/** Guides for the plan's buildings (people actually sent from each) and its busiest junctions (from the signs). */
+/** planGuides' working columns, per input (reused by its next plan). */
+const guideScratch = new WeakMap<object, Scratch>();
+
+/**
+ * Guides for the plan's buildings (people actually sent from each) and its busiest junctions (from the signs).
+ * Only buildings that send people need guides, so only their ids and floors are read from the input (every id with a
+ * roster: volunteers' homes may be any building); the rule skips the others, whatever their columns hold.
+ */
 export function planGuides(plan: PlanResult, volunteers: GuideVolunteer[] | null, options: GuideOptions = {}): GuideResult {
   const { input } = plan.context;
-  const B = plan.buildings;
+  const B = plan.buildings, rt = plan.routes;
   const nb = input.buildings.length;
-  const people = new Float64Array(nb), id = new Float64Array(nb), levels = new Float64Array(nb);
-  for (let p = 0; p < plan.routes.partBuilding.length; p++) people[plan.routes.partBuilding[p]] += plan.routes.partPeople[p];
-  for (let i = 0; i < nb; i++) { const b = input.buildings[i]; id[i] = b.id; levels[i] = b.levels; people[i] = Math.round(people[i]); }
-  const signs = (plan.signs as Signs | null)?.signs ?? [];
-  const jNode: number[] = [], jLon: number[] = [], jLat: number[] = [], jPeople: number[] = [];
-  for (let i = 0; i < signs.length; i++) {
-    const s = signs[i];
-    if ((s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0) { jNode.push(s.nodeIndex); jLon.push(s.lon); jLat.push(s.lat); jPeople.push(s.people); }
+  const sc = scratchFor(guideScratch, input);
+  const people = sc.float64(nb), id = sc.float64(nb, false), levels = sc.float64(nb, false);
+  for (let p = 0; p < rt.partBuilding.length; p++) people[rt.partBuilding[p]] += rt.partPeople[p];
+  const allIds = volunteers != null && volunteers.length > 0;
+  for (let i = 0; i < nb; i++) {
+    const q = Math.round(people[i]);
+    people[i] = q;
+    if (q > 0 || allIds) { const b = input.buildings[i]; id[i] = b.id; levels[i] = b.levels; }
   }
+  // junction and turn signs at graph nodes: their flows
+  const signs = (plan.signs as Signs | null)?.signs ?? [];
+  const at = sc.int32(signs.length, false);
+  let nj = 0;
+  for (let i = 0; i < signs.length; i++) { const s = signs[i]; if ((s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0) at[nj++] = i; }
+  const jNode = sc.int32(nj, false), jLon = sc.float64(nj, false), jLat = sc.float64(nj, false), jPeople = sc.float64(nj, false);
+  for (let j = 0; j < nj; j++) { const s = signs[at[j]]; jNode[j] = s.nodeIndex; jLon[j] = s.lon; jLat[j] = s.lat; jPeople[j] = s.people; }
   return computeGuidesFromColumns(
     {
       buildings: { count: nb, id, people, levels, stairwells: null, lon: B.doorLon, lat: B.doorLat },
-      junctions: { count: jNode.length, nodeIndex: jNode, lon: jLon, lat: jLat, people: jPeople },
+      junctions: { count: nj, nodeIndex: jNode, lon: jLon, lat: jLat, people: jPeople },
       volunteers,
     },
     options,

@@ -26,6 +26,7 @@
  */
 import Flatbush from 'flatbush';
 import FlatQueue from 'flatqueue';
+import { unboxed } from './alloc.ts';
 
 export interface GuideBuilding {
   id: number;
@@ -235,8 +236,8 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
           if (text === undefined) { text = buildingRuleText(wells, byPeople, high, levels, rule); texts.set(key, text); }
         } else text = buildingRuleText(wells, byPeople, high, levels, rule);
       }
-      const id = bId[i];
-      needs.push({ id: 'B-' + id, kind: 'building', buildingIndex: i, buildingId: id, nodeIndex: -1, lon: bLon[i], lat: bLat[i], people, guides, assigned: 0, rule: text });
+      const id = unboxed(bId[i]);
+      needs.push({ id: 'B-' + id, kind: 'building', buildingIndex: i, buildingId: id, nodeIndex: -1, lon: bLon[i], lat: bLat[i], people: unboxed(people), guides, assigned: 0, rule: text });
       totalNeeded += guides;
     }
   }
@@ -253,8 +254,8 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
       const r = Math.round(people);
       let text = texts.get(r);
       if (text === undefined) { text = `${r} people, 1 per ${junctionPeoplePerGuide}`; texts.set(r, text); }
-      const node = jNode[i];
-      needs.push({ id: node >= 0 ? 'J-' + node : 'J-x' + i, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: node, lon: jLon[i], lat: jLat[i], people, guides, assigned: 0, rule: text });
+      const node = unboxed(jNode[i]);
+      needs.push({ id: node >= 0 ? 'J-' + node : 'J-x' + i, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: node, lon: jLon[i], lat: jLat[i], people: unboxed(people), guides, assigned: 0, rule: text });
       totalNeeded += guides;
     }
   }

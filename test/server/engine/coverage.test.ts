@@ -91,4 +91,15 @@ describe('coverage summaries', () => {
     const tied = runPlan({ ...input, buildings: input.buildings.slice(0, 1).map((b) => ({ ...b, population: 0 })) });
     expect(tied.coverage.criticality.map((c) => c.site)).toEqual(tied.sites.filter((s) => s.eligible).map((s) => s.index));
   });
+
+  it('reuses its working arrays per input: a plan after different plans on the same input equals one on a fresh copy', () => {
+    const input = base();
+    const fresh = () => runPlan(structuredClone(input)).coverage;
+    // plans with other results on the same input object first (closed sites: other criticality, uncovered, areas)
+    runPlan(input, { closedSiteIds: [input.sites[0].id, input.sites[1].id] });
+    runPlan(input, { hazard: 'flood' });
+    expect(runPlan(input).coverage).toEqual(fresh());
+    runPlan(input, { closedSiteIds: input.sites.map((s) => s.id) });
+    expect(runPlan(input).coverage).toEqual(fresh());
+  });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildingGuides, computeGuides, computeGuidesFromColumns, DEFAULT_GUIDE_RULE, junctionGuides, type GuideBuilding, type GuideVolunteer } from '../../../server/engine/guides.ts';
-import { metresLonLat, rng } from './fixtures.ts';
+import { fullPlanHooks, planGuides } from '../../../server/engine/full.ts';
+import { runPlan } from '../../../server/engine/plan.ts';
+import { metresLonLat, randomGridInput, rng } from './fixtures.ts';
 
 const bld = (id: number, east: number, south: number, people: number, levels = 3, stairwells?: number): GuideBuilding => {
   const [lon, lat] = metresLonLat(east, south);
@@ -223,5 +225,24 @@ describe('guide assignment', () => {
     const ex = computeGuides(small);
     console.log(`computeGuides exact: ${ex.needs.length} needs, 20 volunteers → ${ex.totalAssigned} assigned in ${(performance.now() - t1).toFixed(1)} ms`);
     expect(ex.totalAssigned).toBe(60);
+  });
+});
+
+describe('planGuides', () => {
+  it('reuses its working columns per input: guides after other plans on the same input equal those on a fresh copy', () => {
+    const input = randomGridInput({ w: 9, h: 7, spacing: 60, buildings: 90, sites: 5, seed: 4, dropEdges: 0.1, population: [20, 400], capacity: [300, 900] });
+    input.buildings.forEach((b, i) => { if (i % 7 === 0) b.levels = 12 + (i % 20); });
+    const hooks = fullPlanHooks();
+    const onFresh = (vols: GuideVolunteer[] | null) => planGuides(runPlan(structuredClone(input), {}, hooks), vols);
+    runPlan(input, { closedSiteIds: [input.sites[0].id, input.sites[2].id] }, hooks);
+    const plan = runPlan(input, {}, hooks);
+    const ref = onFresh(null);
+    expect(ref.needs.filter((n) => n.kind === 'junction').length).toBeGreaterThan(0);
+    expect(plan.guides).toEqual(ref);
+    // a roster reads every building's id (homes may send no one), then plans without one again
+    const vols = [vol(1, input.buildings[5].id, 2), vol(2, input.buildings[60].id, 1), vol(3, 12345, 1)];
+    expect(planGuides(plan, vols)).toEqual(onFresh(vols));
+    runPlan(input, { hazard: 'flood' }, hooks);
+    expect(planGuides(plan, null)).toEqual(ref);
   });
 });

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Scratch, scratchFor, unboxed } from '../../../server/engine/alloc.ts';
+
+describe('unboxed', () => {
+  it('returns the same number (−0, fractions, large and odd values included)', () => {
+    for (const x of [0, -0, 1, -1, 146, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 5e9, 1.5, -2.25, 1e-300, NaN, Infinity, -Infinity]) {
+      expect(Object.is(unboxed(x), x), String(x)).toBe(true);
+    }
+    const f = new Float64Array([7, 0.5, -0]);
+    expect([...f].map(unboxed)).toEqual([7, 0.5, -0]);
+    expect(Object.is(unboxed(f[2]), -0)).toBe(true);
+  });
+});
+
+describe('Scratch', () => {
+  it('hands out zeroed, non-overlapping arrays, and the same memory again after reset', () => {
+    const sc = new Scratch();
+    const a = sc.float64(100), b = sc.float64(50), i = sc.int32(10), u = sc.uint8(7);
+    expect([a.length, b.length, i.length, u.length]).toEqual([100, 50, 10, 7]);
+    a.fill(1); b.fill(2); i.fill(3); u.fill(4);
+    expect(a.every((x) => x === 1) && b.every((x) => x === 2)).toBe(true);
+    sc.reset();
+    const a2 = sc.float64(100);
+    expect(a2.buffer).toBe(a.buffer);
+    expect(a2.every((x) => x === 0)).toBe(true); // zeroed again
+    const b2 = sc.float64(50, false);
+    expect(b2.every((x) => x === 2)).toBe(true); // not zeroed on request: what the last call left
+  });
+
+  it('keeps the arrays of the current call intact when it grows', () => {
+    const sc = new Scratch();
+    const a = sc.float64(1000).fill(7);
+    const b = sc.float64(5000).fill(8); // does not fit: a new buffer
+    const c = sc.int32(3000).fill(9);
+    const d = sc.int32(3000).fill(10);
+    expect(a.every((x) => x === 7) && b.every((x) => x === 8) && c.every((x) => x === 9) && d.every((x) => x === 10)).toBe(true);
+    expect(b.buffer).not.toBe(a.buffer);
+    // the next call fits in the grown buffers without new memory
+    sc.reset();
+    const bufs = [sc.float64(1000).buffer, sc.float64(5000).buffer];
+    expect(bufs[0]).toBe(bufs[1]);
+  });
+
+  it('is kept per key', () => {
+    const cache = new WeakMap<object, Scratch>();
+    const k1 = {}, k2 = {};
+    const s1 = scratchFor(cache, k1);
+    expect(scratchFor(cache, k1)).toBe(s1);
+    expect(scratchFor(cache, k2)).not.toBe(s1);
+  });
+});
