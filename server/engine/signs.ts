@@ -1199,14 +1199,14 @@ class SignBuilder {
     this.pushRouteSign(oi);
   }
 
-  /** sign i's arrows as objects; `down` gives the stairwell copy (bearing null) */
+  /**
+   * sign i's arrows as objects; `down` gives the stairwell copy (bearing null). The list is `new Array(n)` filled in
+   * place, not a literal: like object literals (see SignObject), array literals of objects get pretenured.
+   */
   arrowsOf(i: number, down: boolean): SignArrow[] {
     const { aNext, aBearing, aSite, aDist, sHead } = this.w;
-    const n = this.w.sArrows[i];
-    let t = sHead[i];
-    if (n === 1) return [this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t])];
-    const out: SignArrow[] = [];
-    for (; t >= 0; t = aNext[t]) out.push(this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t]));
+    const out: SignArrow[] = new Array(this.w.sArrows[i]);
+    for (let t = sHead[i], k = 0; t >= 0; t = aNext[t]) out[k++] = this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t]);
     return out;
   }
   arrow(bearing: number, s: number, distanceM: number): SignArrow {
