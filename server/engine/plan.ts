@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { buildGraph, type Graph } from './graph.ts';
 import { allEntrances, buildSegmentIndex, entrancesAfterClosures, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
-import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, type KLabels, type NearestTree } from './dijkstra.ts';
+import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, SearchWorkspace, type KLabels, type NearestTree } from './dijkstra.ts';
 import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
@@ -61,6 +61,33 @@ export interface PlanContext {
   baseEntrances?: Entrance[] | null;
   baseEntrancesMax?: number;
   widthKey: string;
+  /** memory plans reuse (search graphs, label arrays, candidate scratch); made by the first plan */
+  reuse?: PlanReuse;
+}
+
+/**
+ * Memory reused from plan to plan of one context: search workspaces (search graph, recycled label arrays) for plans on
+ * the open graph and for plans with closures, and the candidate scratch. Every plan recycles it first: nothing in it
+ * outlives the plan that used it (plans are synchronous, one at a time).
+ */
+class PlanReuse {
+  open = new SearchWorkspace();
+  closed = new SearchWorkspace();
+  cSite = new Int32Array(0);
+  cDist = new Float64Array(0);
+  cVia = new Int32Array(0);
+  cLab = new Int32Array(0);
+  /** The workspace for a plan on the open graph or with closures, recycled. */
+  searches(open: boolean): SearchWorkspace {
+    const ws = open ? this.open : this.closed;
+    ws.recycle();
+    return ws;
+  }
+  /** Candidate scratch for n candidates. */
+  candidates(n: number): this {
+    if (this.cSite.length < n) { this.cSite = new Int32Array(n); this.cDist = new Float64Array(n); this.cVia = new Int32Array(n); this.cLab = new Int32Array(n); }
+    return this;
+  }
 }
 
 export function prepareContext(input: EngineInput, opts: { widthByHighway?: Record<string, number> } = {}): PlanContext {
@@ -180,8 +207,14 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const { buildings, sites, zones } = input;
   const nB = buildings.length, nS = sites.length;
   const included = new Uint8Array(nB);
+  const population = new Float64Array(nB);
   const commSet = options.communityIds ? new Set(options.communityIds) : null;
-  for (let b = 0; b < nB; b++) included[b] = !commSet || (buildings[b].communityId != null && commSet.has(buildings[b].communityId!)) ? 1 : 0;
+  for (let b = 0; b < nB; b++) {
+    const bu = buildings[b];
+    if (commSet && !(bu.communityId != null && commSet.has(bu.communityId))) continue;
+    included[b] = 1;
+    population[b] = Math.max(0, bu.population);
+  }
 
   // --- snap
   let snaps: BuildingSnaps;
@@ -251,7 +284,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   for (let i = 0; i < entrances.length; i++) if (eligible[entranceSite[i]]) activeAll.push(i);
 
   // --- nearest site for every building (one multi-source search)
-  const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound);
+  const reuse = (ctx.reuse ??= new PlanReuse());
+  const sw = reuse.searches(g === g0);
+  const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
   const nearestSite = new Int32Array(nB).fill(-1), nearestDistance = new Float64Array(nB).fill(Infinity);
   const tmp = [0, 0, 0];
   for (let b = 0; b < nB; b++) {
@@ -261,14 +296,17 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
 
   const tNear = now();
-  // --- zone groups: a building inside zones may only use the union of their siteIds (zones that list sites)
+  // --- zone groups: a building inside zones may only use the union of their siteIds (zones that list sites).
+  // groupOf[b] indexes groupKeys ('' = unrestricted, group 0).
   const siteIndexById = new Map<number, number>();
-  sites.forEach((s, i) => siteIndexById.set(s.id, i));
+  for (let s = 0; s < nS; s++) siteIndexById.set(sites[s].id, s);
   const zoneOf = new Int32Array(nB).fill(-1);
-  const groupKey: string[] = new Array(nB).fill('');
+  const groupOf = new Int32Array(nB);
+  const groupKeys = [''];
   if (zones.length > 0) {
     const p = g.proj;
     const zb = zones.map((z) => bboxOfRings(z.rings));
+    const keyIndex = new Map<string, number>([['', 0]]);
     for (let b = 0; b < nB; b++) {
       if (!included[b]) continue;
       const lon = p.lon0 + snaps.doorX[b] / p.kx, lat = p.lat0 + snaps.doorY[b] / p.ky;
@@ -280,28 +318,34 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       }
       if (inZ.length) zoneOf[b] = inZ[0];
       // a zone without sites yet (just drawn) groups its buildings for reporting but does not restrict them
-      groupKey[b] = inZ.filter((z) => zones[z].siteIds.length > 0).join(',');
+      const key = inZ.filter((z) => zones[z].siteIds.length > 0).join(',');
+      let gi = keyIndex.get(key);
+      if (gi === undefined) { keyIndex.set(key, (gi = groupKeys.length)); groupKeys.push(key); }
+      groupOf[b] = gi;
     }
   }
-  const groups = new Map<string, number[]>();
-  for (let b = 0; b < nB; b++) {
-    if (!included[b] || snaps.edge[b] < 0) continue;
-    let l = groups.get(groupKey[b]);
-    if (!l) groups.set(groupKey[b], (l = []));
-    l.push(b);
+  // groups with a snapped building, in the order of their first one
+  const nG = groupKeys.length;
+  const groupOrder: number[] = [];
+  if (nG === 1) groupOrder.push(0);
+  else {
+    const seen = new Uint8Array(nG);
+    for (let b = 0; b < nB && groupOrder.length < nG; b++) {
+      if (!included[b] || snaps.edge[b] < 0 || seen[groupOf[b]]) continue;
+      seen[groupOf[b]] = 1;
+      groupOrder.push(groupOf[b]);
+    }
   }
 
-  // --- candidates: per group and level, a bounded k-nearest search; merged ascending per building
+  // --- candidates: per group and level, a bounded k-nearest search; per building, its group's candidates of every
+  // level merged ascending by (distance, site) (a building's sites are distinct: one group, one level per site)
   const K = options.candidatesPerLevel;
   const levels: SiteLevel[] = ['emergency', 'fixed'];
   const labs: KLabels[] = [];
-  const maxC = 2 * K;
-  const candStart = new Int32Array(nB + 1);
-  const cSite = new Int32Array(nB * maxC), cDist = new Float64Array(nB * maxC), cVia = new Int32Array(nB * maxC), cLab = new Int32Array(nB * maxC);
-  const candCount = new Int32Array(nB);
-  const sS = new Int32Array(maxC + 64), sD = new Float64Array(maxC + 64), sV = new Int32Array(maxC + 64);
-  const hasCandidateInReach = new Uint8Array(nB);
-  for (const [key, list] of groups) {
+  /** indexes into labs of each group's searches */
+  const groupLabs: number[][] = groupKeys.map(() => []);
+  for (const gi of groupOrder) {
+    const key = groupKeys[gi];
     let allowed: Uint8Array = eligible;
     if (key !== '') {
       allowed = new Uint8Array(nS);
@@ -314,40 +358,39 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       const act: number[] = [];
       for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
       if (act.length === 0) continue;
-      const lab = kNearestSearch(g, entrances, act, K, options.reachM[level]);
-      const li = labs.length;
-      labs.push(lab);
-      for (const b of list) {
-        const n = candidatesForSnap(g, lab, snaps.edge[b], snaps.fraction[b], K, sS, sD, sV, 0);
-        const base = b * maxC;
-        for (let j = 0; j < n; j++) {
-          const c = candCount[b]++;
-          cSite[base + c] = sS[j]; cDist[base + c] = sD[j]; cVia[base + c] = sV[j]; cLab[base + c] = li;
-        }
-      }
+      groupLabs[gi].push(labs.length);
+      labs.push(kNearestSearch(g, entrances, act, K, options.reachM[level], sw));
     }
   }
-  // compact into CSR, sorted by distance
-  for (let b = 0; b < nB; b++) candStart[b + 1] = candStart[b] + candCount[b];
-  const C = candStart[nB];
-  const candSite = new Int32Array(C), candDist = new Float64Array(C), candVia = new Int32Array(C), candLab = new Int32Array(C);
+  // building by building into the scratch (CSR order), then copied out at their exact size
+  const sc = reuse.candidates(nB * levels.length * K);
+  const { cSite, cDist, cVia, cLab } = sc;
+  const candStart = new Int32Array(nB + 1);
+  const hasCandidateInReach = new Uint8Array(nB);
+  let C = 0;
   for (let b = 0; b < nB; b++) {
-    const n = candCount[b], base = b * maxC, k0 = candStart[b];
-    if (n > 0) hasCandidateInReach[b] = 1;
-    // insertion sort by (distance, site) while copying (n ≤ 2K)
-    for (let j = 0; j < n; j++) {
-      const s = cSite[base + j], d = cDist[base + j], v = cVia[base + j], l = cLab[base + j];
-      let i = k0 + j - 1;
-      while (i >= k0 && (candDist[i] > d || (candDist[i] === d && candSite[i] > s))) {
-        candSite[i + 1] = candSite[i]; candDist[i + 1] = candDist[i]; candVia[i + 1] = candVia[i]; candLab[i + 1] = candLab[i]; i--;
+    candStart[b] = C;
+    if (!included[b] || snaps.edge[b] < 0) continue;
+    const k0 = C, e = snaps.edge[b], f = snaps.fraction[b];
+    for (const li of groupLabs[groupOf[b]]) {
+      const n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C);
+      // insertion into the sorted candidates so far (each lab's are sorted already)
+      for (let j = C, end = C + n; j < end; j++) {
+        const s = cSite[j], d = cDist[j], v = cVia[j];
+        let i = j - 1;
+        while (i >= k0 && (cDist[i] > d || (cDist[i] === d && cSite[i] > s))) {
+          cSite[i + 1] = cSite[i]; cDist[i + 1] = cDist[i]; cVia[i + 1] = cVia[i]; cLab[i + 1] = cLab[i]; i--;
+        }
+        cSite[i + 1] = s; cDist[i + 1] = d; cVia[i + 1] = v; cLab[i + 1] = li;
       }
-      candSite[i + 1] = s; candDist[i + 1] = d; candVia[i + 1] = v; candLab[i + 1] = l;
+      C += n;
     }
+    if (C > k0) hasCandidateInReach[b] = 1;
   }
+  candStart[nB] = C;
+  const candSite = cSite.slice(0, C), candDist = cDist.slice(0, C), candVia = cVia.slice(0, C), candLab = cLab.slice(0, C);
 
   // --- assignment
-  const population = new Float64Array(nB);
-  for (let b = 0; b < nB; b++) population[b] = included[b] ? Math.max(0, buildings[b].population) : 0;
   const capacity = new Float64Array(nS);
   for (let s = 0; s < nS; s++) capacity[s] = eligible[s] ? sites[s].capacity : 0;
   if (options.siteBaseLoad) for (const [id, l] of Object.entries(options.siteBaseLoad)) {
@@ -364,15 +407,16 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
   const reason = new Uint8Array(nB);
   const unplacedList: PlanResult['unplaced'] = [];
+  // (with the totals)
+  let totalPop = 0, unplacedPop = 0, splitCount = 0, nIncluded = 0;
   for (let b = 0; b < nB; b++) {
-    if (!included[b] || population[b] <= 0) continue;
-    if (ar.unplaced[b] <= 1e-9) continue;
-    let r: UnplacedReason;
-    if (snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity) r = 'unreachable';
-    else if (candStart[b] === candStart[b + 1]) r = 'no_site_in_reach';
-    else r = 'all_full';
-    reason[b] = REASON_CODES.indexOf(r);
-    unplacedList.push({ building: b, id: buildings[b].id, people: ar.unplaced[b], reason: r });
+    if (!included[b]) continue;
+    const un = ar.unplaced[b];
+    nIncluded++; totalPop += population[b]; unplacedPop += un; splitCount += ar.split[b];
+    if (population[b] <= 0 || un <= 1e-9) continue;
+    const rc = snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity ? 3 : candStart[b] === candStart[b + 1] ? 1 : 2;
+    reason[b] = rc;
+    unplacedList.push({ building: b, id: buildings[b].id, people: un, reason: REASON_CODES[rc]! });
   }
   const tAssign = now();
   msDetail.nearest = tNear - tSnap; msDetail.candidates = tCand - tNear; msDetail.assign = tAssign - tCand;
@@ -413,8 +457,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   // --- result skeleton (signs / guides hooks see it)
   const p = g.proj;
-  const toLon = (xs: Float64Array) => xs.map((x) => p.lon0 + x / p.kx);
-  const toLat = (ys: Float64Array) => ys.map((y) => p.lat0 + y / p.ky);
+  const toLon = (xs: Float64Array) => unproject(xs, p.lon0, p.kx);
+  const toLat = (ys: Float64Array) => unproject(ys, p.lat0, p.ky);
   const siteResults: SiteResult[] = sites.map((s, i) => ({
     index: i, id: s.id, name: s.name, level: s.level, eligible: !!eligible[i], why: why[i],
     capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
@@ -430,8 +474,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
   for (const sr of siteResults) sr.utilisation = sr.capacity > 0 ? sr.load / sr.capacity : 0;
 
-  let totalPop = 0, unplacedPop = 0, splitCount = 0, nIncluded = 0;
-  for (let b = 0; b < nB; b++) if (included[b]) { nIncluded++; totalPop += population[b]; unplacedPop += ar.unplaced[b]; splitCount += ar.split[b]; }
   const result: PlanResult = {
     hazard: options.hazard, options, included,
     buildings: {
@@ -461,7 +503,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // --- coverage
   result.coverage = computeCoverage({
     g, input, options, included, population, snaps, entrances, eligible, candStart, candSite, zoneOf,
-    groupsKeys: groupKey, unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
+    groupsKeys: groupKeys, unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
   });
   result.totals.coveredPopulationShare = result.coverage.coveredShare;
   const tCov = now();
@@ -471,6 +513,13 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
   };
   return result;
+}
+
+/** o + x / k per element (a plain loop: TypedArray.map with a callback is several times slower). */
+function unproject(xs: Float64Array, o: number, k: number): Float64Array {
+  const out = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = o + xs[i] / k;
+  return out;
 }
 
 function bboxOfRings(rings: ArrayLike<number>[]): [number, number, number, number] {

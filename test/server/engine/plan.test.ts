@@ -150,6 +150,30 @@ describe('runPlan on random graphs', () => {
     expect(b.context.graph).toBe(a.context.graph);
   });
 
+  it('memory a context reuses from plan to plan (searches, candidate scratch) gives what a fresh context gives', () => {
+    // two levels, zones making four groups ('', one zone, the other, both), closures and a community in between
+    const input = randomGridInput({ w: 12, h: 10, spacing: 50, buildings: 200, sites: 10, seed: 5, dropEdges: 0.1, capacity: [100, 600] });
+    input.sites.forEach((s, i) => { if (i % 3 === 0) s.level = 'fixed'; });
+    const box = (e0: number, s0: number, e1: number, s1: number) => {
+      const ring: number[] = [];
+      for (const [e, s] of [[e0, s0], [e1, s0], [e1, s1], [e0, s1], [e0, s0]]) ring.push(...metresLonLat(e, s));
+      return ring;
+    };
+    input.zones = [
+      { id: 1, name: 'west', rings: [box(-10, -10, 300, 460)], siteIds: [1, 2, 3, 4, 5] },
+      { id: 2, name: 'south', rings: [box(-10, 200, 560, 460)], siteIds: [4, 5, 6, 7, 8, 9] },
+    ];
+    const key = (p: ReturnType<typeof runPlan>) => JSON.stringify([
+      Array.from(p.buildings.site), Array.from(p.buildings.distance), Array.from(p.buildings.nearestSite), Array.from(p.buildings.covered),
+      Array.from(p.routes.steps), Array.from(p.routes.partEntrance), p.unplaced, p.totals,
+    ]);
+    const runs: Parameters<typeof runPlan>[1][] = [
+      {}, { closedEdgeIds: [5, 17, 40] }, {}, { communityIds: [2] }, { closedEdgeIds: [5, 17, 40] }, { candidatesPerLevel: 3 }, {},
+    ];
+    const ctx = prepareContext(input);
+    for (const o of runs) expect(key(runPlan(input, o, {}, ctx))).toBe(key(runPlan(input, o)));
+  });
+
   it('rejects bad options with a clear message', () => {
     const input = randomGridInput({ w: 3, h: 3, buildings: 1, sites: 1, seed: 1 });
     expect(() => runPlan(input, { hazard: 'tsunami' as never })).toThrow(/hazard/);
