@@ -270,13 +270,15 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     nearestBound = maxReach * 2;
     const p = g.proj;
     const near = new Uint8Array(nS);
+    const within = nearestBound * 1.05;
     for (let i = 0; i < entrances.length; i++) {
       const s = entranceSite[i];
       if (!eligible[s] || near[s]) continue;
       const en = entrances[i];
       const x = (en.point[0] - p.lon0) * p.kx, y = (en.point[1] - p.lat0) * p.ky;
       const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
-      if (Math.hypot(dx, dy) <= nearestBound * 1.05) near[s] = 1;
+      if (dx > within || dy > within) continue; // hypot is never below either
+      if (Math.hypot(dx, dy) <= within) near[s] = 1;
     }
     for (let s = 0; s < nS; s++) if (!near[s]) eligible[s] = 0; // cannot matter for these buildings
   }

@@ -632,11 +632,14 @@ const ADJACENT_M = 15;
 const ADJACENT_STEP_M = 5;
 
 export function siteEntrances(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, stamp?: Int32Array): Entrance[] {
-  return entrancesOf(ix, site, siteIndex, maxSnapM, stamp ?? new Int32Array(ix.g.geomStart[ix.g.edgeCount]).fill(-1), anyClosed(ix.g) ? ix.g.closed : null);
+  return entrancesOf(ix, site, siteIndex, maxSnapM, stamp ?? new Int32Array(ix.g.geomStart[ix.g.edgeCount]).fill(-1), siteIndex * 64, anyClosed(ix.g) ? ix.g.closed : null);
 }
 
-/** siteEntrances with the caller's stamp array and closed flags (null: no edge is closed). */
-function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, seen: Int32Array, shut: Uint8Array | null): Entrance[] {
+/**
+ * siteEntrances with the caller's stamp array, closed flags (null: no edge is closed) and stamps: ring ri marks the
+ * segments it has seen with stampBase + (ri & 63), so a stamp array serves many sites without being reset.
+ */
+function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxSnapM: number, seen: Int32Array, stampBase: number, shut: Uint8Array | null): Entrance[] {
   const g = ix.g, p = g.proj;
   const out: Entrance[] = [];
   // entrances closer than 0.5 m on one edge are one (the first found is kept)
@@ -664,7 +667,7 @@ function entrancesOf(ix: SegmentIndex, site: EngineSite, siteIndex: number, maxS
     }
     const c0 = Math.max(0, Math.floor((minX - ix.minX) / ix.cell) - 1), c1 = Math.min(ix.cols - 1, Math.floor((maxX - ix.minX) / ix.cell) + 1);
     const r0 = Math.max(0, Math.floor((minY - ix.minY) / ix.cell) - 1), r1 = Math.min(ix.rows - 1, Math.floor((maxY - ix.minY) / ix.cell) + 1);
-    const stampId = siteIndex * 64 + (ri & 63);
+    const stampId = stampBase + (ri & 63);
     for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) {
       const cell = r * ix.cols + c;
       for (let q = cellStart[cell], end = cellStart[cell + 1]; q < end; q++) {
@@ -769,7 +772,7 @@ export function allEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: nu
   const stamp = new Int32Array(ix.g.geomStart[ix.g.edgeCount]).fill(-1);
   const out: Entrance[] = [];
   const shut = anyClosed(ix.g) ? ix.g.closed : null;
-  for (let s = 0; s < sites.length; s++) for (const en of entrancesOf(ix, sites[s], s, maxSnapM, stamp, shut)) out.push(en);
+  for (let s = 0; s < sites.length; s++) for (const en of entrancesOf(ix, sites[s], s, maxSnapM, stamp, s * 64, shut)) out.push(en);
   return out;
 }
 
@@ -802,7 +805,7 @@ export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], ma
   }
   if (mark === null) return base;
   const out: Entrance[] = [];
-  let seen: Int32Array | null = null, shut: Uint8Array | null = null;
+  let st: { seen: Int32Array; next: number } | null = null, shut: Uint8Array | null = null;
   let k = 0;
   for (let s = 0; s < sites.length; s++) {
     const k0 = k;
@@ -823,8 +826,22 @@ export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], ma
       for (let c = r * cols + col(minX), c1 = r * cols + col(maxX); c <= c1; c++) if (mark[c]) { near = true; break; }
     }
     if (!near) { for (let i = k0; i < k; i++) out.push(base[i]); continue; }
-    if (seen === null) { seen = new Int32Array(geomStart[g.edgeCount]).fill(-1); shut = anyClosed(g) ? closed : null; }
-    for (const en of entrancesOf(ix, site, s, maxSnapM, seen, shut)) out.push(en);
+    if (st === null) { st = segmentStamps(ix); shut = anyClosed(g) ? closed : null; }
+    if (st.next > 2 ** 31 - 128) { st.seen.fill(-1); st.next = 0; }
+    const stampBase = st.next;
+    st.next += 64;
+    for (const en of entrancesOf(ix, site, s, maxSnapM, st.seen, stampBase, shut)) out.push(en);
   }
   return out;
+}
+
+/**
+ * A segment stamp array per index (keyed by its pointEdge, which the what-if copies of an index share) and the next
+ * unused stamp: recomputing a few sites' entrances then costs no geometry-sized allocation (16 MB in the city).
+ */
+const stampsByIndex = new WeakMap<Int32Array, { seen: Int32Array; next: number }>();
+function segmentStamps(ix: SegmentIndex): { seen: Int32Array; next: number } {
+  let st = stampsByIndex.get(ix.pointEdge);
+  if (!st) { st = { seen: new Int32Array(ix.pointEdge.length).fill(-1), next: 0 }; stampsByIndex.set(ix.pointEdge, st); }
+  return st;
 }

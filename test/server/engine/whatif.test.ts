@@ -52,6 +52,27 @@ S--+--B
     expect(both.diff.changed[0].reason).toBe('unreachable');
   });
 
+  it('closing roads near sites: the what-if (site entrances updated from the baseline\'s) equals planning from scratch', () => {
+    const input = randomGridInput({ w: 30, h: 20, spacing: 45, buildings: 400, sites: 12, seed: 5 });
+    const base = runPlan(input, { maxSnapM: 40 });
+    // the edges carrying two sites' entrances, and a few others
+    const ids = new Set<number>();
+    for (const en of base.entrances) if (en.siteIndex < 2) ids.add(input.edges[en.edgeIndex].id);
+    for (let e = 0; e < input.edges.length; e += 97) ids.add(input.edges[e].id);
+    const closeEdgeIds = [...ids];
+    for (const communityIds of [undefined, [1]]) {
+      const { plan } = whatIf(base, { closeEdgeIds, communityIds });
+      const fresh = runPlan(input, { ...plan.options });
+      expect(JSON.stringify(plan.entrances)).toBe(JSON.stringify(fresh.entrances));
+      expect(JSON.stringify(plan.entrances)).not.toBe(JSON.stringify(base.entrances));
+      // sites far from the closed edges keep the baseline's entrance objects
+      const kept = new Set(base.entrances);
+      expect(plan.entrances.some((e) => kept.has(e))).toBe(true);
+      for (const k of ['snapEdge', 'site', 'distance', 'unplaced'] as const) expect(Array.from(plan.buildings[k])).toEqual(Array.from(fresh.buildings[k]));
+      expect(Array.from(plan.routes.steps)).toEqual(Array.from(fresh.routes.steps));
+    }
+  });
+
   it('a community re-plan keeps other communities\' loads on the sites', () => {
     const input = randomGridInput({ w: 15, h: 12, spacing: 50, buildings: 300, sites: 6, seed: 21, capacity: [400, 900] });
     const base = runPlan(input);
