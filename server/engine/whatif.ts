@@ -8,7 +8,7 @@
  */
 import type { Graph } from './graph.ts';
 import { pointInRing, segmentIntersectT, type SegmentIndex } from './snap.ts';
-import { REASON_CODES, runPlan, type PlanHooks, type PlanOptionsInput, type PlanResult } from './plan.ts';
+import { REASON_CODES, runPlan, type PlanContext, type PlanHooks, type PlanOptionsInput, type PlanResult } from './plan.ts';
 import type { UnplacedReason } from './types.ts';
 
 export interface WhatIfChange {
@@ -115,6 +115,18 @@ export function diffPlans(base: PlanResult, next: PlanResult): PlanDiff {
   };
 }
 
+/**
+ * A context on the open graph for re-planning the baseline: its own when it has no closures; else the same graph
+ * and index with every edge open (sharing their arrays, instead of building the graph again; snaps and entrances
+ * are then computed afresh, as on a new context).
+ */
+function openContext(baseline: PlanResult): PlanContext {
+  const ctx = baseline.context;
+  if (baseline.options.closedEdgeIds.length === 0) return ctx;
+  const graph: Graph = { ...ctx.graph, closed: new Uint8Array(ctx.graph.edgeCount) };
+  return { ...ctx, graph, index: { ...ctx.index, g: graph }, baseSnaps: null, baseSnapMax: -1, baseEntrances: null, baseEntrancesMax: -1 };
+}
+
 /** Re-plans the baseline's input with the change applied and diffs it against the baseline. */
 export function whatIf(baseline: PlanResult, change: WhatIfChange, hooks: PlanHooks = {}): { plan: PlanResult; diff: PlanDiff; closedEdgeIds: number[] } {
   const ctx = baseline.context;
@@ -152,7 +164,6 @@ export function whatIf(baseline: PlanResult, change: WhatIfChange, hooks: PlanHo
     options.communityIds = change.communityIds;
     options.siteBaseLoad = baseLoad;
   }
-  const openCtx = baseline.options.closedEdgeIds.length === 0 ? ctx : undefined;
-  const plan = runPlan(ctx.input, options, hooks, openCtx);
+  const plan = runPlan(ctx.input, options, hooks, openContext(baseline));
   return { plan, diff: diffPlans(baseline, plan), closedEdgeIds: [...closed] };
 }

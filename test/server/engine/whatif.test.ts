@@ -70,6 +70,15 @@ S--+--B
       expect(plan.entrances.some((e) => kept.has(e))).toBe(true);
       for (const k of ['snapEdge', 'site', 'distance', 'unplaced'] as const) expect(Array.from(plan.buildings[k])).toEqual(Array.from(fresh.buildings[k]));
       expect(Array.from(plan.routes.steps)).toEqual(Array.from(fresh.routes.steps));
+      // a what-if on this what-if (closures relative to the open graph, without building the graph again)
+      const next = whatIf(plan, { closeEdgeIds: [input.edges[5].id], communityIds });
+      const fresh2 = runPlan(input, { ...next.plan.options });
+      expect(next.plan.context.graph.edgeLength).toBe(base.context.graph.edgeLength);
+      expect(next.plan.options.closedEdgeIds).toEqual([...closeEdgeIds, input.edges[5].id]);
+      expect(JSON.stringify(next.plan.entrances)).toBe(JSON.stringify(fresh2.entrances));
+      for (const k of ['snapEdge', 'site', 'distance', 'unplaced'] as const) expect(Array.from(next.plan.buildings[k])).toEqual(Array.from(fresh2.buildings[k]));
+      expect(Array.from(next.plan.routes.steps)).toEqual(Array.from(fresh2.routes.steps));
+      expect(plan.context.graph.closed.some((x) => x === 1)).toBe(true); // the first what-if's graph is untouched
     }
   });
 
