@@ -114,21 +114,43 @@ const KEEP_SCRATCH_BYTES = 32 << 20;
 let keptScratch: AssignScratch | undefined;
 let weakScratch: WeakRef<AssignScratch> | undefined;
 
-export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResult {
-  const { nB, nS, population: pop, capacity: cap, candStart, candSite, candDist } = pb;
-  const maxPasses = opts.maxPasses ?? 8;
-  const swapScan = opts.swapScan ?? 64;
-  const load = new Float64Array(nS);
-  // current single assignment: candidate index, -1 = none / split handled separately
-  const cur = new Int32Array(nB).fill(-1);
-  const unplaced = new Float64Array(nB);
-  const split = new Uint8Array(nB);
-  const splitParts: { b: number; cand: number; people: number }[] = [];
-  const splitCount = new Int32Array(nB);
-  const stats = { fastPath: false, exactComponents: 0, greedyReinserts: 0, shifts: 0, swaps: 0, ejections: 0, passes: 0 };
+type SplitPart = { b: number; cand: number; people: number };
 
-  // Fast path: everyone at the nearest candidate. Buildings with people and candidates ("live", ascending) are the
-  // only ones the loops below need to visit; people without a candidate are unplaced in any case.
+/** The result's parts (whole assignments `cur`, then split parts in the order they were made), loads and totals. */
+function finish(pb: AssignProblem, live: Int32Array, cur: Int32Array, splitCount: Int32Array, splitParts: SplitPart[],
+  unplaced: Float64Array, split: Uint8Array, stats: AssignResult['stats']): AssignResult {
+  const { nB, nS, population: pop, candSite, candDist } = pb;
+  const partStart = new Int32Array(nB + 1);
+  for (let b = 0; b < nB; b++) {
+    const n = (cur[b] >= 0 ? 1 : 0) + splitCount[b];
+    partStart[b + 1] = partStart[b] + n;
+    if (n > 1) split[b] = 1;
+  }
+  const P = partStart[nB];
+  const partCand = new Int32Array(P), partPeople = new Float64Array(P);
+  for (const b of live) if (cur[b] >= 0) { partCand[partStart[b]] = cur[b]; partPeople[partStart[b]] = pop[b]; }
+  if (splitParts.length > 0) {
+    const fillAt = new Int32Array(nB);
+    for (const p of splitParts) {
+      if (fillAt[p.b] === 0) fillAt[p.b] = partStart[p.b] + (cur[p.b] >= 0 ? 1 : 0);
+      const i = fillAt[p.b]++;
+      partCand[i] = p.cand; partPeople[i] = p.people;
+    }
+  }
+  const finalLoad = new Float64Array(nS);
+  let cost = 0, placed = 0;
+  for (let j = 0; j < P; j++) {
+    finalLoad[candSite[partCand[j]]] += partPeople[j];
+    cost += partPeople[j] * candDist[partCand[j]];
+    placed += partPeople[j];
+  }
+  return { partStart, partCand, partPeople, load: finalLoad, unplaced, split, cost, placed, stats };
+}
+
+/** Buildings with people and candidates, ascending; adds their people to `load` at their nearest site and marks
+ *  people without a candidate `unplaced` (they are in any case). (Small functions: V8 optimises them early.) */
+function liveBuildings(pb: AssignProblem, load: Float64Array, unplaced: Float64Array): Int32Array {
+  const { nB, population: pop, candStart, candSite } = pb;
   let nLive = 0;
   for (let b = 0; b < nB; b++) {
     if (pop[b] <= 0) continue;
@@ -140,12 +162,31 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     if (pop[b] <= 0) continue;
     if (candStart[b] < candStart[b + 1]) { load[candSite[candStart[b]]] += pop[b]; live[i++] = b; }
   }
+  return live;
+}
+
+export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResult {
+  const { nB, nS, population: pop, capacity: cap, candStart, candSite, candDist } = pb;
+  const maxPasses = opts.maxPasses ?? 8;
+  const swapScan = opts.swapScan ?? 64;
+  const load = new Float64Array(nS);
+  // current single assignment: candidate index, -1 = none / split handled separately
+  const cur = new Int32Array(nB).fill(-1);
+  const unplaced = new Float64Array(nB);
+  const split = new Uint8Array(nB);
+  const splitParts: SplitPart[] = [];
+  const splitCount = new Int32Array(nB);
+  const stats = { fastPath: false, exactComponents: 0, greedyReinserts: 0, shifts: 0, swaps: 0, ejections: 0, passes: 0 };
+
+  // Fast path: everyone at the nearest candidate. Buildings with people and candidates ("live", ascending) are the
+  // only ones the loops below need to visit.
+  const live = liveBuildings(pb, load, unplaced), nLive = live.length;
   let overloaded = false;
   for (let s = 0; s < nS; s++) if (load[s] > cap[s] + EPS) { overloaded = true; break; }
   if (!overloaded) {
     stats.fastPath = true;
     for (const b of live) cur[b] = candStart[b];
-    return finish();
+    return finish(pb, live, cur, splitCount, splitParts, unplaced, split, stats);
   }
   load.fill(0);
 
@@ -411,36 +452,8 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     }
     if (!improved) break;
   }
-  return finish();
+  return finish(pb, live, cur, splitCount, splitParts, unplaced, split, stats);
 
-  function finish(): AssignResult {
-    const partStart = new Int32Array(nB + 1);
-    for (let b = 0; b < nB; b++) {
-      const n = (cur[b] >= 0 ? 1 : 0) + splitCount[b];
-      partStart[b + 1] = partStart[b] + n;
-      if (n > 1) split[b] = 1;
-    }
-    const P = partStart[nB];
-    const partCand = new Int32Array(P), partPeople = new Float64Array(P);
-    // the whole assignment first, then split parts in the order they were made
-    for (const b of live) if (cur[b] >= 0) { partCand[partStart[b]] = cur[b]; partPeople[partStart[b]] = pop[b]; }
-    if (splitParts.length > 0) {
-      const fillAt = new Int32Array(nB);
-      for (const p of splitParts) {
-        if (fillAt[p.b] === 0) fillAt[p.b] = partStart[p.b] + (cur[p.b] >= 0 ? 1 : 0);
-        const i = fillAt[p.b]++;
-        partCand[i] = p.cand; partPeople[i] = p.people;
-      }
-    }
-    const finalLoad = new Float64Array(nS);
-    let cost = 0, placed = 0;
-    for (let j = 0; j < P; j++) {
-      finalLoad[candSite[partCand[j]]] += partPeople[j];
-      cost += partPeople[j] * candDist[partCand[j]];
-      placed += partPeople[j];
-    }
-    return { partStart, partCand, partPeople, load: finalLoad, unplaced, split, cost, placed, stats };
-  }
 }
 
 /**
@@ -689,8 +702,8 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>, s
   let hStart = take('hStart', Int32Array, pairTo.length), hLen = take('hLen', Int32Array, pairTo.length);
   // copy of each pair heap's top entry (while not empty), beside the pair: searches read it without touching the pool
   let topKey = take('topKey', Float64Array, pairTo.length), topKs = take('topKs', Int32Array, pairTo.length), topKt = take('topKt', Int32Array, pairTo.length);
-  let hKey = take('hKey', Float64Array, initSlots, undefined, true), hPool = 0;
-  let hKs = take('hKs', Int32Array, hKey.length), hKt = take('hKt', Int32Array, hKey.length), hSlot = take('hSlot', Int32Array, hKey.length);
+  // heap entries as records of 4 (key, ks, kt, slot; one cache line holds an entry)
+  let hRec = take('hRec', Float64Array, 4 * initSlots, undefined, true), hPool = 0;
   let slotPid = take('slotPid', Int32Array, initSlots, undefined, true), nSlots = 0;
   let slotIn = take('slotIn', Uint8Array, slotPid.length, 0);
   let oK = take('oK', Int32Array, Math.max(16, scK.length <= 65536 ? scK.length : scK.length >> 2), undefined, true), oPool = 0;
@@ -758,8 +771,9 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>, s
           if (done[t] === iter) continue;
           if (hLen[pid] > 0 && !(flow[topKs[pid]] > EPS)) {
             const h0 = hStart[pid];
-            do { slotIn[hSlot[h0]] = 0; pairPop(h0, --hLen[pid]); } while (hLen[pid] > 0 && !(flow[hKs[h0]] > EPS));
-            if (hLen[pid] > 0) { topKey[pid] = hKey[h0]; topKs[pid] = hKs[h0]; topKt[pid] = hKt[h0]; }
+            const e = h0 << 2;
+            do { slotIn[hRec[e + 3] | 0] = 0; pairPop(h0, --hLen[pid]); } while (hLen[pid] > 0 && !(flow[hRec[e + 1] | 0] > EPS));
+            if (hLen[pid] > 0) { topKey[pid] = hRec[e]; topKs[pid] = hRec[e + 1]; topKt[pid] = hRec[e + 2]; }
           }
           if (hLen[pid] === 0) continue;
           const rc = topKey[pid] + pv - pi[t];
@@ -868,12 +882,9 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>, s
     sp0[s] = p0; sp1[s] = nPairs;
     let need = 0;
     for (let pid = p0; pid < nPairs; pid++) need += hLen[pid];
-    if (hPool + need > hKey.length) {
-      const len = Math.max(2 * hKey.length, hPool + need);
-      hKey = grow('hKey', Float64Array, hKey, len);
-      hKs = grow('hKs', Int32Array, hKs, len);
-      hKt = grow('hKt', Int32Array, hKt, len);
-      hSlot = grow('hSlot', Int32Array, hSlot, len);
+    if (4 * (hPool + need) > hRec.length) {
+      const len = Math.max(2 * hRec.length, 4 * (hPool + need));
+      hRec = grow('hRec', Float64Array, hRec, len);
     }
     for (let pid = p0; pid < nPairs; pid++) { hStart[pid] = hPool; hPool += hLen[pid]; hLen[pid] = 0; }
     const nOcc = scStart[s + 1] - scStart[s];
@@ -902,30 +913,36 @@ export function minCostFlowSites(pb: AssignProblem, order?: ArrayLike<number>, s
   function pairPush(base: number, n: number, key: number, ks: number, kt: number, slot: number): number {
     let pos = n;
     while (pos > 0) {
-      const parent = (pos - 1) >> 1, pk = hKey[base + parent];
-      if (pk < key || (pk === key && hKt[base + parent] < kt)) break;
-      hKey[base + pos] = pk; hKs[base + pos] = hKs[base + parent]; hKt[base + pos] = hKt[base + parent]; hSlot[base + pos] = hSlot[base + parent];
+      const parent = (pos - 1) >> 1, ep = (base + parent) << 2, pk = hRec[ep];
+      if (pk < key || (pk === key && hRec[ep + 2] < kt)) break;
+      const e = (base + pos) << 2;
+      hRec[e] = pk; hRec[e + 1] = hRec[ep + 1]; hRec[e + 2] = hRec[ep + 2]; hRec[e + 3] = hRec[ep + 3];
       pos = parent;
     }
-    hKey[base + pos] = key; hKs[base + pos] = ks; hKt[base + pos] = kt; hSlot[base + pos] = slot;
+    const e = (base + pos) << 2;
+    hRec[e] = key; hRec[e + 1] = ks; hRec[e + 2] = kt; hRec[e + 3] = slot;
     return pos;
   }
   function pairPop(base: number, n: number) {
     if (n === 0) return;
-    const key = hKey[base + n], ks = hKs[base + n], kt = hKt[base + n], slot = hSlot[base + n];
+    const en = (base + n) << 2;
+    const key = hRec[en], ks = hRec[en + 1], kt = hRec[en + 2], slot = hRec[en + 3];
     let pos = 0;
     for (;;) {
       const l = 2 * pos + 1;
       if (l >= n) break;
       let ch = l;
       const r = l + 1;
-      if (r < n && (hKey[base + r] < hKey[base + l] || (hKey[base + r] === hKey[base + l] && hKt[base + r] < hKt[base + l]))) ch = r;
-      const ck = hKey[base + ch];
-      if (key < ck || (key === ck && kt < hKt[base + ch])) break;
-      hKey[base + pos] = ck; hKs[base + pos] = hKs[base + ch]; hKt[base + pos] = hKt[base + ch]; hSlot[base + pos] = hSlot[base + ch];
+      const el = (base + l) << 2, er = (base + r) << 2;
+      if (r < n && (hRec[er] < hRec[el] || (hRec[er] === hRec[el] && hRec[er + 2] < hRec[el + 2]))) ch = r;
+      const ec = (base + ch) << 2, ck = hRec[ec];
+      if (key < ck || (key === ck && kt < hRec[ec + 2])) break;
+      const e = (base + pos) << 2;
+      hRec[e] = ck; hRec[e + 1] = hRec[ec + 1]; hRec[e + 2] = hRec[ec + 2]; hRec[e + 3] = hRec[ec + 3];
       pos = ch;
     }
-    hKey[base + pos] = key; hKs[base + pos] = ks; hKt[base + pos] = kt; hSlot[base + pos] = slot;
+    const e = (base + pos) << 2;
+    hRec[e] = key; hRec[e + 1] = ks; hRec[e + 2] = kt; hRec[e + 3] = slot;
   }
   function occPush(base: number, n: number, k: number) {
     const dk = candDist[k];
