@@ -41,13 +41,14 @@ export interface EntranceEdgeIndex {
   entByEdge: Int32Array;
 }
 
-export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], active: ArrayLike<number>): EntranceEdgeIndex {
-  const entStart = new Int32Array(edgeCount + 1);
-  for (let i = 0; i < active.length; i++) entStart[entrances[active[i]].edgeIndex + 1]++;
-  for (let e = 0; e < edgeCount; e++) entStart[e + 1] += entStart[e];
-  const fill = entStart.slice(0, edgeCount);
-  const entByEdge = new Int32Array(active.length);
-  for (let i = 0; i < active.length; i++) entByEdge[fill[entrances[active[i]].edgeIndex]++] = active[i];
+/** (`reuse`: arrays of an index no longer used, filled instead of allocating when their sizes fit.) */
+export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], active: ArrayLike<number>, reuse?: EntranceEdgeIndex): EntranceEdgeIndex {
+  const entStart = reuse && reuse.entStart.length === edgeCount + 1 ? reuse.entStart.fill(0) : new Int32Array(edgeCount + 1);
+  // counts at [e], summed to the ends; placing backwards then leaves entStart[e] at the start (in `active` order)
+  for (let i = 0; i < active.length; i++) entStart[entrances[active[i]].edgeIndex]++;
+  for (let e = 1; e <= edgeCount; e++) entStart[e] += entStart[e - 1];
+  const entByEdge = reuse && reuse.entByEdge.length >= active.length ? reuse.entByEdge.subarray(0, active.length) : new Int32Array(active.length);
+  for (let i = active.length - 1; i >= 0; i--) entByEdge[--entStart[entrances[active[i]].edgeIndex]] = active[i];
   return { entStart, entByEdge };
 }
 
@@ -380,11 +381,15 @@ export class SearchWorkspace {
   }
 }
 
-interface LabelArrays { count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array }
+interface LabelArrays {
+  count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
+  /** the result's entrance index (entByEdge: the whole array, the result has a prefix) */
+  byEdge: EntranceEdgeIndex | null;
+}
 
 /**
  * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
- * kOrphanLabels, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
+ * emptyRow for orphans, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
  */
 function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
   let a: LabelArrays | undefined;
@@ -395,7 +400,7 @@ function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
       ws.free.splice(i, 1);
     }
   }
-  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K) };
+  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K), byEdge: null };
   if (!ws.implicit) ws.handed.push(a);
   return a;
 }
@@ -679,7 +684,10 @@ export function kNearestSearch(
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
   const n = g.nodeCount;
   const w = workspaceFor(g, ws);
-  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
+  const la = labelArrays(n, K, w);
+  const prev = la.byEdge;
+  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active, prev ?? undefined);
+  la.byEdge = { entStart: byEdge.entStart, entByEdge: prev && prev.entByEdge.length >= active.length ? prev.entByEdge : byEdge.entByEdge };
   const kg = searchGraph(g, entrances, K, w);
   const { r64, r32, rec, KL } = kg;
   // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
@@ -696,7 +704,7 @@ export function kNearestSearch(
   const q = w.q;
   kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
   kRun(K, KL, P, bound, r64, r32, q);
-  const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, w);
+  const { count, site: lsite, dist: ldist, pred: lpred } = la;
   kJunctionLabels(kg, K, count, lsite, ldist, lpred);
   kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
   for (let i = 0; i < kg.orphans.length; i++) emptyRow(kg.orphans[i], 0, K, count, lsite, ldist, lpred);
