@@ -222,7 +222,7 @@ export interface NearestTree {
 
 
 /**
- * Dead ends a search can skip: a node with one open edge, to a node with more, and no active entrance on that edge.
+ * Dead ends a search can skip: a node with one open edge, to a node with more, and no entrance on that edge.
  * Every path to it passes its neighbour, so its labels are the neighbour's plus the edge (filled in after the
  * search). Real and generated networks have many (building driveways, footpath stubs: ~36 % of the generated city).
  */
@@ -352,8 +352,8 @@ interface KGraph {
  * Reusable state for repeated searches on one graph (pass the same workspace to kNearestSearch / nearestSearch, e.g.
  * one per plan context):
  * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
- *   active entrance stay the same (else rebuilt), and the queue's memory is recycled (~90 bytes per node for K = 6:
- *   94 MB for the generated city's 1.1 M nodes);
+ *   entrance (any of those passed, active or not) stay the same (else rebuilt), and the queue's memory is recycled
+ *   (~90 bytes per node for K = 6: 94 MB for the generated city's 1.1 M nodes);
  * - result arrays: after `recycle()`, the arrays of results returned before it are reused for new results instead of
  *   allocating n×K arrays per search (a city plan's searches allocate ~120 MB, which also triggers full GCs). Results
  *   returned after the last `recycle()` are never overwritten; without `recycle()` every result is fresh.
@@ -917,10 +917,26 @@ export function candidatesForSnap(
   const sn = g.edgeSource[e], tn = g.edgeTarget[e];
   // gather (site, distance, via) from both end nodes' labels and same-edge entrances, in scratch typed arrays
   // (module-level helper, not a closure: closures created per call are costly in hot loops under tsx/esbuild)
-  scM = 0;
-  const bound = lab.bound;
-  for (let j = 0, c = lab.count[sn]; j < c; j++) addRaw(lab.site[sn * K + j], f * L + lab.dist[sn * K + j], 0, bound);
-  for (let j = 0, c = lab.count[tn]; j < c; j++) addRaw(lab.site[tn * K + j], (1 - f) * L + lab.dist[tn * K + j], 1, bound);
+  const bound = lab.bound, count = lab.count, ls = lab.site, ld = lab.dist;
+  // a node's labels are distinct sites in ascending distance: the first beyond the bound ends them, and only the
+  // target end's can repeat a site (of the source end's)
+  const ds = f * L;
+  let m0 = 0;
+  for (let j = sn * K, end = j + count[sn]; j < end; j++) {
+    const d = ds + ld[j];
+    if (d > bound) break;
+    scS[m0] = ls[j]; scD[m0] = d; scV[m0] = 0; m0++;
+  }
+  scM = m0;
+  const dt = (1 - f) * L;
+  for (let j = tn * K, end = j + count[tn]; j < end; j++) {
+    const d = dt + ld[j];
+    if (d > bound) break;
+    const s = ls[j];
+    let x = 0;
+    while (x < m0 && scS[x] !== s) x++;
+    if (x < m0) { if (d < scD[x]) { scD[x] = d; scV[x] = 1; } } else { scS[scM] = s; scD[scM] = d; scV[scM] = 1; scM++; }
+  }
   for (let k = lab.byEdge.entStart[e], end = lab.byEdge.entStart[e + 1]; k < end; k++) {
     const en = lab.entrances[lab.byEdge.entByEdge[k]];
     addRaw(en.siteIndex, Math.abs(f - en.fraction) * L, 2 + lab.byEdge.entByEdge[k], bound);
