@@ -41,13 +41,14 @@ export interface EntranceEdgeIndex {
   entByEdge: Int32Array;
 }
 
-export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], active: ArrayLike<number>): EntranceEdgeIndex {
-  const entStart = new Int32Array(edgeCount + 1);
-  for (let i = 0; i < active.length; i++) entStart[entrances[active[i]].edgeIndex + 1]++;
-  for (let e = 0; e < edgeCount; e++) entStart[e + 1] += entStart[e];
-  const fill = entStart.slice(0, edgeCount);
-  const entByEdge = new Int32Array(active.length);
-  for (let i = 0; i < active.length; i++) entByEdge[fill[entrances[active[i]].edgeIndex]++] = active[i];
+/** (`reuse`: arrays of an index no longer used, filled instead of allocating when their sizes fit.) */
+export function indexEntrancesByEdge(edgeCount: number, entrances: Entrance[], active: ArrayLike<number>, reuse?: EntranceEdgeIndex): EntranceEdgeIndex {
+  const entStart = reuse && reuse.entStart.length === edgeCount + 1 ? reuse.entStart.fill(0) : new Int32Array(edgeCount + 1);
+  // counts at [e], summed to the ends; placing backwards then leaves entStart[e] at the start (in `active` order)
+  for (let i = 0; i < active.length; i++) entStart[entrances[active[i]].edgeIndex]++;
+  for (let e = 1; e <= edgeCount; e++) entStart[e] += entStart[e - 1];
+  const entByEdge = reuse && reuse.entByEdge.length >= active.length ? reuse.entByEdge.subarray(0, active.length) : new Int32Array(active.length);
+  for (let i = active.length - 1; i >= 0; i--) entByEdge[--entStart[entrances[active[i]].edgeIndex]] = active[i];
   return { entStart, entByEdge };
 }
 
@@ -221,7 +222,7 @@ export interface NearestTree {
 
 
 /**
- * Dead ends a search can skip: a node with one open edge, to a node with more, and no active entrance on that edge.
+ * Dead ends a search can skip: a node with one open edge, to a node with more, and no entrance on that edge.
  * Every path to it passes its neighbour, so its labels are the neighbour's plus the edge (filled in after the
  * search). Real and generated networks have many (building driveways, footpath stubs: ~36 % of the generated city).
  */
@@ -351,8 +352,8 @@ interface KGraph {
  * Reusable state for repeated searches on one graph (pass the same workspace to kNearestSearch / nearestSearch, e.g.
  * one per plan context):
  * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
- *   active entrance stay the same (else rebuilt), and the queue's memory is recycled (~90 bytes per node for K = 6:
- *   94 MB for the generated city's 1.1 M nodes);
+ *   entrance (any of those passed, active or not) stay the same (else rebuilt), and the queue's memory is recycled
+ *   (~90 bytes per node for K = 6: 94 MB for the generated city's 1.1 M nodes);
  * - result arrays: after `recycle()`, the arrays of results returned before it are reused for new results instead of
  *   allocating n×K arrays per search (a city plan's searches allocate ~120 MB, which also triggers full GCs). Results
  *   returned after the last `recycle()` are never overwritten; without `recycle()` every result is fresh.
@@ -380,11 +381,15 @@ export class SearchWorkspace {
   }
 }
 
-interface LabelArrays { count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array }
+interface LabelArrays {
+  count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
+  /** the result's entrance index (entByEdge: the whole array, the result has a prefix) */
+  byEdge: EntranceEdgeIndex | null;
+}
 
 /**
  * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
- * kOrphanLabels, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
+ * emptyRow for orphans, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
  */
 function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
   let a: LabelArrays | undefined;
@@ -395,7 +400,7 @@ function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
       ws.free.splice(i, 1);
     }
   }
-  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K) };
+  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K), byEdge: null };
   if (!ws.implicit) ws.handed.push(a);
   return a;
 }
@@ -679,7 +684,10 @@ export function kNearestSearch(
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
   const n = g.nodeCount;
   const w = workspaceFor(g, ws);
-  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active);
+  const la = labelArrays(n, K, w);
+  const prev = la.byEdge;
+  const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active, prev ?? undefined);
+  la.byEdge = { entStart: byEdge.entStart, entByEdge: prev && prev.entByEdge.length >= active.length ? prev.entByEdge : byEdge.entByEdge };
   const kg = searchGraph(g, entrances, K, w);
   const { r64, r32, rec, KL } = kg;
   // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
@@ -696,7 +704,7 @@ export function kNearestSearch(
   const q = w.q;
   kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
   kRun(K, KL, P, bound, r64, r32, q);
-  const { count, site: lsite, dist: ldist, pred: lpred } = labelArrays(n, K, w);
+  const { count, site: lsite, dist: ldist, pred: lpred } = la;
   kJunctionLabels(kg, K, count, lsite, ldist, lpred);
   kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
   for (let i = 0; i < kg.orphans.length; i++) emptyRow(kg.orphans[i], 0, K, count, lsite, ldist, lpred);
@@ -909,10 +917,26 @@ export function candidatesForSnap(
   const sn = g.edgeSource[e], tn = g.edgeTarget[e];
   // gather (site, distance, via) from both end nodes' labels and same-edge entrances, in scratch typed arrays
   // (module-level helper, not a closure: closures created per call are costly in hot loops under tsx/esbuild)
-  scM = 0;
-  const bound = lab.bound;
-  for (let j = 0, c = lab.count[sn]; j < c; j++) addRaw(lab.site[sn * K + j], f * L + lab.dist[sn * K + j], 0, bound);
-  for (let j = 0, c = lab.count[tn]; j < c; j++) addRaw(lab.site[tn * K + j], (1 - f) * L + lab.dist[tn * K + j], 1, bound);
+  const bound = lab.bound, count = lab.count, ls = lab.site, ld = lab.dist;
+  // a node's labels are distinct sites in ascending distance: the first beyond the bound ends them, and only the
+  // target end's can repeat a site (of the source end's)
+  const ds = f * L;
+  let m0 = 0;
+  for (let j = sn * K, end = j + count[sn]; j < end; j++) {
+    const d = ds + ld[j];
+    if (d > bound) break;
+    scS[m0] = ls[j]; scD[m0] = d; scV[m0] = 0; m0++;
+  }
+  scM = m0;
+  const dt = (1 - f) * L;
+  for (let j = tn * K, end = j + count[tn]; j < end; j++) {
+    const d = dt + ld[j];
+    if (d > bound) break;
+    const s = ls[j];
+    let x = 0;
+    while (x < m0 && scS[x] !== s) x++;
+    if (x < m0) { if (d < scD[x]) { scD[x] = d; scV[x] = 1; } } else { scS[scM] = s; scD[scM] = d; scV[scM] = 1; scM++; }
+  }
   for (let k = lab.byEdge.entStart[e], end = lab.byEdge.entStart[e + 1]; k < end; k++) {
     const en = lab.entrances[lab.byEdge.entByEdge[k]];
     addRaw(en.siteIndex, Math.abs(f - en.fraction) * L, 2 + lab.byEdge.entByEdge[k], bound);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
 import {
-  candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, pointPath, pointSearch, pointWorkspace,
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, pointPath, pointSearch, pointWorkspace,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineInput } from '../../../server/engine/types.ts';
 import { gridFixture, randomGridInput } from './fixtures.ts';
@@ -146,5 +146,27 @@ S--+--+
     const psteps: number[] = [];
     pointPath(g, ws, hits[0].node, psteps);
     expect(psteps).toEqual(steps);
+  });
+});
+
+describe('indexEntrancesByEdge', () => {
+  it('groups entrances by edge in active order, also into the arrays of an index it reuses', () => {
+    // several entrances per edge (inactive ones left out), edges without any
+    const entrances = [3, 0, 3, 5, 0, 3, 7, 5].map((edgeIndex, i) => ({ edgeIndex, fraction: 0.5, point: [0, 0] as [number, number], distanceM: 0, siteIndex: i, how: 'snapped' as const }));
+    const active = [7, 0, 2, 4, 5, 1, 6];
+    const expected = (e: number) => active.filter((i) => entrances[i].edgeIndex === e);
+    const check = (ix: ReturnType<typeof indexEntrancesByEdge>) => {
+      expect(ix.entStart.length).toBe(9);
+      expect(ix.entByEdge.length).toBe(active.length);
+      for (let e = 0; e < 8; e++) expect(Array.from(ix.entByEdge.subarray(ix.entStart[e], ix.entStart[e + 1]))).toEqual(expected(e));
+      expect(ix.entStart[8]).toBe(active.length);
+    };
+    const fresh = indexEntrancesByEdge(8, entrances, active);
+    check(fresh);
+    const old = indexEntrancesByEdge(8, entrances, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const reused = indexEntrancesByEdge(8, entrances, active, old);
+    expect(reused.entStart).toBe(old.entStart);
+    expect(reused.entByEdge.buffer).toBe(old.entByEdge.buffer);
+    check(reused);
   });
 });
