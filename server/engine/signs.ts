@@ -548,6 +548,8 @@ class Workspace {
   sHead = new Int32Array(0);
   sTail = new Int32Array(0);
   sArrows = new Int32Array(0);
+  /** index into SignBuilder.notes */
+  sNote = new Int32Array(0);
   // arrows: linked per sign
   aNext = new Int32Array(0);
   aBearing = new Float64Array(0);
@@ -579,7 +581,7 @@ class Workspace {
   /** make room for `signs` signs (keeping the first `keep`) */
   growSigns(signs: number, keep: number): void {
     const n = Math.max(signs, 1024, Math.ceil(this.sKind.length * 1.5));
-    const a = new Arena(n * (8 * 4 + 4 * 7 + 1));
+    const a = new Arena(n * (8 * 4 + 4 * 8 + 1));
     this.sLon = grown(this.sLon, a.f64(n), keep);
     this.sLat = grown(this.sLat, a.f64(n), keep);
     this.sFacing = grown(this.sFacing, a.f64(n), keep);
@@ -591,6 +593,7 @@ class Workspace {
     this.sHead = grown(this.sHead, a.i32(n), keep);
     this.sTail = grown(this.sTail, a.i32(n), keep);
     this.sArrows = grown(this.sArrows, a.i32(n), keep);
+    this.sNote = grown(this.sNote, a.i32(n), keep);
     this.sKind = grown(this.sKind, a.u8(n), keep);
   }
   growArrows(arrows: number, keep: number): void {
@@ -659,7 +662,10 @@ class SignBuilder {
   sumIn = NaN;
   sumOut = NaN;
   readonly nodeSign: Int32Array;
-  readonly junctionNotes = new Map<number, string>();
+  /** note index per (approaches, departures) of a junction */
+  readonly junctionNotes = new Map<number, number>();
+  /** note index per site's overview boards (−1: none yet) */
+  readonly overviewNote: Int32Array;
   // pass 3
   nRouteSigns = 0;
   readonly routeSignStart: Int32Array;
@@ -678,10 +684,11 @@ class SignBuilder {
   readonly pt = new Float64Array(2);
   /** the route whose polyline is in the scratch during pass 3 (−1: none) */
   loadedRoute = -1;
-  // the signs so far, as columns (see Workspace); notes and approach lists as JS arrays
+  // the signs so far, as columns (see Workspace); approach lists as JS arrays, notes as indexes (sNote) into the
+  // distinct notes (most signs share one of a few)
   nSigns = 0;
   nArrows = 0;
-  readonly notes: string[] = [];
+  readonly notes: string[] = [TURN_NOTE, EXIT_NOTE, SPACING_NOTE];
   readonly approaches: number[][] = [];
 
   constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions, readonly w: Workspace) {
@@ -707,6 +714,7 @@ class SignBuilder {
     this.exitSign = w.exitSign;
     this.exitSign.fill(-1, 0, maxB + 1);
     this.overviewSign = new Array(sites.length);
+    this.overviewNote = new Int32Array(sites.length).fill(-1);
     this.M = N + sites.length + 1;
     // first guesses (a junction / turn per few passages, an exit and an arrow or two per route); they grow if short
     if (w.sKind.length < R + (P >> 2)) w.growSigns(R + (P >> 2), 0);
@@ -953,13 +961,13 @@ class SignBuilder {
    * A new sign with no arrows; returns its index. The caller writes its position, facing and people into
    * w.sLon / sLat / sFacing / sPeople (read from `this.w` afresh: this may grow them).
    */
-  newSign(kind: number, node: number, building: number, routes: number, note: string): number {
+  newSign(kind: number, node: number, building: number, routes: number, note: number): number {
     const i = this.nSigns;
     const w = this.w;
     if (i === w.sKind.length) w.growSigns(i + 1, i);
     w.sKind[i] = kind; w.sNode[i] = node; w.sBuilding[i] = building;
     w.sRoutes[i] = routes; w.sPeople[i] = 0; w.sApp[i] = -1; w.sHead[i] = -1; w.sTail[i] = -1; w.sArrows[i] = 0;
-    this.notes.push(note);
+    w.sNote[i] = note;
     this.nSigns = i + 1;
     return i;
   }
@@ -1041,17 +1049,17 @@ class SignBuilder {
     let main = 0;
     for (let c = 1; c < nIn; c++) if (inWeight[c] > inWeight[main]) main = c;
     const facing = nIn > 0 ? inDirs[main] : nOut > 0 ? outDirs[0] : NaN;
-    let note = TURN_NOTE;
+    let note = NOTE_TURN;
     if (junction) {
       const key = nIn * 65536 + nOut;
-      note = this.junctionNotes.get(key) ?? '';
-      if (!note) { note = `${KIND_ZH.junction}：${nIn} 个来向、${nOut} 个去向`; this.junctionNotes.set(key, note); }
+      note = this.junctionNotes.get(key) ?? -1;
+      if (note < 0) { note = this.notes.push(`${KIND_ZH.junction}：${nIn} 个来向、${nOut} 个去向`) - 1; this.junctionNotes.set(key, note); }
     }
     const si = this.newSign(junction ? K_JUNCTION : K_TURN, v, -1, b - a, note);
     this.w.sLon[si] = g.lon[v]; this.w.sLat[si] = g.lat[v]; this.w.sFacing[si] = facing; this.w.sPeople[si] = ppl;
     if (nIn > 1) {
-      const approaches: number[] = [];
-      for (let c = 0; c < nIn; c++) if (c !== main) approaches.push(inDirs[c]);
+      const approaches: number[] = new Array(nIn - 1); // not a literal: see arrowsOf
+      for (let c = 0, k = 0; c < nIn; c++) if (c !== main) approaches[k++] = inDirs[c];
       w.sApp[si] = this.approaches.length;
       this.approaches.push(approaches);
     }
@@ -1116,7 +1124,7 @@ class SignBuilder {
     bsrc.read(bi, facts);
     const name = facts.name;
     this.exitBuilding.push(bi); this.exitIds.push(facts.id); this.exitLevels.push(facts.levels); this.exitWells.push(facts.stairwells);
-    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? EXIT_NOTE_HEAD + name + EXIT_NOTE_NAMED_TAIL : EXIT_NOTE);
+    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? this.notes.push(EXIT_NOTE_HEAD + name + EXIT_NOTE_NAMED_TAIL) - 1 : NOTE_EXIT);
     this.w.sLon[ei] = door[0]; this.w.sLat[ei] = door[1]; this.w.sFacing[ei] = facing;
     this.exitSign[bi] = ei;
     return ei;
@@ -1147,7 +1155,7 @@ class SignBuilder {
         const t = seg > 0 ? Math.min(1, Math.max(0, (at - cum[vi]) / seg)) : 0;
         const px = xs[vi] + (xs[vi + 1] - xs[vi]) * t, py = ys[vi] + (ys[vi + 1] - ys[vi]) * t;
         const br = bearingOf(xs[vi + 1] - xs[vi], ys[vi + 1] - ys[vi]);
-        si = this.newSign(K_SPACING, -1, -1, 0, SPACING_NOTE);
+        si = this.newSign(K_SPACING, -1, -1, 0, NOTE_SPACING);
         this.w.sLon[si] = proj.lon0 + px / proj.kx; this.w.sLat[si] = proj.lat0 + py / proj.ky; this.w.sFacing[si] = br;
         list[j - 1] = si;
       }
@@ -1179,7 +1187,9 @@ class SignBuilder {
         const dx = (site.point[0] - endLon) * proj.kx, dy = (site.point[1] - endLat) * proj.ky;
         if (farther(dx, dy, 1)) into = bearingOf(dx, dy);
       }
-      oi = this.newSign(K_OVERVIEW, -1, -1, 0, `${KIND_ZH.overview}：${this.siteName(s)} 入口`);
+      let note = this.overviewNote[s];
+      if (note < 0) note = this.overviewNote[s] = this.notes.push(`${KIND_ZH.overview}：${this.siteName(s)} 入口`) - 1;
+      oi = this.newSign(K_OVERVIEW, -1, -1, 0, note);
       this.w.sLon[oi] = endLon; this.w.sLat[oi] = endLat; this.w.sFacing[oi] = endBearing;
       ov.push(endLon, endLat, oi);
       w.sApp[oi] = this.approaches.length;
@@ -1216,7 +1226,7 @@ class SignBuilder {
   /** the Sign objects in output order (node signs, then route signs, then stairwell landings), ids, counts */
   finish(): SignResult {
     const { w, notes, approaches, exitIds } = this;
-    const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp } = w;
+    const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp, sNote } = w;
     const perFloor = this.perFloor, nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
     let total = this.nSigns;
     for (let x = 0; x < nExits; x++) {
@@ -1230,7 +1240,7 @@ class SignBuilder {
       const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
       signs[ns++] = new SignObject(KIND_ID_PREFIX[kind] + ++seq[kind], KINDS[kind], sLon[i], sLat[i], facing === facing ? facing : null,
         sApp[i] < 0 ? EMPTY : approaches[sApp[i]], this.arrowsOf(i, false), sNode[i], bi, kind === K_EXIT ? exitIds[x++] : null, null, 1,
-        sRoutes[i], sPeople[i], notes[i]);
+        sRoutes[i], sPeople[i], notes[sNote[i]]);
     }
     // stairwell landings: floors × stairwells per assigned building, position = the door
     let landings = 0;
@@ -1309,6 +1319,8 @@ function inIndex(cum: Float64Array, i: number): number {
   return -1;
 }
 const TURN_NOTE = `${KIND_ZH.turn}：转向`;
+// indexes of the shared notes in SignBuilder.notes
+const NOTE_TURN = 0, NOTE_EXIT = 1, NOTE_SPACING = 2;
 const EXIT_NOTE_TAIL = '出楼门后按箭头前往疏散场所';
 const EXIT_NOTE_HEAD = `${KIND_ZH.exit}：`;
 const EXIT_NOTE = EXIT_NOTE_HEAD + EXIT_NOTE_TAIL;
