@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
   options: {
     'skip-city': { type: 'boolean', default: false },
     only: { type: 'string' },
-    runs: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '30' },
     'pg-runs': { type: 'string', default: '3' },
     'route-sample': { type: 'string', default: '1000' },
     'city-dir': { type: 'string', default: path.join(ROOT, 'tmp/bench-city') },
@@ -105,17 +105,25 @@ function planSummary(p: PlanResult) {
   };
 }
 
-/** Warm runs: `fresh` recomputes building snaps each run (graph + index kept), else the server's shared context. */
-function warmRuns(input: EngineInput, ctx: PlanContext, hooks: ReturnType<typeof benchHooks>, fresh: boolean, n: number): PlanResult[] {
-  const out: PlanResult[] = [];
+/**
+ * Warm runs: `fresh` recomputes building snaps each run (graph + index kept), else the server's shared context.
+ * Keeps each run's timings and only the last plan, as a server does (it stores a plan and drops it): holding all
+ * results would grow the old generation by a plan per run and time the collector more than the engine.
+ */
+type Timings = Pick<PlanResult, 'ms' | 'msDetail'>;
+function warmRuns(input: EngineInput, ctx: PlanContext, hooks: ReturnType<typeof benchHooks>, fresh: boolean, n: number): { timings: Timings[]; last: PlanResult | null } {
+  const timings: Timings[] = [];
+  let last: PlanResult | null = null;
   for (let i = 0; i < n; i++) {
     if (fresh) { ctx.baseSnaps = null; ctx.baseSnapMax = -1; }
-    out.push(runPlan(input, { hazard: 'earthquake' }, hooks, ctx));
+    last = null;
+    last = runPlan(input, { hazard: 'earthquake' }, hooks, ctx);
+    timings.push({ ms: last.ms, msDetail: last.msDetail });
   }
-  return out;
+  return { timings, last };
 }
 
-function stageTable(cols: { name: string; plans: PlanResult[] }[]): string {
+function stageTable(cols: { name: string; plans: Timings[] }[]): string {
   const stats = cols.map((c) => stageStats(c.plans));
   const keys = [...STAGES.filter((s) => s !== 'total'), 'assign.nearest', 'assign.candidates', 'assign.assign', 'total'];
   return table(
@@ -174,6 +182,7 @@ async function monaco() {
   say('\n══ Monaco ══');
   const L = await load(file, 'Monaco');
   const { input } = L;
+  (L as { model: OsmModel | null }).model = null; // as for the city: only the engine input stays alive, as in the server
   const hooks = benchHooks();
   const t0 = now();
   const ctx = prepareContext(input);
@@ -187,17 +196,19 @@ async function monaco() {
   results.monaco = res;
   let baseline = cold;
   if (want('monaco')) {
-    // untimed warm-up: the JIT needs ~10 calls before the engine's hot loops are optimised ("warm" = after that)
-    warmRuns(input, ctx, hooks, false, 10);
+    // untimed warm-ups: V8 needs ~20–40 calls before all of the engine's loops run optimised code (at 10, the median
+    // was still ~30 % above the steady state); resnap mode gets its own, as the shared runs never call the snapper
+    warmRuns(input, ctx, hooks, false, 40);
     const shared = warmRuns(input, ctx, hooks, false, RUNS);
+    warmRuns(input, ctx, hooks, true, 10);
     const fresh = warmRuns(input, ctx, hooks, true, RUNS);
-    baseline = shared[shared.length - 1];
+    baseline = shared.last!;
     say(`whole plan, warm, ${RUNS} runs each — "shared" = server context (building snaps cached), "resnap" = snaps recomputed every run:`);
-    say(stageTable([{ name: 'shared', plans: shared }, { name: 'resnap', plans: fresh }]));
+    say(stageTable([{ name: 'shared', plans: shared.timings }, { name: 'resnap', plans: fresh.timings }]));
     const s = planSummary(baseline);
     say(`plan: ${s.buildings.toLocaleString('en')} buildings, ${s.population.toLocaleString('en')} people, ${s.eligibleSites} eligible sites / ${s.entrances} entrances, ` +
       `${s.routes.toLocaleString('en')} routes, ${s.signs.toLocaleString('en')} signs, ${s.guidesNeeded} guides needed, covered ${r1(s.coveredPopulationShare * 100)} %`);
-    res.warm = { runs: RUNS, shared: stageStats(shared), resnap: stageStats(fresh) };
+    res.warm = { runs: RUNS, shared: stageStats(shared.timings), resnap: stageStats(fresh.timings) };
     res.plan = s;
     verdict('Monaco whole plan warm (median, snaps recomputed)', res.warm.resnap.total.median, 30, 'ms');
     verdict('Monaco whole plan warm (median, shared context)', res.warm.shared.total.median, 30, 'ms');
