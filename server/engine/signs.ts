@@ -369,37 +369,26 @@ class PlanRoutes implements RouteSource {
   /** routeCoords (routes.ts) in projected metres */
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const { g, rt } = this;
-    const { edgeSource, edgeTarget, edgeLength, geomStart, geomX, geomY, proj } = g;
     const b = rt.partBuilding[r];
-    const e = this.B.snapEdge[b], f = this.B.snapFraction[b];
     const en = rt.partEntrance[r], enEdge = this.enEdge[en], enFraction = this.enFraction[en];
-    const via = rt.partVia[r];
-    sc.k = 0;
-    if (via >= 2) { if (withNodes) sc.resetNodes(0); this.edgePart(sc, e, f, enFraction, false); return; }
+    if (rt.partVia[r] >= 2) {
+      sc.k = 0;
+      if (withNodes) sc.resetNodes(0);
+      this.edgePart(sc, this.B.snapEdge[b], this.B.snapFraction[b], enFraction, false);
+      return;
+    }
     const s0 = rt.stepStart[r], s1 = rt.stepStart[r + 1];
     if (withNodes) sc.resetNodes(s1 - s0 + 1);
-    this.edgePart(sc, e, f, via === 0 ? 0 : 1, false);
-    let node = via === 0 ? edgeSource[e] : edgeTarget[e];
-    const nodes = sc.nodes, stepLen = sc.stepLen, steps = rt.steps;
+    const nodes = sc.nodes, stepLen = sc.stepLen, steps = rt.steps, edgeLength = g.edgeLength;
+    let node = this.snapPiece(r, sc);
     if (withNodes) nodes[0] = node;
     for (let i = s0; i < s1; i++) {
-      const st = steps[i], ed = st >> 1, fwd = (st & 1) === 0;
-      const a = geomStart[ed];
-      if (geomStart[ed + 1] - a === 2) {
-        // A straight edge walked whole (most of them): no inner points, and its far end is what pointAtFraction gives
-        // at fraction 1 (x0 + (x1 − x0)·1, exactly) or 0 (x0) — without reading its cumulative lengths.
-        const x0 = geomX[a], y0 = geomY[a], pt = this.pt;
-        pt[0] = fwd ? x0 + (geomX[a + 1] - x0) : x0; pt[1] = fwd ? y0 + (geomY[a + 1] - y0) : y0;
-        sc.pushRound(pt, 0, pt, 1, proj);
-      } else {
-        this.edgePart(sc, ed, fwd ? 0 : 1, fwd ? 1 : 0, true);
-      }
-      node = fwd ? edgeTarget[ed] : edgeSource[ed];
-      if (withNodes) { stepLen[i - s0] = edgeLength[ed]; nodes[i - s0 + 1] = node; }
+      node = this.stepPiece(steps[i], sc);
+      if (withNodes) { stepLen[i - s0] = edgeLength[steps[i] >> 1]; nodes[i - s0 + 1] = node; }
     }
-    this.edgePart(sc, enEdge, node === edgeSource[enEdge] ? 0 : 1, enFraction, true);
+    this.edgePart(sc, enEdge, node === g.edgeSource[enEdge] ? 0 : 1, enFraction, true);
   }
-  /** route r's first piece into the scratch: the door's snapped point → its first node (returned), as `load` starts */
+  /** route r's first piece into the scratch: the door's snapped point → its first node (returned); `load` starts with it */
   snapPiece(r: number, sc: Scratch): number {
     const { g, rt } = this;
     const b = rt.partBuilding[r], e = this.B.snapEdge[b], via = rt.partVia[r];
@@ -407,12 +396,14 @@ class PlanRoutes implements RouteSource {
     this.edgePart(sc, e, this.B.snapFraction[b], via === 0 ? 0 : 1, false);
     return via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
   }
-  /** a whole step (edge·2 + dir) appended to the scratch, as `load` walks it; returns its far node */
+  /** a whole step (edge·2 + dir) appended to the scratch, as `load` walks each; returns its far node */
   stepPiece(st: number, sc: Scratch): number {
     const { geomStart, geomX, geomY, edgeSource, edgeTarget, proj } = this.g;
     const ed = st >> 1, fwd = (st & 1) === 0;
     const a = geomStart[ed];
     if (geomStart[ed + 1] - a === 2) {
+      // A straight edge walked whole (most of them): no inner points, and its far end is what pointAtFraction gives
+      // at fraction 1 (x0 + (x1 − x0)·1, exactly) or 0 (x0) — without reading its cumulative lengths.
       const x0 = geomX[a], y0 = geomY[a], pt = this.pt;
       pt[0] = fwd ? x0 + (geomX[a + 1] - x0) : x0; pt[1] = fwd ? y0 + (geomY[a + 1] - y0) : y0;
       sc.pushRound(pt, 0, pt, 1, proj);
