@@ -15,40 +15,39 @@ export function unboxed(x: number): number {
   return i === x && (i !== 0 || 1 / x > 0) ? i : x;
 }
 
+type Typed = Float64Array | Int32Array | Uint8Array;
+
+/** One growing buffer of one array type, handed out in consecutive pieces until reset. */
+class Pool<A extends Typed> {
+  private buf: A;
+  private off = 0;
+  constructor(private make: (n: number) => A) { this.buf = make(0); }
+  reset(): void { this.off = 0; }
+  take(n: number, zero: boolean): A {
+    // a new, larger buffer when this one is full; pieces handed out before stay valid on the old one
+    if (this.off + n > this.buf.length) { this.buf = this.make(Math.max(2 * this.buf.length, this.off + n, 1024)); this.off = 0; }
+    const a = this.buf.subarray(this.off, this.off + n) as A;
+    this.off += n;
+    return zero ? (a.fill(0) as A) : a;
+  }
+}
+
 export class Scratch {
-  private f64 = new Float64Array(0);
-  private i32 = new Int32Array(0);
-  private u8 = new Uint8Array(0);
-  private fOff = 0;
-  private iOff = 0;
-  private uOff = 0;
+  private f64 = new Pool((n) => new Float64Array(n));
+  private i32 = new Pool((n) => new Int32Array(n));
+  private u8 = new Pool((n) => new Uint8Array(n));
 
   /** Starts a call: the arrays handed out before are free again. */
   reset(): this {
-    this.fOff = this.iOff = this.uOff = 0;
+    this.f64.reset(); this.i32.reset(); this.u8.reset();
     return this;
   }
   /** n doubles, zeroed unless `zero` is false (then the contents are whatever an earlier call left). */
-  float64(n: number, zero = true): Float64Array {
-    if (this.fOff + n > this.f64.length) { this.f64 = new Float64Array(Math.max(2 * this.f64.length, this.fOff + n, 1024)); this.fOff = 0; }
-    const a = this.f64.subarray(this.fOff, this.fOff + n);
-    this.fOff += n;
-    return zero ? a.fill(0) : a;
-  }
+  float64(n: number, zero = true): Float64Array { return this.f64.take(n, zero); }
   /** n 32-bit integers, zeroed unless `zero` is false. */
-  int32(n: number, zero = true): Int32Array {
-    if (this.iOff + n > this.i32.length) { this.i32 = new Int32Array(Math.max(2 * this.i32.length, this.iOff + n, 1024)); this.iOff = 0; }
-    const a = this.i32.subarray(this.iOff, this.iOff + n);
-    this.iOff += n;
-    return zero ? a.fill(0) : a;
-  }
+  int32(n: number, zero = true): Int32Array { return this.i32.take(n, zero); }
   /** n bytes, zeroed unless `zero` is false. */
-  uint8(n: number, zero = true): Uint8Array {
-    if (this.uOff + n > this.u8.length) { this.u8 = new Uint8Array(Math.max(2 * this.u8.length, this.uOff + n, 1024)); this.uOff = 0; }
-    const a = this.u8.subarray(this.uOff, this.uOff + n);
-    this.uOff += n;
-    return zero ? a.fill(0) : a;
-  }
+  uint8(n: number, zero = true): Uint8Array { return this.u8.take(n, zero); }
 }
 
 /** The scratch of `key` in `cache` (made on first use), reset for a new call. */
