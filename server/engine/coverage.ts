@@ -56,7 +56,6 @@ export interface CoverageArgs {
   candStart: Int32Array;
   candSite: Int32Array;
   zoneOf: Int32Array;
-  groupsKeys: string[];
   unplaced: Float64Array;
   reason: Uint8Array;
   load: Float64Array;

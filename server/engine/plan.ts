@@ -505,7 +505,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // --- coverage
   result.coverage = computeCoverage({
     g, input, options, included, population, snaps, entrances, eligible, candStart, candSite, zoneOf,
-    groupsKeys: groupKeys, unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
+    unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
   });
   result.totals.coveredPopulationShare = result.coverage.coveredShare;
   const tCov = now();
