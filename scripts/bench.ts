@@ -116,7 +116,7 @@ function warmRuns(input: EngineInput, ctx: PlanContext, hooks: ReturnType<typeof
   let last: PlanResult | null = null;
   for (let i = 0; i < n; i++) {
     if (fresh) { ctx.baseSnaps = null; ctx.baseSnapMax = -1; }
-    last = null;
+    last = null; // the previous plan may be collected while this one runs, as in the server
     last = runPlan(input, { hazard: 'earthquake' }, hooks, ctx);
     timings.push({ ms: last.ms, msDetail: last.msDetail });
   }
