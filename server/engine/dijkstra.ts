@@ -1068,3 +1068,165 @@ export function pointPath(g: Graph, ws: PointWorkspace, node: number, outSteps: 
   for (let i = rev.length - 1; i >= 0; i--) outSteps.push(rev[i]);
   return v;
 }
+
+/**
+ * Bounded searches from single points, for plans that cover few buildings: a what-if of one community re-plans tens
+ * of buildings of a city, and one search per building and site level explores the few thousand nodes around it where
+ * the multi-source searches label every node of the graph. The same answers: the `max` nearest distinct allowed sites
+ * within `bound`, ranked by (distance, site index), each with the entrance reached and the node it is reached from
+ * (-1: on the start edge itself). The reported distance of a hit is its path's lengths added up from the entrance, as
+ * the multi-source searches add them, so both give the same floating-point numbers (and the assignment, whose exact
+ * solver can have several optima of equal cost, the same answer). Memory: the node arrays of one PointWorkspace (reset
+ * through its touched list) and one slot per site, so a search costs only what it explores.
+ */
+export class PointSearcher {
+  readonly ws: PointWorkspace;
+  private readonly q = new FlatQueue<number>();
+  /** per site: its position in the hit lists of the current search, -1 */
+  private readonly slot: Int32Array;
+  /** hits of the current search (distinct sites), unsorted; `order` ranks them */
+  private hSite: number[] = [];
+  private hDist: number[] = [];
+  private hEnt: number[] = [];
+  private hNode: number[] = [];
+  private kth: number[] = [];
+  /** the ranked result of the last search: site, distance, entrance, node */
+  site: number[] = [];
+  dist: number[] = [];
+  ent: number[] = [];
+  node: number[] = [];
+
+  constructor(readonly g: Graph, readonly siteCount: number) {
+    this.ws = pointWorkspace(g);
+    this.slot = new Int32Array(siteCount).fill(-1);
+  }
+
+  /** Whether this searcher can serve graph g (closures may differ: they are read from g at each search). */
+  fits(g: Graph, siteCount: number): boolean {
+    return this.g.nodeCount === g.nodeCount && this.g.adjStart === g.adjStart && this.siteCount === siteCount;
+  }
+
+  /** Searches from edge e at fraction f; returns how many sites were found (≤ max), ranked in site/dist/ent/node. */
+  search(g: Graph, entrances: Entrance[], byEdge: EntranceEdgeIndex, allowed: Uint8Array, e: number, f: number, max: number, bound: number): number {
+    const ws = this.ws;
+    for (let i = 0; i < ws.nTouched; i++) { const v = ws.touched[i]; ws.dist[v] = Infinity; ws.pred[v] = NO_PRED; }
+    ws.nTouched = 0;
+    for (let i = 0; i < this.hSite.length; i++) this.slot[this.hSite[i]] = -1;
+    this.hSite.length = 0; this.hDist.length = 0; this.hEnt.length = 0; this.hNode.length = 0;
+    this.site.length = 0; this.dist.length = 0; this.ent.length = 0; this.node.length = 0;
+    if (e < 0 || g.closed[e]) return 0;
+    const L = g.edgeLength[e];
+    const { entStart, entByEdge } = byEdge;
+    for (let k = entStart[e]; k < entStart[e + 1]; k++) {
+      const en = entByEdge[k];
+      this.offer(entrances[en].siteIndex, allowed, Math.abs(f - entrances[en].fraction) * L, en, -1, bound);
+    }
+    const q = this.q;
+    q.clear();
+    this.seed(g.edgeSource[e], f * L);
+    this.seed(g.edgeTarget[e], (1 - f) * L);
+    let limit = this.limit(max, bound);
+    while (q.length > 0) {
+      const d = q.peekValue()!;
+      const v = q.pop()!;
+      if (d > ws.dist[v]) continue;
+      if (d > limit) break;
+      let offered = false;
+      for (let k = g.adjStart[v], end = g.adjStart[v + 1]; k < end; k++) {
+        const ed = g.adjEdge[k];
+        if (g.closed[ed]) continue;
+        if (entStart[ed] !== entStart[ed + 1]) offered = this.offerEdge(g, entrances, byEdge, allowed, ed, v, d, bound) || offered;
+        const w = g.adjNode[k];
+        const nd = d + g.adjLen[k];
+        if (nd < ws.dist[w] && nd <= bound) {
+          if (ws.dist[w] === Infinity) ws.touched[ws.nTouched++] = w;
+          ws.dist[w] = nd; ws.pred[w] = ed; q.push(w, nd);
+        }
+      }
+      if (offered) limit = this.limit(max, bound);
+    }
+    return this.rank(g, entrances, e, f, max, bound);
+  }
+
+  /** The walking steps from the start edge's end node to `node` (see pointPath); returns that end node. */
+  path(g: Graph, node: number, outSteps: number[]): number {
+    return pointPath(g, this.ws, node, outSteps);
+  }
+
+  private seed(v: number, d: number): void {
+    const ws = this.ws;
+    if (d < ws.dist[v]) { if (ws.dist[v] === Infinity) ws.touched[ws.nTouched++] = v; ws.dist[v] = d; ws.pred[v] = NO_PRED; this.q.push(v, d); }
+  }
+
+  /** Offers the allowed entrances on edge ed, reached from node v at distance d; whether any hit improved. */
+  private offerEdge(g: Graph, entrances: Entrance[], byEdge: EntranceEdgeIndex, allowed: Uint8Array, ed: number, v: number, d: number, bound: number): boolean {
+    const fromSource = g.edgeSource[ed] === v;
+    let any = false;
+    for (let j = byEdge.entStart[ed]; j < byEdge.entStart[ed + 1]; j++) {
+      const en = byEdge.entByEdge[j];
+      const fr = entrances[en].fraction;
+      any = this.offer(entrances[en].siteIndex, allowed, d + (fromSource ? fr : 1 - fr) * g.edgeLength[ed], en, v, bound) || any;
+    }
+    return any;
+  }
+
+  private offer(s: number, allowed: Uint8Array, d: number, en: number, node: number, bound: number): boolean {
+    if (!allowed[s] || d > bound) return false;
+    const i = this.slot[s];
+    if (i < 0) {
+      this.slot[s] = this.hSite.length;
+      this.hSite.push(s); this.hDist.push(d); this.hEnt.push(en); this.hNode.push(node);
+      return true;
+    }
+    if (d >= this.hDist[i]) return false;
+    this.hDist[i] = d; this.hEnt[i] = en; this.hNode[i] = node;
+    return true;
+  }
+
+  /** Distance beyond which no offer can enter the top `max`: the max-th best so far, or the bound. */
+  private limit(max: number, bound: number): number {
+    const n = this.hDist.length;
+    if (n < max) return bound;
+    const k = this.kth;
+    k.length = 0;
+    for (let i = 0; i < n; i++) k.push(this.hDist[i]);
+    k.sort((a, b) => a - b);
+    return Math.min(bound, k[max - 1]);
+  }
+
+  /**
+   * The length of hit i's path added up from its entrance: the partial entrance edge, then each edge back to the start
+   * edge, then the start leg (the order of the multi-source labels, then `candidatesForSnap`).
+   */
+  private fromEntrance(g: Graph, entrances: Entrance[], e: number, f: number, i: number): number {
+    const en = entrances[this.hEnt[i]];
+    let v = this.hNode[i];
+    if (v < 0) return Math.abs(f - en.fraction) * g.edgeLength[e];
+    const ed = en.edgeIndex;
+    let d = (g.edgeSource[ed] === v ? en.fraction : 1 - en.fraction) * g.edgeLength[ed];
+    const pred = this.ws.pred;
+    while (pred[v] !== NO_PRED) {
+      const pe = pred[v];
+      d += g.edgeLength[pe];
+      v = g.edgeSource[pe] === v ? g.edgeTarget[pe] : g.edgeSource[pe];
+    }
+    return (v === g.edgeSource[e] ? f : 1 - f) * g.edgeLength[e] + d;
+  }
+
+  /** Ranks the hits by (distance from the entrance, site) into site/dist/ent/node, keeping the first `max` within bound. */
+  private rank(g: Graph, entrances: Entrance[], e: number, f: number, max: number, bound: number): number {
+    const n = this.hSite.length;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) {
+      this.hDist[i] = this.fromEntrance(g, entrances, e, f, i);
+      if (this.hDist[i] <= bound) idx.push(i);
+    }
+    idx.sort((a, b) => this.hDist[a] - this.hDist[b] || this.hSite[a] - this.hSite[b]);
+    const m = Math.min(idx.length, max);
+    for (let j = 0; j < m; j++) {
+      const i = idx[j];
+      this.site.push(this.hSite[i]); this.dist.push(this.hDist[i]); this.ent.push(this.hEnt[i]); this.node.push(this.hNode[i]);
+    }
+    return m;
+  }
+}

@@ -11,7 +11,10 @@
 import { z } from 'zod';
 import { buildGraph, type Graph } from './graph.ts';
 import { allEntrances, buildSegmentIndex, entrancesAfterClosures, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
-import { candidatesForSnap, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, SearchWorkspace, type KLabels, type NearestTree } from './dijkstra.ts';
+import {
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher, SearchWorkspace,
+  type EntranceEdgeIndex, type KLabels, type NearestTree,
+} from './dijkstra.ts';
 import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
@@ -40,12 +43,37 @@ export const PlanOptionsSchema = z.object({
   /** Restrict the plan to these communities' buildings (what-if of one community). */
   communityIds: z.array(z.number()).nullable().default(null),
   /** Extra people already at each site (by site id), e.g. other communities' baseline loads in a what-if. */
-  siteBaseLoad: z.record(z.string(), z.number().min(0)).optional(),
+  siteBaseLoad: z.custom<Record<string, number>>(isLoadRecord, { message: 'expected an object of site id → people already there (numbers ≥ 0)' }).optional(),
   closedEdgeIds: z.array(z.number()).default([]),
   closedSiteIds: z.array(z.number()).default([]),
+  /**
+   * How nearest sites and candidates are found: 'multi' = one multi-source search per site set over the whole graph;
+   * 'point' = one bounded search per building (cost ∝ the buildings planned, not the graph); 'auto' = 'point' for a
+   * plan restricted to communities whose buildings are few next to the graph's nodes (POINT_SEARCH_NODES_PER_BUILDING).
+   */
+  searchMode: z.enum(['auto', 'multi', 'point']).default('auto'),
 });
+/**
+ * { siteId: people ≥ 0 }, checked in one loop: a what-if of one community passes every other site's load (~20 k sites in
+ * a city), and a per-entry schema spent ~50 ms on them.
+ */
+function isLoadRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x !== 'number' || !(x >= 0) || x === Infinity) return false;
+  }
+  return true;
+}
 export type PlanOptionsInput = z.input<typeof PlanOptionsSchema>;
 export type PlanOptions = z.output<typeof PlanOptionsSchema>;
+
+/**
+ * 'auto' searches point by point when the graph has at least this many nodes per planned building: a building's three
+ * bounded searches (nearest site; candidates per level, the widest 2.5 km) explore a few thousand nodes of a dense
+ * city, while the multi-source searches (and their search graph, rebuilt for closures) touch every node.
+ */
+export const POINT_SEARCH_NODES_PER_BUILDING = 100;
 
 export const REASON_CODES: (UnplacedReason | null)[] = [null, 'no_site_in_reach', 'all_full', 'unreachable'];
 
@@ -77,11 +105,19 @@ class PlanReuse {
   cDist = new Float64Array(0);
   cVia = new Int32Array(0);
   cLab = new Int32Array(0);
+  points: PointSearcher | null = null;
+  pointIndex: EntranceEdgeIndex | undefined;
   /** The workspace for a plan on the open graph or with closures, recycled. */
   searches(open: boolean): SearchWorkspace {
     const ws = open ? this.open : this.closed;
     ws.recycle();
     return ws;
+  }
+  /** The point searcher for graph g (closures are read at each search) and an index of the active entrances by edge. */
+  pointSearch(g: Graph, nS: number, entrances: Entrance[], active: number[]): { ps: PointSearcher; byEdge: EntranceEdgeIndex } {
+    if (!this.points || !this.points.fits(g, nS)) this.points = new PointSearcher(g, nS);
+    this.pointIndex = indexEntrancesByEdge(g.edgeCount, entrances, active, this.pointIndex);
+    return { ps: this.points, byEdge: this.pointIndex };
   }
   /** Candidate scratch for n candidates. */
   candidates(n: number): this {
@@ -164,6 +200,8 @@ export interface PlanResult {
   /** the split relaxation's optimum (person-metres) and our gap to it, when computed */
   lowerBound: { cost: number; placed: number; gap: number } | null;
   assignStats: AssignResult['stats'];
+  /** how nearest sites and candidates were found: one multi-source search per site set, or one search per building */
+  search: 'multi' | 'point';
   /** the `assign` stage split into: nearest-site search, candidate (k-nearest) searches, the assignment itself */
   msDetail: { nearest: number; candidates: number; assign: number };
   /** Filled by the signage module through `hooks.signs` (null when not run). */
@@ -209,23 +247,30 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const included = new Uint8Array(nB);
   const population = new Float64Array(nB);
   const commSet = options.communityIds ? new Set(options.communityIds) : null;
-  for (let b = 0; b < nB; b++) {
-    const bu = buildings[b];
-    if (commSet && !(bu.communityId != null && commSet.has(bu.communityId))) continue;
+  /** the planned buildings, ascending (loops over them stay small in a plan of one community) */
+  const planned = commSet ? communityBuildings(buildings, commSet) : allIndexes(nB);
+  for (let i = 0; i < planned.length; i++) {
+    const b = planned[i];
     included[b] = 1;
-    population[b] = Math.max(0, bu.population);
+    population[b] = Math.max(0, buildings[b].population);
   }
+  const pointMode = options.searchMode === 'point' ||
+    (options.searchMode === 'auto' && commSet !== null && planned.length * POINT_SEARCH_NODES_PER_BUILDING <= g0.nodeCount);
 
   // --- snap
   let snaps: BuildingSnaps;
   if (g === g0 && ctx.baseSnaps && ctx.baseSnapMax === options.maxSnapM) snaps = ctx.baseSnaps;
   else if (g !== g0 && ctx.baseSnaps && ctx.baseSnapMax === options.maxSnapM) {
-    // re-snap only buildings whose edge got closed
+    // re-snap only planned buildings whose edge got closed (buildings outside the plan keep their baseline snaps); when
+    // there are none, the baseline's arrays are shared
     const base = ctx.baseSnaps;
-    snaps = { edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(), doorX: base.doorX, doorY: base.doorY, snapX: base.snapX.slice(), snapY: base.snapY.slice() };
     const redo: number[] = [];
-    for (let b = 0; b < nB; b++) if (snaps.edge[b] >= 0 && g.closed[snaps.edge[b]]) redo.push(b);
-    snapBuildings(ix, buildings, options.maxSnapM, Int32Array.from(redo), snaps);
+    for (const b of planned) if (base.edge[b] >= 0 && g.closed[base.edge[b]]) redo.push(b);
+    snaps = base;
+    if (redo.length > 0) {
+      snaps = { edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(), doorX: base.doorX, doorY: base.doorY, snapX: base.snapX.slice(), snapY: base.snapY.slice() };
+      snapBuildings(ix, buildings, options.maxSnapM, Int32Array.from(redo), snaps);
+    }
   } else {
     snaps = snapBuildings(ix, buildings, options.maxSnapM);
     if (g === g0) { ctx.baseSnaps = snaps; ctx.baseSnapMax = options.maxSnapM; }
@@ -263,7 +308,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   let nearestBound = Infinity;
   if (commSet) {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let b = 0; b < nB; b++) if (included[b]) {
+    for (const b of planned) {
       minX = Math.min(minX, snaps.snapX[b]); maxX = Math.max(maxX, snaps.snapX[b]);
       minY = Math.min(minY, snaps.snapY[b]); maxY = Math.max(maxY, snaps.snapY[b]);
     }
@@ -285,23 +330,30 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const activeAll: number[] = [];
   for (let i = 0; i < entrances.length; i++) if (eligible[entranceSite[i]]) activeAll.push(i);
 
-  // --- nearest site for every building (one multi-source search)
+  // --- nearest site for every building (one multi-source search, or one bounded search per building)
   const reuse = (ctx.reuse ??= new PlanReuse());
   const sw = reuse.searches(g === g0);
-  const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
+  const point = pointMode ? reuse.pointSearch(g, nS, entrances, activeAll) : null;
   const nearestSite = new Int32Array(nB).fill(-1), nearestDistance = new Float64Array(nB).fill(Infinity);
-  const tmp = [0, 0, 0];
-  for (let b = 0; b < nB; b++) {
-    if (!included[b]) continue;
-    nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], tmp);
-    nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
+  if (point) {
+    for (const b of planned) {
+      if (point.ps.search(g, entrances, point.byEdge, eligible, snaps.edge[b], snaps.fraction[b], 1, nearestBound) > 0) {
+        nearestSite[b] = point.ps.site[0]; nearestDistance[b] = point.ps.dist[0];
+      }
+    }
+  } else {
+    const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
+    const tmp = [0, 0, 0];
+    for (const b of planned) {
+      nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], tmp);
+      nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
+    }
   }
 
   const tNear = now();
   // --- zone groups: a building inside zones may only use the union of their siteIds (zones that list sites).
   // groupOf[b] indexes groupKeys ('' = unrestricted, group 0).
-  const siteIndexById = new Map<number, number>();
-  for (let s = 0; s < nS; s++) siteIndexById.set(sites[s].id, s);
+  const siteIndexById = siteIndexOf(sites);
   const zoneOf = new Int32Array(nB).fill(-1);
   const groupOf = new Int32Array(nB);
   const groupKeys = [''];
@@ -344,7 +396,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const K = options.candidatesPerLevel;
   const levels: SiteLevel[] = ['emergency', 'fixed'];
   const labs: KLabels[] = [];
-  /** indexes into labs of each group's searches */
+  /** point mode: per search, the sites it may reach (allowed for the group, of the level) and its bound */
+  const pointSets: { allowed: Uint8Array; bound: number }[] = [];
+  /** indexes into labs (pointSets) of each group's searches */
   const groupLabs: number[][] = groupKeys.map(() => []);
   for (const gi of groupOrder) {
     const key = groupKeys[gi];
@@ -360,6 +414,13 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       const act: number[] = [];
       for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
       if (act.length === 0) continue;
+      if (point) {
+        groupLabs[gi].push(pointSets.length);
+        const ofLevel = new Uint8Array(nS);
+        for (let s = 0; s < nS; s++) ofLevel[s] = allowed[s] && sites[s].level === level ? 1 : 0;
+        pointSets.push({ allowed: ofLevel, bound: options.reachM[level] });
+        continue;
+      }
       groupLabs[gi].push(labs.length);
       labs.push(kNearestSearch(g, entrances, act, K, options.reachM[level], sw));
     }
@@ -369,35 +430,42 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const { cSite, cDist, cVia, cLab } = sc;
   const candStart = new Int32Array(nB + 1);
   const hasCandidateInReach = new Uint8Array(nB);
-  let C = 0;
-  for (let b = 0; b < nB; b++) {
-    candStart[b] = C;
-    if (!included[b] || snaps.edge[b] < 0) continue;
+  // point mode: cLab holds a path id instead of a lab: the path's steps and entrance, kept from its search
+  const paths: PointPaths = { start: [0], steps: [], entrance: [] };
+  let C = 0, next = 0;
+  for (const b of planned) {
+    candStart.fill(C, next, b + 1);
+    next = b + 1;
+    if (snaps.edge[b] < 0) continue;
     const k0 = C, e = snaps.edge[b], f = snaps.fraction[b];
     for (const li of groupLabs[groupOf[b]]) {
-      const n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C);
-      // insertion into the sorted candidates so far (each lab's are sorted already)
+      let n: number;
+      if (point) n = pointCandidates(g, point.ps, entrances, point.byEdge, pointSets[li], e, f, K, sc, C, paths);
+      else { n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C); cLab.fill(li, C, C + n); }
+      // insertion into the sorted candidates so far (each search's are sorted already)
       for (let j = C, end = C + n; j < end; j++) {
-        const s = cSite[j], d = cDist[j], v = cVia[j];
+        const s = cSite[j], d = cDist[j], v = cVia[j], l = cLab[j];
         let i = j - 1;
         while (i >= k0 && (cDist[i] > d || (cDist[i] === d && cSite[i] > s))) {
           cSite[i + 1] = cSite[i]; cDist[i + 1] = cDist[i]; cVia[i + 1] = cVia[i]; cLab[i + 1] = cLab[i]; i--;
         }
-        cSite[i + 1] = s; cDist[i + 1] = d; cVia[i + 1] = v; cLab[i + 1] = li;
+        cSite[i + 1] = s; cDist[i + 1] = d; cVia[i + 1] = v; cLab[i + 1] = l;
       }
       C += n;
     }
     if (C > k0) hasCandidateInReach[b] = 1;
   }
-  candStart[nB] = C;
+  candStart.fill(C, next, nB + 1);
   const candSite = cSite.slice(0, C), candDist = cDist.slice(0, C), candVia = cVia.slice(0, C), candLab = cLab.slice(0, C);
 
   // --- assignment
   const capacity = new Float64Array(nS);
   for (let s = 0; s < nS; s++) capacity[s] = eligible[s] ? sites[s].capacity : 0;
-  if (options.siteBaseLoad) for (const [id, l] of Object.entries(options.siteBaseLoad)) {
-    const s = siteIndexById.get(Number(id));
-    if (s !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
+  // (looked up for the eligible sites only: a what-if of one community passes every other site's load)
+  const baseLoad = options.siteBaseLoad;
+  if (baseLoad) for (let s = 0; s < nS; s++) {
+    const l = eligible[s] && siteIndexById.get(sites[s].id) === s ? baseLoad[String(sites[s].id)] : undefined;
+    if (l !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
   }
   const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
   const tCand = now();
@@ -411,8 +479,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const unplacedList: PlanResult['unplaced'] = [];
   // (with the totals)
   let totalPop = 0, unplacedPop = 0, splitCount = 0, nIncluded = 0;
-  for (let b = 0; b < nB; b++) {
-    if (!included[b]) continue;
+  for (const b of planned) {
     const un = ar.unplaced[b];
     nIncluded++; totalPop += population[b]; unplacedPop += un; splitCount += ar.split[b];
     if (population[b] <= 0 || un <= 1e-9) continue;
@@ -431,7 +498,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   let nSteps = 0;
   const buf: number[] = [];
   const site = new Int32Array(nB).fill(-1), distance = new Float64Array(nB).fill(NaN);
-  for (let b = 0; b < nB; b++) {
+  for (const b of planned) {
     let best = -1;
     for (let p = ar.partStart[b]; p < ar.partStart[b + 1]; p++) {
       const k = ar.partCand[p];
@@ -444,7 +511,11 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
         const e = snaps.edge[b];
         const node = via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
         buf.length = 0;
-        partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
+        if (point) {
+          const id = candLab[k];
+          for (let i = paths.start[id]; i < paths.start[id + 1]; i++) buf.push(paths.steps[i]);
+          partEntrance[p] = paths.entrance[id];
+        } else partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
         if (nSteps + buf.length > steps.length) { const a = new Int32Array(Math.max(steps.length * 2, nSteps + buf.length)); a.set(steps); steps = a; }
         for (let i = 0; i < buf.length; i++) steps[nSteps++] = buf[i];
       }
@@ -458,9 +529,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const tRoutes = now();
 
   // --- result skeleton (signs / guides hooks see it)
-  const p = g.proj;
-  const toLon = (xs: Float64Array) => unproject(xs, p.lon0, p.kx);
-  const toLat = (ys: Float64Array) => unproject(ys, p.lat0, p.ky);
+  const ll = lonLatOf(snaps, g.proj);
   const siteResults: SiteResult[] = sites.map((s, i) => ({
     index: i, id: s.id, name: s.name, level: s.level, eligible: !!eligible[i], why: why[i],
     capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
@@ -480,7 +549,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     hazard: options.hazard, options, included,
     buildings: {
       snapEdge: snaps.edge, snapFraction: snaps.fraction, snapDistance: snaps.distance,
-      doorLon: toLon(snaps.doorX), doorLat: toLat(snaps.doorY), snapLon: toLon(snaps.snapX), snapLat: toLat(snaps.snapY),
+      doorLon: ll.doorLon, doorLat: ll.doorLat, snapLon: ll.snapLon, snapLat: ll.snapLat,
       nearestSite, nearestDistance, site, distance, unplaced: ar.unplaced, reason, split: ar.split,
       covered: hasCandidateInReach, zone: zoneOf, partStart: ar.partStart,
     },
@@ -491,7 +560,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       assignedPopulation: ar.placed, unplacedPopulation: unplacedPop, personMetres: ar.cost,
       coveredPopulationShare: 0, maxSiteUtilisation: siteResults.reduce((a, s) => Math.max(a, s.utilisation), 0), splitBuildings: splitCount,
     },
-    lowerBound, assignStats: ar.stats, msDetail, signs: null, guides: null,
+    lowerBound, assignStats: ar.stats, search: point ? 'point' : 'multi', msDetail, signs: null, guides: null,
     ms: { graph: 0, snap: 0, assign: 0, routes: 0, signs: 0, guides: 0, coverage: 0, total: 0 },
     context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1, baseEntrances: null, baseEntrancesMax: -1 },
   };
@@ -515,6 +584,87 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
   };
   return result;
+}
+
+/** Paths of point-mode candidates: steps[start[id] .. start[id+1]-1] and the entrance of path `id`. */
+interface PointPaths { start: number[]; steps: number[]; entrance: number[] }
+
+/**
+ * Point mode: the up to K nearest sites of `set` from the point (e, f), ranked, into the candidate scratch at `at`
+ * (site, distance, via as candidatesForSnap gives it, and in cLab the id of the path kept in `paths`). Returns how many.
+ */
+function pointCandidates(g: Graph, ps: PointSearcher, entrances: Entrance[], byEdge: EntranceEdgeIndex, set: { allowed: Uint8Array; bound: number },
+  e: number, f: number, K: number, sc: PlanReuse, at: number, paths: PointPaths): number {
+  const n = ps.search(g, entrances, byEdge, set.allowed, e, f, K, set.bound);
+  for (let j = 0; j < n; j++) {
+    sc.cSite[at + j] = ps.site[j]; sc.cDist[at + j] = ps.dist[j];
+    if (ps.node[j] < 0) { sc.cVia[at + j] = 2 + ps.ent[j]; sc.cLab[at + j] = -1; continue; }
+    const first = ps.path(g, ps.node[j], paths.steps);
+    sc.cVia[at + j] = first === g.edgeSource[e] ? 0 : 1;
+    sc.cLab[at + j] = paths.entrance.length;
+    paths.entrance.push(ps.ent[j]);
+    paths.start.push(paths.steps.length);
+  }
+  return n;
+}
+
+const allIndexCache = new Map<number, Int32Array>();
+/** 0 .. n-1 (one array per n, shared: callers only read it). */
+function allIndexes(n: number): Int32Array {
+  let a = allIndexCache.get(n);
+  if (!a) {
+    if (allIndexCache.size > 8) allIndexCache.clear();
+    a = new Int32Array(n);
+    for (let i = 0; i < n; i++) a[i] = i;
+    allIndexCache.set(n, a);
+  }
+  return a;
+}
+
+const communityIndexes = new WeakMap<EngineInput['buildings'], Map<number, number[]>>();
+/** The buildings of these communities, ascending (the buildings of each community are indexed once per input). */
+function communityBuildings(buildings: EngineInput['buildings'], communities: Set<number>): Int32Array {
+  let byCommunity = communityIndexes.get(buildings);
+  if (!byCommunity) {
+    byCommunity = new Map();
+    for (let b = 0; b < buildings.length; b++) {
+      const c = buildings[b].communityId;
+      if (c == null) continue;
+      const list = byCommunity.get(c);
+      if (list) list.push(b); else byCommunity.set(c, [b]);
+    }
+    communityIndexes.set(buildings, byCommunity);
+  }
+  const out: number[] = [];
+  for (const c of communities) { const list = byCommunity.get(c); if (list) for (const b of list) out.push(b); }
+  return Int32Array.from(out).sort();
+}
+
+const siteIndexes = new WeakMap<EngineInput['sites'], Map<number, number>>();
+/** Site index by id (the last site of an id), per sites array (a city has ~20 k sites; every plan looks them up). */
+function siteIndexOf(sites: EngineInput['sites']): Map<number, number> {
+  let m = siteIndexes.get(sites);
+  if (!m) {
+    m = new Map();
+    for (let s = 0; s < sites.length; s++) m.set(sites[s].id, s);
+    siteIndexes.set(sites, m);
+  }
+  return m;
+}
+
+type LonLat = Record<'doorLon' | 'doorLat' | 'snapLon' | 'snapLat', Float64Array>;
+const lonLats = new WeakMap<BuildingSnaps, LonLat>();
+/** Door and snap points in lon/lat, per snaps object (plans sharing the baseline's snaps share these too). */
+function lonLatOf(snaps: BuildingSnaps, p: Graph['proj']): LonLat {
+  let ll = lonLats.get(snaps);
+  if (!ll) {
+    ll = {
+      doorLon: unproject(snaps.doorX, p.lon0, p.kx), doorLat: unproject(snaps.doorY, p.lat0, p.ky),
+      snapLon: unproject(snaps.snapX, p.lon0, p.kx), snapLat: unproject(snaps.snapY, p.lat0, p.ky),
+    };
+    lonLats.set(snaps, ll);
+  }
+  return ll;
 }
 
 /** o + x / k per element (a plain loop: TypedArray.map with a callback is several times slower). */

@@ -180,3 +180,54 @@ describe('runPlan on random graphs', () => {
     expect(() => runPlan(input, { reachM: { emergency: -1 } })).toThrow();
   });
 });
+
+describe('point searches (one bounded search per building) give the multi-source searches\' plan', () => {
+  // real-valued lengths (jitter) so that no two routes tie; fixed and emergency sites, a zone, closures
+  const input = randomGridInput({ w: 24, h: 18, spacing: 40, buildings: 260, sites: 14, seed: 5, dropEdges: 0.08, lengthJitter: 0.3, capacity: [150, 900] });
+  input.sites.forEach((s, i) => { if (i % 3 === 0) s.level = 'fixed'; });
+  const [x0, y0] = metresLonLat(0, 0), [x1, y1] = metresLonLat(300, 250);
+  input.zones = [{ id: 1, name: '北片', rings: [[x0, y0, x1, y0, x1, y1, x0, y1, x0, y0]], siteIds: [input.sites[1].id, input.sites[3].id, input.sites[6].id] }];
+  const ctx = prepareContext(input);
+  const cases: { name: string; options: Parameters<typeof runPlan>[1] }[] = [
+    { name: 'one community', options: { communityIds: [2] } },
+    { name: 'two communities, edges and a site closed', options: { communityIds: [1, 3], closedEdgeIds: [input.edges[40].id, input.edges[41].id, input.edges[300].id], closedSiteIds: [input.sites[2].id] } },
+    { name: 'the whole district', options: {} },
+  ];
+  for (const c of cases) it(c.name, () => {
+    const multi = runPlan(input, { ...c.options, searchMode: 'multi' }, {}, ctx);
+    const point = runPlan(input, { ...c.options, searchMode: 'point' }, {}, ctx);
+    expect(multi.search).toBe('multi');
+    expect(point.search).toBe('point');
+    const A = multi.buildings, B = point.buildings;
+    let planned = 0;
+    for (let b = 0; b < input.buildings.length; b++) {
+      if (!multi.included[b]) continue;
+      planned++;
+      expect([b, B.nearestSite[b], B.site[b], B.unplaced[b], B.split[b], B.covered[b]]).toEqual([b, A.nearestSite[b], A.site[b], A.unplaced[b], A.split[b], A.covered[b]]);
+      // the same floating-point sums (point searches add a path's lengths up from the entrance, as the labels do)
+      expect(B.nearestDistance[b]).toBe(A.nearestDistance[b]);
+      if (A.site[b] >= 0) expect(B.distance[b]).toBe(A.distance[b]);
+    }
+    expect(planned).toBeGreaterThan(50);
+    // the same routes, walked the same way
+    expect(Array.from(point.routes.partSite)).toEqual(Array.from(multi.routes.partSite));
+    expect(Array.from(point.routes.partEntrance)).toEqual(Array.from(multi.routes.partEntrance));
+    expect(Array.from(point.routes.steps)).toEqual(Array.from(multi.routes.steps));
+    for (let p = 0; p < multi.routes.partBuilding.length; p++) {
+      const a = planRouteCoords(multi, p), b = planRouteCoords(point, p);
+      expect(b.length).toBe(a.length);
+      b.forEach((v, i) => expect(v).toBeCloseTo(a[i], 9));
+    }
+    expect(point.totals.personMetres).toBe(multi.totals.personMetres);
+    expect(point.coverage.coveredShare).toBe(multi.coverage.coveredShare);
+  });
+
+  it("'auto' searches point by point only for a community plan with few buildings next to the graph's nodes", () => {
+    expect(runPlan(input, {}, {}, ctx).search).toBe('multi');
+    // 432 nodes: 4 buildings or fewer per 100 nodes' worth
+    const few = input.buildings.map((b, i) => ({ ...b, communityId: i < 4 ? 9 : b.communityId }));
+    const small = { ...input, buildings: few, communities: [...input.communities, { id: 9, name: '小区' }] };
+    expect(runPlan(small, { communityIds: [9] }).search).toBe('point');
+    expect(runPlan(small, { communityIds: [1] }).search).toBe('multi');
+  });
+});
