@@ -23,8 +23,8 @@
  *   keeps that search graph (and recycles result arrays) across searches.
  * - Building distances combine the two ends of the building's snapped edge with the partial edge lengths, and
  *   entrances on the same edge directly (|f_b − f_e|·L), so the result is exact including that case.
- * - `pointSearch`: a bounded single-source search from a snapped point to the nearest sites (the resident's
- *   question, and the candidate fallback when K labels were not enough).
+ * - `PointSearcher`: a bounded single-source search from a snapped point to the nearest sites (the resident's
+ *   question, and the candidates of plans of few buildings).
  */
 import FlatQueue from 'flatqueue';
 import type { Entrance } from './types.ts';
@@ -986,72 +986,8 @@ export function pointWorkspace(g: Graph): PointWorkspace {
   return { dist: new Float64Array(g.nodeCount).fill(Infinity), pred: new Int32Array(g.nodeCount).fill(NO_PRED), touched: new Int32Array(g.nodeCount), nTouched: 0 };
 }
 
-export interface PointHit {
-  site: number;
-  entrance: number;
-  distance: number;
-  /** node through which the entrance is reached (-1 = same edge as the start) */
-  node: number;
-}
-
 /**
- * Bounded single-source search from a point on edge e at fraction f: the nearest `maxSites` distinct sites among
- * the entrances indexed in `byEdge` (and reachable within `bound`). The workspace keeps the tree for
- * `pointPath`. Sites ascending by distance.
- */
-export function pointSearch(g: Graph, ws: PointWorkspace, entrances: Entrance[], byEdge: EntranceEdgeIndex, e: number, f: number, maxSites: number, bound: number): PointHit[] {
-  for (let i = 0; i < ws.nTouched; i++) { const v = ws.touched[i]; ws.dist[v] = Infinity; ws.pred[v] = NO_PRED; }
-  ws.nTouched = 0;
-  const best = new Map<number, PointHit>();
-  if (e < 0 || g.closed[e]) return [];
-  const L = g.edgeLength[e];
-  const kth = () => {
-    if (best.size < maxSites) return bound;
-    const ds = [...best.values()].map((h) => h.distance).sort((a, b) => a - b);
-    return Math.min(bound, ds[maxSites - 1]);
-  };
-  const offer = (en: number, d: number, node: number) => {
-    const s = entrances[en].siteIndex;
-    const cur = best.get(s);
-    if (d <= bound && (!cur || d < cur.distance)) best.set(s, { site: s, entrance: en, distance: d, node });
-  };
-  for (let k = byEdge.entStart[e]; k < byEdge.entStart[e + 1]; k++) offer(byEdge.entByEdge[k], Math.abs(f - entrances[byEdge.entByEdge[k]].fraction) * L, -1);
-  const q = new FlatQueue<number>();
-  const seed = (v: number, d: number) => {
-    if (d < ws.dist[v]) { if (ws.dist[v] === Infinity) ws.touched[ws.nTouched++] = v; ws.dist[v] = d; ws.pred[v] = NO_PRED; q.push(v, d); }
-  };
-  seed(g.edgeSource[e], f * L);
-  seed(g.edgeTarget[e], (1 - f) * L);
-  let limit = kth();
-  while (q.length > 0) {
-    const d = q.peekValue()!;
-    const v = q.pop()!;
-    if (d > ws.dist[v]) continue;
-    if (d > limit) break;
-    for (let k = g.adjStart[v], end = g.adjStart[v + 1]; k < end; k++) {
-      const ed = g.adjEdge[k];
-      if (g.closed[ed]) continue;
-      // entrances on this edge
-      const fromSource = g.edgeSource[ed] === v;
-      for (let j = byEdge.entStart[ed]; j < byEdge.entStart[ed + 1]; j++) {
-        const en = byEdge.entByEdge[j];
-        const fr = entrances[en].fraction;
-        offer(en, d + (fromSource ? fr : 1 - fr) * g.edgeLength[ed], v);
-      }
-      const w = g.adjNode[k];
-      const nd = d + g.adjLen[k];
-      if (nd < ws.dist[w] && nd <= bound) {
-        if (ws.dist[w] === Infinity) ws.touched[ws.nTouched++] = w;
-        ws.dist[w] = nd; ws.pred[w] = ed; q.push(w, nd);
-      }
-    }
-    limit = kth();
-  }
-  return [...best.values()].sort((a, b) => a.distance - b.distance || a.site - b.site).slice(0, maxSites);
-}
-
-/**
- * The walking steps (edge*2+dir, from the start point towards `node`) of the last pointSearch's tree, i.e. the path
+ * The walking steps (edge*2+dir, from the start point towards `node`) of the last point search's tree, i.e. the path
  * from the start edge's end node to `node`, in walking order. Returns the first node (an end of the start edge).
  */
 export function pointPath(g: Graph, ws: PointWorkspace, node: number, outSteps: number[]): number {
@@ -1148,7 +1084,7 @@ export class PointSearcher {
     return this.rank(g, entrances, e, f, max, bound);
   }
 
-  /** The walking steps from the start edge's end node to `node` (see pointPath); returns that end node. */
+  /** The walking steps from the start edge's end node to `node` (pointPath); returns that end node. */
   path(g: Graph, node: number, outSteps: number[]): number {
     return pointPath(g, this.ws, node, outSteps);
   }

@@ -5,7 +5,7 @@
  * proportional to the graph).
  */
 import { allEntrances, nearestOnEdges, newHit } from './snap.ts';
-import { indexEntrancesByEdge, pointPath, pointSearch, pointWorkspace, type EntranceEdgeIndex, type PointWorkspace } from './dijkstra.ts';
+import { indexEntrancesByEdge, PointSearcher, type EntranceEdgeIndex } from './dijkstra.ts';
 import { appendEdgePart, pointAtFraction, type Graph } from './graph.ts';
 import type { PlanContext } from './plan.ts';
 import type { Entrance, Hazard } from './types.ts';
@@ -15,7 +15,9 @@ export interface ResidentIndex {
   hazard: Hazard;
   entrances: Entrance[];
   byEdge: EntranceEdgeIndex;
-  ws: PointWorkspace;
+  searcher: PointSearcher;
+  /** every site allowed: `byEdge` holds only the eligible sites' entrances */
+  anySite: Uint8Array;
   maxSnapM: number;
 }
 
@@ -28,7 +30,11 @@ export function residentIndex(ctx: PlanContext, hazard: Hazard, maxSnapM = 250):
     const s = input.sites[en.siteIndex];
     if (s.status === 'open' && !s.candidate && s.capacity > 0 && s.hazards.includes(hazard)) active.push(i);
   });
-  return { ctx, hazard, entrances, byEdge: indexEntrancesByEdge(graph.edgeCount, entrances, active), ws: pointWorkspace(graph), maxSnapM };
+  const nS = input.sites.length;
+  return {
+    ctx, hazard, entrances, byEdge: indexEntrancesByEdge(graph.edgeCount, entrances, active),
+    searcher: new PointSearcher(graph, nS), anySite: new Uint8Array(nS).fill(1), maxSnapM,
+  };
 }
 
 export interface NearestAnswer {
@@ -45,15 +51,17 @@ export function nearestFrom(ri: ResidentIndex, lon: number, lat: number, k = 3, 
   const e = hit.edge, f = hit.fraction;
   const snapped: number[] = [0, 0];
   pointAtFraction(g, e, f, snapped);
-  const hits = pointSearch(g, ri.ws, ri.entrances, ri.byEdge, e, f, k, boundM);
-  const sites = hits.map((h) => {
-    const en = ri.entrances[h.entrance];
+  const ps = ri.searcher;
+  const n = ps.search(g, ri.entrances, ri.byEdge, ri.anySite, e, f, k, boundM);
+  const sites: NearestAnswer['sites'] = [];
+  for (let j = 0; j < n; j++) {
+    const en = ri.entrances[ps.ent[j]];
     const out: number[] = [];
-    if (h.node < 0) {
+    if (ps.node[j] < 0) {
       appendEdgePart(g, e, f, en.fraction, out);
     } else {
       const steps: number[] = [];
-      const first = pointPath(g, ri.ws, h.node, steps);
+      const first = ps.path(g, ps.node[j], steps);
       appendEdgePart(g, e, f, first === g.edgeSource[e] ? 0 : 1, out);
       let node = first;
       for (const st of steps) {
@@ -63,7 +71,7 @@ export function nearestFrom(ri: ResidentIndex, lon: number, lat: number, k = 3, 
       }
       appendEdgePart(g, en.edgeIndex, node === g.edgeSource[en.edgeIndex] ? 0 : 1, en.fraction, out, true);
     }
-    return { siteIndex: h.site, distanceM: h.distance, coords: out };
-  });
+    sites.push({ siteIndex: ps.site[j], distanceM: ps.dist[j], coords: out });
+  }
   return { from: { lon, lat, snapDistanceM: hit.dist, snapped: [p.lon0 + snapped[0] / p.kx, p.lat0 + snapped[1] / p.ky] }, sites };
 }

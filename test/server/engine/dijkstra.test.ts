@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
 import {
-  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, pointPath, pointSearch, pointWorkspace,
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineInput } from '../../../server/engine/types.ts';
 import { gridFixture, randomGridInput } from './fixtures.ts';
@@ -105,9 +105,11 @@ describe('exactness against brute force on random graphs', () => {
         expect(n).toBe(Math.min(K, sorted.length));
         for (let j = 0; j < n; j++) expect(cd[j]).toBeCloseTo(sorted[j][1], 6);
         // resident-style point search agrees too
-        const ws = pointWorkspace(g);
-        const hits = pointSearch(g, ws, ents, tree.byEdge, snaps.edge[b], snaps.fraction[b], K, Infinity);
-        expect(hits.map((h) => h.distance)).toEqual(sorted.slice(0, K).map(([, x]) => expect.closeTo(x, 6)));
+        const ps = new PointSearcher(g, input.sites.length);
+        const m = ps.search(g, ents, tree.byEdge, new Uint8Array(input.sites.length).fill(1), snaps.edge[b], snaps.fraction[b], K, Infinity);
+        expect(ps.dist.slice(0, m)).toEqual(sorted.slice(0, K).map(([, x]) => expect.closeTo(x, 6)));
+        // the same floating-point distances as the multi-source labels (lengths added up from the entrance)
+        expect(ps.dist.slice(0, m)).toEqual(Array.from(cd.subarray(0, n)));
       }
     });
   }
@@ -141,10 +143,10 @@ S--+--+
     expect(len + partial).toBeCloseTo(tree.dist[v], 9);
     expect(tree.dist[v]).toBeCloseTo(80, 9);
     expect(steps).toHaveLength(2);
-    const ws = pointWorkspace(g);
-    const hits = pointSearch(g, ws, ents, tree.byEdge, snaps.edge[0], snaps.fraction[0], 1, Infinity);
+    const ps = new PointSearcher(g, fx.input.sites.length);
+    expect(ps.search(g, ents, tree.byEdge, new Uint8Array(fx.input.sites.length).fill(1), snaps.edge[0], snaps.fraction[0], 1, Infinity)).toBe(1);
     const psteps: number[] = [];
-    pointPath(g, ws, hits[0].node, psteps);
+    ps.path(g, ps.node[0], psteps);
     expect(psteps).toEqual(steps);
   });
 });
