@@ -434,14 +434,16 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const paths: PointPaths = { start: [0], steps: [], entrance: [] };
   let C = 0, next = 0;
   for (const b of planned) {
-    candStart.fill(C, next, b + 1);
-    next = b + 1;
+    while (next <= b) candStart[next++] = C; // (a loop: fill() per building costs a runtime call each)
     if (snaps.edge[b] < 0) continue;
     const k0 = C, e = snaps.edge[b], f = snaps.fraction[b];
     for (const li of groupLabs[groupOf[b]]) {
       let n: number;
       if (point) n = pointCandidates(g, point.ps, entrances, point.byEdge, pointSets[li], e, f, K, sc, C, paths);
-      else { n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C); cLab.fill(li, C, C + n); }
+      else {
+        n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C);
+        for (let j = C; j < C + n; j++) cLab[j] = li;
+      }
       // insertion into the sorted candidates so far (each search's are sorted already)
       for (let j = C, end = C + n; j < end; j++) {
         const s = cSite[j], d = cDist[j], v = cVia[j], l = cLab[j];
