@@ -70,6 +70,18 @@ const nearestQuery = z.object({
   hazard: hazardSchema.default('earthquake'),
 });
 
+/** People the plan sends to each site from buildings outside these communities (by site id, as siteBaseLoad takes them). */
+async function otherCommunitiesLoad(db: Db, planId: number, communityIds: number[]): Promise<Record<string, number>> {
+  const rows = await db.query<{ site_id: number; people: number }>(
+    `SELECT a.site_id, sum(a.assigned_population)::float8 AS people
+       FROM plan_assignments a LEFT JOIN buildings b ON b.id = a.building_id
+      WHERE a.plan_id = $1 AND a.site_id IS NOT NULL AND (b.community_id IS NULL OR NOT b.community_id = ANY($2::int[]))
+      GROUP BY a.site_id`,
+    [planId, communityIds],
+  );
+  return Object.fromEntries(rows.map((r) => [String(r.site_id), Number(r.people)]));
+}
+
 const residentCache = new WeakMap<object, Map<Hazard, ResidentIndex>>();
 
 const minutes = (m: number, speed: number) => Math.round((m / speed / 60) * 10) / 10;
@@ -102,16 +114,27 @@ export function planRoutes(db: Db): Hono {
         if (rows.some((r) => r.invalid)) throw new ApiError(400, 'invalid_parameter', `Invalid body parameter 'closures': ${g.type} geometry is not valid (self-intersecting or not closed)`);
         for (const r of rows) closedEdgeIds.add(r.id);
       }
+      let baseHazard: string | null = null;
       if (body.baselineId) {
-        const [base] = await db.query('SELECT id FROM plans WHERE id = $1', [body.baselineId]);
+        const [base] = await db.query<{ hazard: string }>('SELECT hazard FROM plans WHERE id = $1', [body.baselineId]);
         if (!base) throw new ApiError(404, 'not_found', `no plan ${body.baselineId} to compare with`);
+        baseHazard = base.hazard;
+      }
+      const options = { ...body.options };
+      // a what-if of some communities against a baseline: the other communities' people stay where the baseline sent
+      // them, so the re-planned buildings only get what is left of each site (unless the caller gave the loads)
+      if (options.communityIds && body.baselineId && !options.siteBaseLoad) {
+        if (baseHazard !== body.hazard) {
+          throw new ApiError(400, 'invalid_parameter', `Invalid body parameter 'baselineId': plan ${body.baselineId} is for ${baseHazard}, not ${body.hazard}`);
+        }
+        options.siteBaseLoad = await otherCommunitiesLoad(db, body.baselineId, options.communityIds);
       }
       const { user, ip } = actorOf(c);
       const saved = await runAndSavePlan(db, {
         hazard: body.hazard,
         name: body.name ?? null,
         baselineId: body.baselineId ?? null,
-        options: { ...body.options, closedEdgeIds: [...closedEdgeIds], closedSiteIds: cl.siteIds },
+        options: { ...options, closedEdgeIds: [...closedEdgeIds], closedSiteIds: cl.siteIds },
         createdBy: user?.username ?? null,
         onSaved: async (tx, id) => {
           await audit(tx, { user, ip, action: 'plan.run', entity: 'plan', entityId: id, before: null, after: { hazard: body.hazard, baselineId: body.baselineId ?? null, closures: { edges: closedEdgeIds.size, sites: cl.siteIds.length } } });

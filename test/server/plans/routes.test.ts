@@ -123,6 +123,42 @@ forEachDb('plan endpoints', (db) => {
     expect((await get('/api/coverage')).body.planId).toBe(baseline);
   });
 
+  it('re-plans one community against the baseline, keeping the other communities\' people where the baseline sent them', async () => {
+    const [c] = await db().query(
+      `SELECT b.community_id AS id FROM plan_assignments a JOIN buildings b ON b.id = a.building_id
+        WHERE a.plan_id = $1 AND a.site_id IS NOT NULL AND b.community_id IS NOT NULL
+        GROUP BY b.community_id ORDER BY sum(a.assigned_population) DESC, b.community_id LIMIT 1`,
+      [baseline],
+    );
+    const r = await post('/api/plans', { hazard: 'earthquake', baselineId: baseline, options: { communityIds: [c.id] } }, planner);
+    expect(r.status).toBe(201);
+    const others = await db().query(
+      `SELECT a.site_id, sum(a.assigned_population)::float8 AS people FROM plan_assignments a JOIN buildings b ON b.id = a.building_id
+        WHERE a.plan_id = $1 AND a.site_id IS NOT NULL AND b.community_id IS DISTINCT FROM $2 GROUP BY a.site_id`,
+      [baseline, c.id],
+    );
+    const saved = (await get(`/api/plans/${r.body.id}`)).body;
+    expect(saved.options.communityIds).toEqual([c.id]);
+    expect(Object.keys(saved.options.siteBaseLoad).length).toBe(others.length);
+    for (const o of others) expect(saved.options.siteBaseLoad[String(o.site_id)]).toBe(Number(o.people));
+    // only the community's buildings are planned, and with the others' people no site is over its capacity
+    const load = await db().query(
+      `SELECT a.site_id, sum(a.assigned_population)::float8 AS people, min(COALESCE(s.capacity_override, s.capacity)) AS capacity, bool_and(b.community_id = $2) AS mine
+         FROM plan_assignments a JOIN buildings b ON b.id = a.building_id JOIN sites s ON s.id = a.site_id
+        WHERE a.plan_id = $1 GROUP BY a.site_id`,
+      [r.body.id, c.id],
+    );
+    expect(load.length).toBeGreaterThan(0);
+    for (const l of load) {
+      expect(l.mine).toBe(true);
+      expect(Number(l.people) + (saved.options.siteBaseLoad[String(l.site_id)] ?? 0)).toBeLessThanOrEqual(Number(l.capacity) + 1);
+    }
+    // against a baseline for another hazard: refused, naming the field
+    const wrong = await post('/api/plans', { hazard: 'air_raid', baselineId: baseline, options: { communityIds: [c.id] } }, planner);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toMatch(/baselineId/);
+  });
+
   it('serves coverage and search', async () => {
     const cov = await get('/api/coverage');
     expect(cov.body.summary.coveredPopulationShare).toBeGreaterThan(0);

@@ -325,6 +325,13 @@ describe('planner workbench', () => {
     expect(within(diff).getByText('假设计划 3 与计划 2 的差异')).toBeTruthy();
     expect(within(diff).getByText('+95 秒')).toBeTruthy();
     expect(within(diff).getByText('2号人防工程')).toBeTruthy();
+    // the same what-if for one community: only its buildings are re-planned, the others keep their baseline sites
+    fireEvent.change(screen.getByRole('combobox', { name: /重算范围/ }), { target: { value: '1' } });
+    fireEvent.click(screen.getByRole('button', { name: '按 1 处关闭重新计算' }));
+    await waitFor(() => expect(seen.filter((s) => s.method === 'POST' && s.path === '/api/plans').length).toBe(3));
+    const one = seen.filter((s) => s.method === 'POST' && s.path === '/api/plans').at(-1)!;
+    expect(one.body).toMatchObject({ baselineId: 2, closures: { edgeIds: [5] }, options: { communityIds: [1], reachM: { emergency: 500, fixed: 2500 } } });
+    await screen.findByTestId('whatif-diff');
 
     // the building's poster: route map, minutes, QR code to its resident page
     fireEvent.click(screen.getByRole('button', { name: '打开海报' }));

@@ -229,6 +229,8 @@ const plannerEn: typeof plannerZh = {
     },
     whatif: {
       heading: 'What-if: close roads or sites',
+      scope: 'Re-plan (one community: the other communities keep their baseline sites)',
+      scopeAll: 'every building',
       clickToClose: 'Click roads or sites on the map to close them',
       hint: 'Tick the box above, then click a road or site on the map; click again to reopen it.',
       closures: 'Closed in the what-if',

@@ -228,6 +228,8 @@ const plannerZh = {
     whatif: {
       heading: '假设分析：关闭道路或场所',
       clickToClose: '在地图上单击道路或场所，将其设为关闭',
+      scope: '重算范围（只重算一个社区时，其他社区的人员留在基线场所）',
+      scopeAll: '全部楼栋',
       hint: '勾选上方选项后单击地图上的道路或场所；再次单击可取消。',
       closures: '假设关闭',
       road: '道路 {{name}}',

@@ -94,6 +94,8 @@ export function PlanPanel({
   const [form, setForm] = useState<PlanFormState>(DEFAULT_PLAN_FORM);
   const [started, setStarted] = useState<number | null>(null);
   const [lastRun, setLastRun] = useState<{ id: number; seconds: number } | null>(null);
+  /** what-if scope: '' = every building, else one community (the others keep their baseline sites) */
+  const [whatIfScope, setWhatIfScope] = useState<number | ''>('');
   const elapsed = useElapsed(started);
   const ctrl = useRef<AbortController | null>(null);
   const plan = results?.plan ?? null;
@@ -145,6 +147,7 @@ export function PlanPanel({
         baselineId: plan.id,
         hazard: plan.hazard,
         name: t('pl.whatif.name', { id: plan.id }),
+        ...(whatIfScope !== '' ? { options: { ...planBody(form).options, communityIds: [whatIfScope] } } : {}),
         closures: { edgeIds: closures.filter((c) => c.type === 'road').map((c) => c.id), siteIds: closures.filter((c) => c.type === 'site').map((c) => c.id) },
       },
       'whatif',
@@ -385,6 +388,17 @@ export function PlanPanel({
               <input type="checkbox" checked={closeMode} onChange={(e) => setCloseMode(e.target.checked)} />
               <span>{t('pl.whatif.clickToClose')}</span>
             </label>
+            <div className="pl-form">
+              <label htmlFor={`${id}-scope`}>{t('pl.whatif.scope')}</label>
+              <select id={`${id}-scope`} value={whatIfScope} onChange={(e) => setWhatIfScope(e.target.value ? Number(e.target.value) : '')}>
+                <option value="">{t('pl.whatif.scopeAll')}</option>
+                {(results?.communities ?? []).map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </div>
             {closures.length === 0 ? (
               <p className="pl-hint">{t('pl.whatif.hint')}</p>
             ) : (

@@ -88,6 +88,8 @@ export interface SiteListItem {
 export interface PlanOptionsInput {
   reachM?: { emergency?: number; fixed?: number };
   walkSpeedMps?: { normal?: number; vulnerable?: number };
+  /** re-plan only these communities' buildings (with a baseline, the others' people stay at their baseline sites) */
+  communityIds?: number[];
 }
 
 export interface Closures {
