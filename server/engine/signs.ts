@@ -23,8 +23,8 @@
  * Distances remaining are network metres (the input's edge lengths), interpolated by geometric length between
  * graph nodes for spacing signs.
  *
- * Pure code, no I/O (the only state kept between calls is typed scratch and a bounded cache tied to the graph object,
- * see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
+ * Pure code, no I/O (the only state kept between calls is typed scratch and a bounded cache tied to the graph's
+ * arrays, see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import type { PlanResult } from './plan.ts';
@@ -612,10 +612,15 @@ function grown<T extends Int32Array | Float64Array | Uint8Array>(old: T, into: T
   return into;
 }
 
-const workspaces = new WeakMap<Graph, Workspace>();
+/**
+ * Keyed by the graph's adjacency array, not the Graph object: a what-if with closures plans on a copy of the graph
+ * (`{ ...g, closed }`) that shares every array but the closed flags, and nothing kept here depends on those flags —
+ * so every what-if reuses the open graph's workspace (and its piece summaries) instead of allocating a new one.
+ */
+const workspaces = new WeakMap<Int32Array, Workspace>();
 function workspaceOf(g: Graph): Workspace {
-  let w = workspaces.get(g);
-  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g, w); }
+  let w = workspaces.get(g.adjStart);
+  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g.adjStart, w); }
   return w;
 }
 
