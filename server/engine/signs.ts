@@ -474,8 +474,7 @@ function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: Sig
   const R = src.count;
   for (let r = 0; r < R; r++) b.locate(r);
   b.groupByNode();
-  const nodeStart = b.w.nodeStart;
-  for (let v = 0, N = g.nodeCount; v < N; v++) if (nodeStart[v] !== nodeStart[v + 1]) b.nodeSignAt(v);
+  for (let k = 0, D = b.w.touched; k < D; k++) b.nodeSignAt(k);
   for (let r = 0; r < R; r++) b.routeSignsOf(r);
   b.routeSignStart[R] = b.nRouteSigns;
   return b.finish();
@@ -492,9 +491,18 @@ const KINDS: SignKind[] = ['junction', 'turn', 'exit', 'stairwell', 'overview', 
  */
 class Workspace {
   readonly sc = new Scratch();
-  // per node
-  readonly nodeStart: Int32Array;
+  /**
+   * Per node: −1, except at the nodes the last call's routes pass (nodes[0 .. touched-1]), where it holds their sign
+   * (or −1) — and, inside groupByNode, their rank. The next call resets just those, so a what-if through a few hundred
+   * nodes costs nothing per node of the city.
+   */
   readonly nodeSign: Int32Array;
+  /** the distinct nodes passed (ascending after groupByNode) */
+  nodes = new Int32Array(0);
+  touched = 0;
+  /** the passages through nodes[k], node order: q records slotStart[k] .. slotStart[k+1]-1 (slotFill: a cursor) */
+  slotStart = new Int32Array(0);
+  slotFill = new Int32Array(0);
   // per passage, route order
   pNode = new Int32Array(0);
   pIn = new Float64Array(0);
@@ -547,8 +555,21 @@ class Workspace {
   aDist = new Float64Array(0);
   aSite = new Int32Array(0);
   constructor(N: number) {
-    this.nodeStart = new Int32Array(N + 1);
-    this.nodeSign = new Int32Array(N);
+    this.nodeSign = new Int32Array(N).fill(-1);
+  }
+
+  /** nodeSign back to −1 everywhere (at the last call's nodes); run before a call writes it */
+  releaseNodes(): void {
+    const { nodes, nodeSign } = this;
+    for (let k = 0, D = this.touched; k < D; k++) nodeSign[nodes[k]] = -1;
+    this.touched = 0;
+  }
+  /** room for D distinct nodes (contents not kept: release them first) */
+  fitNodes(D: number): void {
+    if (D <= this.nodes.length) return;
+    const n = Math.ceil(D * 1.25) + 16;
+    const a = new Arena(4 * (3 * n + 1));
+    this.nodes = a.i32(n); this.slotStart = a.i32(n + 1); this.slotFill = a.i32(n);
   }
 
   // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one ArrayBuffer, as are all
@@ -705,7 +726,7 @@ class SignBuilder {
     this.routeFirst = w.routeFirst; this.routeGeomLen = w.routeGeomLen;
     this.routeStartBearing = w.routeStartBearing; this.routeEndBearing = w.routeEndBearing;
     this.plan = src instanceof PlanRoutes ? src : null;
-    this.nodeSign = w.nodeSign; // reset (−1) by groupByNode, which first uses it as its fill cursor
+    this.nodeSign = w.nodeSign; // −1 at every node once groupByNode has run (it first uses it for ranks)
     this.routeSignStart = new Int32Array(R + 1);
     this.exitSign = w.exitSign;
     this.exitSign.fill(-1, 0, maxB + 1);
@@ -923,29 +944,59 @@ class SignBuilder {
     this.sumFlags = flags;
   }
 
-  /** pass 2 set-up: passages grouped by node (counting sort), their data scattered into node order once */
+  /**
+   * pass 2 set-up: the distinct nodes passed, ascending (node signs are made in node order), and the passages grouped
+   * by node (counting sort over those nodes only), their data scattered into node order once
+   */
   groupByNode(): void {
-    const { pNode, pIn, pOut, pRem, pRoute, w } = this;
+    const { pNode, w } = this;
     const N = this.g.nodeCount, P = this.p, R = this.src.count;
     this.routeFirst[R] = P;
-    const nodeStart = w.nodeStart.fill(0);
-    for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
+    w.releaseNodes();
+    w.fitNodes(Math.min(P, N));
+    const D = this.distinctNodes(P);
+    const { nodes, nodeSign: rank, slotStart } = w;
+    for (let k = 0; k < D; k++) rank[nodes[k]] = k;
+    slotStart.fill(0, 0, D + 1);
+    for (let i = 0; i < P; i++) slotStart[rank[pNode[i]] + 1]++;
     let busiest = 0;
-    for (let v = 0; v < N; v++) { if (nodeStart[v + 1] > busiest) busiest = nodeStart[v + 1]; nodeStart[v + 1] += nodeStart[v]; }
+    for (let k = 0; k < D; k++) { if (slotStart[k + 1] > busiest) busiest = slotStart[k + 1]; slotStart[k + 1] += slotStart[k]; }
     if (w.inDirs.length < busiest) {
       w.inDirs = new Float64Array(busiest); w.inWeight = new Float64Array(busiest); w.outDirs = new Float64Array(busiest);
       w.arB = new Float64Array(busiest); w.arD = new Float64Array(busiest); w.arS = new Int32Array(busiest);
     }
-    const fill = this.nodeSign;
-    fill.set(nodeStart.subarray(0, N));
-    const q = w.q, qSite = w.qSite;
+    this.scatter(P);
+    for (let k = 0; k < D; k++) rank[nodes[k]] = -1; // nodeSign: no sign yet
+  }
+
+  /** the distinct nodes of passages 0 .. P-1 into w.nodes, ascending (marked in w.nodeSign, listed in w.touched); their number */
+  distinctNodes(P: number): number {
+    const { pNode, w } = this;
+    const { nodes, nodeSign: mark } = w;
+    let D = 0;
+    for (let i = 0; i < P; i++) {
+      const v = pNode[i];
+      if (mark[v] < 0) { mark[v] = 0; nodes[D++] = v; }
+    }
+    w.touched = D;
+    // few nodes (a what-if): sort them; many (a city plan): one scan of the marks is cheaper than the sort
+    const N = this.g.nodeCount;
+    if (D < N >> 5) nodes.subarray(0, D).sort();
+    else for (let v = 0, k = 0; v < N; v++) if (mark[v] >= 0) nodes[k++] = v;
+    return D;
+  }
+
+  /** passage data into node order: [in, out, rem, people] records in w.q, sites in w.qSite (w.nodeSign holds ranks) */
+  scatter(P: number): void {
+    const { pNode, pIn, pOut, pRem, pRoute, w } = this;
+    const { q, qSite, slotFill: fill, nodeSign: rank } = w;
+    fill.set(w.slotStart.subarray(0, w.touched));
     const people = this.src.people, site = this.src.site;
     for (let i = 0; i < P; i++) {
-      const j = fill[pNode[i]]++;
+      const j = fill[rank[pNode[i]]]++;
       const r = pRoute[i], o = 4 * j;
       q[o] = pIn[i]; q[o + 1] = pOut[i]; q[o + 2] = pRem[i]; q[o + 3] = people[r]; qSite[j] = site[r];
     }
-    fill.fill(-1); // nodeSign: no sign yet
   }
 
   // Doubles handed to a call V8 does not inline are boxed (a heap number each); the hot sign / arrow writers below take
@@ -995,11 +1046,11 @@ class SignBuilder {
     this.pushArrow(i, site);
   }
 
-  /** pass 2 for node v (passed by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
-  nodeSignAt(v: number): void {
+  /** pass 2 for the node passed with rank `slot` (by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
+  nodeSignAt(slot: number): void {
     const { w, tol, g } = this;
     const { q, qSite, inDirs, inWeight, outDirs } = w;
-    const a = w.nodeStart[v], b = w.nodeStart[v + 1];
+    const v = w.nodes[slot], a = w.slotStart[slot], b = w.slotStart[slot + 1];
     let nIn = 0, nOut = 0;
     let turned = false;
     let ppl = 0;
