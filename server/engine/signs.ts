@@ -193,7 +193,8 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
  */
 export function computeSignsFromPlan(plan: PlanResult, options: SignOptions = {}): SignResult {
   const { input, graph } = plan.context;
-  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites.map((s) => ({ id: s.id, name: s.name, point: s.point })), options);
+  // the input's sites are SignSites as they are (id, name, point): no per-call copy of the city's sites
+  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites, options);
 }
 
 /**
@@ -338,7 +339,10 @@ class PlanRoutes implements RouteSource {
   private g: Graph;
   readonly rt: RouteTable;
   private B: PlanResult['buildings'];
-  /** the entrances as columns (a route reads its entrance twice; objects → arrays cost a chain of cache misses) */
+  /**
+   * each route's entrance as columns, per route (a route reads its entrance twice; objects → arrays cost a chain of
+   * cache misses) — only the routes' entrances: a what-if's few routes must not pay for the city's 130k entrances
+   */
   private enEdge: Int32Array;
   private enFraction: Float64Array;
   private enLon: Float64Array;
@@ -350,12 +354,12 @@ class PlanRoutes implements RouteSource {
     this.building = rt.partBuilding; this.site = rt.partSite; this.people = rt.partPeople; this.length = rt.partDistance;
     const R = this.count = rt.partBuilding.length;
     for (let r = 0; r < R; r++) if (rt.partVia[r] < 2) this.passages += rt.stepStart[r + 1] - rt.stepStart[r] + 1;
-    const ens: Entrance[] = plan.entrances, E = ens.length;
-    this.enEdge = new Int32Array(E); this.enFraction = new Float64Array(E); this.enLon = new Float64Array(E); this.enLat = new Float64Array(E);
-    for (let i = 0; i < E; i++) {
-      const en = ens[i];
+    const ens: Entrance[] = plan.entrances;
+    this.enEdge = new Int32Array(R); this.enFraction = new Float64Array(R); this.enLon = new Float64Array(R); this.enLat = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      const en = ens[rt.partEntrance[r]];
       if (!en) continue;
-      this.enEdge[i] = en.edgeIndex; this.enFraction[i] = en.fraction; this.enLon[i] = en.point[0]; this.enLat[i] = en.point[1];
+      this.enEdge[r] = en.edgeIndex; this.enFraction[r] = en.fraction; this.enLon[r] = en.point[0]; this.enLat[r] = en.point[1];
     }
   }
   startLeg(r: number): number {
@@ -365,12 +369,12 @@ class PlanRoutes implements RouteSource {
     return (via === 0 ? f : 1 - f) * this.g.edgeLength[this.B.snapEdge[b]];
   }
   start(r: number, out: Float64Array): void { const b = this.rt.partBuilding[r]; out[0] = this.B.snapLon[b]; out[1] = this.B.snapLat[b]; }
-  end(r: number, out: Float64Array): void { const e = this.rt.partEntrance[r]; out[0] = this.enLon[e]; out[1] = this.enLat[e]; }
+  end(r: number, out: Float64Array): void { out[0] = this.enLon[r]; out[1] = this.enLat[r]; }
   /** routeCoords (routes.ts) in projected metres */
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const { g, rt } = this;
     const b = rt.partBuilding[r];
-    const en = rt.partEntrance[r], enEdge = this.enEdge[en], enFraction = this.enFraction[en];
+    const enEdge = this.enEdge[r], enFraction = this.enFraction[r];
     if (rt.partVia[r] >= 2) {
       sc.k = 0;
       if (withNodes) sc.resetNodes(0);
@@ -414,8 +418,8 @@ class PlanRoutes implements RouteSource {
   }
   /** route r's last piece appended to the scratch, from its last node: → the site entrance */
   entrancePiece(r: number, sc: Scratch, node: number): void {
-    const en = this.rt.partEntrance[r], enEdge = this.enEdge[en];
-    this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[en], true);
+    const enEdge = this.enEdge[r];
+    this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[r], true);
   }
   /**
    * appendEdgePart (graph.ts) into the scratch polyline. Points go through lon/lat and back, exactly as the polylines
@@ -652,8 +656,8 @@ class SignBuilder {
   readonly allCrossings: boolean;
   readonly stairwellsOn: boolean;
   readonly perFloor: boolean;
-  readonly siteNames: string[];
-  readonly siteIds: number[];
+  /** site labels, made on first use (a what-if names a handful of the city's sites) */
+  readonly siteNames: (string | undefined)[];
   readonly sc: Scratch;
   // pass 1: per passage (a route through a node), in route order (see Workspace)
   readonly pNode: Int32Array;
@@ -715,8 +719,7 @@ class SignBuilder {
     this.allCrossings = options.allCrossings === true;
     this.stairwellsOn = options.stairwells !== false;
     this.perFloor = options.stairwellPerFloor === true;
-    this.siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
-    this.siteIds = sites.map((site, s) => site?.id ?? s);
+    this.siteNames = new Array(sites.length);
     const R = src.count, P = src.passages, N = g.nodeCount;
     this.sc = w.sc;
     let maxB = bsrc.count - 1;
@@ -737,8 +740,8 @@ class SignBuilder {
     if (w.sKind.length < R + (P >> 2)) w.growSigns(R + (P >> 2), 0);
     if (w.aNext.length < 2 * R + (P >> 2)) w.growArrows(2 * R + (P >> 2), 0);
   }
-  siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
-  siteId(s: number): number { return this.siteIds[s] ?? s; }
+  siteName(s: number): string { return this.siteNames[s] ?? (this.siteNames[s] = siteLabel(this.sites[s], s)); }
+  siteId(s: number): number { return this.sites[s]?.id ?? s; }
 
   /** pass 1 for route r: bearings and distances per passage */
   locate(r: number): void {
@@ -1373,6 +1376,11 @@ const EXIT_NOTE_HEAD = `${KIND_ZH.exit}：`;
 const EXIT_NOTE = EXIT_NOTE_HEAD + EXIT_NOTE_TAIL;
 /** after a building's name: `${EXIT_NOTE_HEAD}${name} ${EXIT_NOTE_TAIL}` in two concatenations */
 const EXIT_NOTE_NAMED_TAIL = ` ${EXIT_NOTE_TAIL}`;
+
+/** A site's name on signs: its name, else "疏散场所 <id>" (<index> for a missing site). */
+function siteLabel(site: SignSite | undefined, s: number): string {
+  return site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`;
+}
 
 /** The shortest edge joining nodes u and v (prefers open edges), or −1. */
 export function edgeBetween(g: Graph, u: number, v: number): number {
