@@ -17,6 +17,7 @@ import type { FlowResult, RouteTable } from './routes.ts';
 import type { EngineInput, Entrance, SiteLevel } from './types.ts';
 import type { PlanOptions, SiteResult } from './plan.ts';
 import { scratchFor, unboxed, type Scratch } from './alloc.ts';
+import { communityIdColumn } from './columns.ts';
 
 export interface AreaSummary {
   id: number;
@@ -84,14 +85,17 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: unboxed(population[b]), reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
-  // sites: coverage lost written back, and what the criticality ranking reads
+  // sites: coverage lost written back, what the criticality ranking reads, and the eligible capacity (the site
+  // results carry the input's capacities: reading them there spares a walk over the input's site objects)
   const critical: number[] = [];
   const cLoad = sc.float64(nS, false), cIndex = sc.float64(nS, false), cId = sc.float64(nS, false);
+  let totalCap = 0;
   for (let s = 0; s < nS; s++) {
     const sr = a.siteResults[s];
     sr.coverageLost = lost[s];
     cLoad[s] = sr.load; cIndex[s] = sr.index; cId[s] = sr.id;
     if (sr.eligible) critical.push(s);
+    if (a.eligible[s]) totalCap += sr.capacity;
   }
 
   // per-part clearance by building (max over parts)
@@ -132,12 +136,10 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   for (let b = 0; b < nB; b++) { const z = a.zoneOf[b]; zoneArea[b] = z >= 0 && z < nZ ? z : -1; }
   const zones = summarise(zoneArea, input.zones);
 
-  let totalCap = 0, allFull = 0;
-  for (let s = 0; s < nS; s++) if (a.eligible[s]) totalCap += input.sites[s].capacity;
+  let allFull = 0;
   for (let b = 0; b < nB; b++) if (a.reason[b] === 2) allFull += a.unplaced[b];
 
-  // eligible sites by coverage lost, then load (descending; ties in site order, as a stable sort)
-  critical.sort((x, y) => lost[y] - lost[x] || cLoad[y] - cLoad[x] || x - y);
+  sortCritical(critical, lost, cLoad);
   const criticality: CoverageResult['criticality'] = new Array(critical.length);
   for (let i = 0; i < critical.length; i++) {
     const s = critical[i];
@@ -194,9 +196,30 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   };
 }
 
+/**
+ * Eligible sites by coverage lost, then load (descending; ties in site order). A what-if of one community loads and
+ * sole-covers a few of the city's 20k sites: the rest tie at (0, 0) and are already in site order, so only the others
+ * go through the comparator (the same order as sorting them all, whenever every value is finite and ≥ 0).
+ */
+function sortCritical(critical: number[], lost: Float64Array, load: Float64Array): void {
+  const byValue = (x: number, y: number) => lost[y] - lost[x] || load[y] - load[x] || x - y;
+  const ranked: number[] = [], zero: number[] = [];
+  for (const s of critical) {
+    const l = lost[s], d = load[s];
+    if (l === 0 && d === 0) zero.push(s);
+    else if (l >= 0 && d >= 0 && l + d < Infinity) ranked.push(s);
+    else { critical.sort(byValue); return; } // NaN, negative or infinite: the comparator alone decides
+  }
+  ranked.sort(byValue);
+  let i = 0;
+  for (const s of ranked) critical[i++] = s;
+  for (const s of zero) critical[i++] = s;
+}
+
 /** Each building's community as an index into input.communities (−1: none); the last community with an id wins, as in a Map. */
 function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
   const nB = input.buildings.length, cs = input.communities;
+  const ids = communityIdColumn(input.buildings);
   const out = sc.int32(nB, false).fill(-1);
   let maxId = -1, dense = true;
   for (let i = 0; i < cs.length; i++) {
@@ -208,13 +231,13 @@ function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
     const table = sc.int32(maxId + 1, false).fill(-1);
     for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
     for (let b = 0; b < nB; b++) {
-      const c = input.buildings[b].communityId;
-      if (typeof c === 'number' && Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
+      const c = ids[b];
+      if (Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
     }
     return out;
   }
   const pos = new Map<number, number>();
   for (let i = 0; i < cs.length; i++) pos.set(cs[i].id, i);
-  for (let b = 0; b < nB; b++) out[b] = pos.get(input.buildings[b].communityId ?? NaN) ?? -1;
+  for (let b = 0; b < nB; b++) out[b] = pos.get(ids[b]) ?? -1;
   return out;
 }
