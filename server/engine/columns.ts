@@ -3,7 +3,7 @@
  * array). The engine treats an input as unchanging once planned — a plan context already keeps its graph, snaps and
  * entrances — and a what-if of one community must not walk the city's 200k building objects to find its own.
  */
-import type { EngineBuilding } from './types.ts';
+import type { EngineBuilding, EngineSite } from './types.ts';
 
 const communityIds = new WeakMap<EngineBuilding[], Float64Array>();
 
@@ -18,4 +18,21 @@ export function communityIdColumn(buildings: EngineBuilding[]): Float64Array {
   }
   communityIds.set(buildings, col);
   return col;
+}
+
+const firstSites = new WeakMap<EngineSite[], Int32Array>();
+
+/** For each site, the first site with its id (itself unless an id repeats). */
+export function firstSiteWithId(sites: EngineSite[]): Int32Array {
+  let slot = firstSites.get(sites);
+  if (slot && slot.length === sites.length) return slot;
+  slot = new Int32Array(sites.length);
+  const firstById = new Map<number, number>();
+  for (let s = 0; s < sites.length; s++) {
+    const f = firstById.get(sites[s].id);
+    if (f === undefined) firstById.set(sites[s].id, s);
+    slot[s] = f ?? s;
+  }
+  firstSites.set(sites, slot);
+  return slot;
 }

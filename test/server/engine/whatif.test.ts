@@ -94,4 +94,18 @@ S--+--B
     }
     for (const c of diff.changed) expect(input.buildings[c.building].communityId).toBe(2);
   });
+
+  it('compares covered shares over the same buildings: before = the baseline\'s share of the re-planned community', () => {
+    const input = randomGridInput({ w: 20, h: 14, spacing: 50, buildings: 300, sites: 5, seed: 3 });
+    const base = runPlan(input, { reachM: { emergency: 400, fixed: 400 } });
+    // communities partly out of reach in the baseline, and the city-wide share differs from theirs
+    const shares = base.coverage.communities.filter((c) => c.buildings > 0);
+    const c = shares.find((x) => x.coveredShare > 0 && x.coveredShare < 1 && x.coveredShare !== base.coverage.coveredShare);
+    expect(c).toBeDefined();
+    const { diff } = whatIf(base, { communityIds: [c!.id] });
+    expect(diff.summary.coveredShareBefore).toBe(c!.coveredShare);
+    expect(diff.summary.coveredShareAfter).toBe(c!.coveredShare); // nothing changed
+    // re-planning everything: the baseline's own share
+    expect(whatIf(base, { closeEdgeIds: [input.edges[0].id] }).diff.summary.coveredShareBefore).toBe(base.coverage.coveredShare);
+  });
 });
