@@ -73,15 +73,18 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const { g, input, included, population, snaps, candStart, candSite } = a;
   const nB = input.buildings.length, nS = input.sites.length;
   const sc = scratchFor(coverageScratch, input);
+  // The plan's buildings, ascending: per-building passes walk them (a what-if of one community: a few of the city's
+  // 200k), so building-indexed scratch is written (and zeroed) at them only, and summed in building order as before.
+  const L = includedList(included, nB, sc);
   let pop = 0, covered = 0;
   const uncovered: CoverageResult['uncovered'] = [];
-  const isCovered = sc.uint8(nB);
+  const isCovered = sc.uint8(nB, false);
   const lost = sc.float64(nS);
-  for (let b = 0; b < nB; b++) {
-    if (!included[b]) continue;
+  for (const b of L) {
     pop += population[b];
     const n = candStart[b + 1] - candStart[b];
-    if (n > 0) { covered += population[b]; isCovered[b] = 1; }
+    isCovered[b] = n > 0 ? 1 : 0;
+    if (n > 0) covered += population[b];
     else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: unboxed(population[b]), reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
@@ -98,23 +101,26 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     if (a.eligible[s]) totalCap += sr.capacity;
   }
 
-  // per-part clearance by building (max over parts)
-  const bClear = sc.float64(nB), bClearV = sc.float64(nB), bAssigned = sc.float64(nB);
+  // per-part clearance by building (max over parts); zero at the plan's buildings and the parts' (the same ones)
+  const bClear = sc.float64(nB, false), bClearV = sc.float64(nB, false), bAssigned = sc.float64(nB, false);
+  for (const b of L) { bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
+  for (let p = 0; p < a.routes.partBuilding.length; p++) { const b = a.routes.partBuilding[p]; bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
   for (let p = 0; p < a.routes.partBuilding.length; p++) {
     const b = a.routes.partBuilding[p];
     bClear[b] = Math.max(bClear[b], a.flows.clearance[p]);
     bClearV[b] = Math.max(bClearV[b], a.flows.clearanceVulnerable[p]);
     bAssigned[b] += a.routes.partPeople[p];
   }
-  // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once
+  // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once;
+  // areaOf[b] outside 0 … areas-1 (read at the plan's buildings only): no area
   const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[]): AreaSummary[] => {
     const nA = areas.length;
     const count = sc.float64(nA), popA = sc.float64(nA), covA = sc.float64(nA), asgA = sc.float64(nA);
     const unpA = sc.float64(nA), clrA = sc.float64(nA), clrVA = sc.float64(nA);
     const unplaced = a.unplaced;
-    for (let b = 0; b < nB; b++) {
+    for (const b of L) {
       const i = areaOf[b];
-      if (i < 0 || !included[b]) continue;
+      if (i < 0 || i >= nA) continue;
       count[i]++; popA[i] += population[b];
       if (isCovered[b]) covA[i] += population[b];
       asgA[i] += bAssigned[b]; unpA[i] += unplaced[b];
@@ -130,11 +136,8 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     }
     return out;
   };
-  const communities = summarise(communityOfBuilding(input, sc), input.communities);
-  const nZ = input.zones.length;
-  const zoneArea = sc.int32(nB, false);
-  for (let b = 0; b < nB; b++) { const z = a.zoneOf[b]; zoneArea[b] = z >= 0 && z < nZ ? z : -1; }
-  const zones = summarise(zoneArea, input.zones);
+  const communities = summarise(communityOfBuilding(input, L, sc), input.communities);
+  const zones = summarise(a.zoneOf, input.zones);
 
   let allFull = 0;
   for (let b = 0; b < nB; b++) if (a.reason[b] === 2) allFull += a.unplaced[b];
@@ -216,11 +219,23 @@ function sortCritical(critical: number[], lost: Float64Array, load: Float64Array
   for (const s of zero) critical[i++] = s;
 }
 
-/** Each building's community as an index into input.communities (−1: none); the last community with an id wins, as in a Map. */
-function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
+/** The buildings b < nB with included[b] set, ascending (a scratch view). */
+function includedList(included: Uint8Array, nB: number, sc: Scratch): Int32Array {
+  const out = sc.int32(nB, false);
+  let n = 0;
+  for (let b = 0; b < nB; b++) if (included[b]) out[n++] = b;
+  return out.subarray(0, n);
+}
+
+/**
+ * The community of each building in `L` as an index into input.communities (−1: none; other buildings' entries are
+ * left as they were); the last community with an id wins, as in a Map.
+ */
+function communityOfBuilding(input: EngineInput, L: Int32Array, sc: Scratch): Int32Array {
   const nB = input.buildings.length, cs = input.communities;
   const ids = communityIdColumn(input.buildings);
-  const out = sc.int32(nB, false).fill(-1);
+  const out = sc.int32(nB, false);
+  for (const b of L) out[b] = -1;
   let maxId = -1, dense = true;
   for (let i = 0; i < cs.length; i++) {
     const id = cs[i].id;
@@ -230,7 +245,7 @@ function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
   if (dense && maxId < 4 * (cs.length + nB) + 1024) {
     const table = sc.int32(maxId + 1, false).fill(-1);
     for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
-    for (let b = 0; b < nB; b++) {
+    for (const b of L) {
       const c = ids[b];
       if (Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
     }
@@ -238,6 +253,6 @@ function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
   }
   const pos = new Map<number, number>();
   for (let i = 0; i < cs.length; i++) pos.set(cs[i].id, i);
-  for (let b = 0; b < nB; b++) out[b] = pos.get(ids[b]) ?? -1;
+  for (const b of L) out[b] = pos.get(ids[b]) ?? -1;
   return out;
 }
