@@ -808,20 +808,20 @@ export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], ma
     marks.mark(cellCol(ix, minX - reach), cellCol(ix, maxX + reach), cellRow(ix, minY - reach), cellRow(ix, maxY + reach));
   }
   const mark = marks.cells;
-  const box = siteBoxes(sites, g.proj), first = entranceStarts(base, sites.length);
+  const cells = siteCells(ix, sites), first = entranceStarts(base, sites.length);
   // the result as runs of `base` (sliced whole: copying 130k entrances one by one cost more than the rest) and the
   // recomputed sites' entrances between them
   const pieces: Entrance[][] = [];
   let from = 0;
   let st: { seen: Int32Array; next: number } | null = null, shut: Uint8Array | null = null;
   for (let s = 0; s < sites.length; s++) {
-    const c0 = cellCol(ix, box[4 * s]), c1 = cellCol(ix, box[4 * s + 2]);
+    const c0 = cells[4 * s], c1 = cells[4 * s + 1];
     let near = false;
-    for (let r = cellRow(ix, box[4 * s + 1]), r1 = cellRow(ix, box[4 * s + 3]); r <= r1 && !near; r++) {
+    for (let r = cells[4 * s + 2], r1 = cells[4 * s + 3]; r <= r1 && !near; r++) {
       for (let c = r * cols + c0, end = r * cols + c1; c <= end; c++) if (mark[c]) { near = true; break; }
     }
     if (!near) continue;
-    if (st === null) { st = segmentStamps(ix); shut = anyClosed(g) ? closed : null; }
+    if (st === null) { st = segmentStamps(ix); shut = changed.some((e) => closed[e] !== 0) || anyClosed(g) ? closed : null; }
     if (st.next > 2 ** 31 - 128) { st.seen.fill(-1); st.next = 0; }
     const stampBase = st.next;
     st.next += 64;
@@ -892,14 +892,16 @@ function cellMarks(ix: SegmentIndex): CellMarks {
 }
 
 /**
- * Each site's box (min x, min y, max x, max y over its point and ring vertices, projected), per sites array and
- * projection: the sites' rings are the same on every what-if, and walking 20k sites' rings cost more than the rest.
+ * Each site's box (its point and ring vertices, projected) as coarse-grid cells of the index — first and last column,
+ * first and last row —, per sites array and index geometry (what-if copies of an index share its pointEdge): the
+ * sites' rings are the same on every what-if, and walking 20k sites' rings cost more than the rest.
  */
-const boxesBySites = new WeakMap<EngineSite[], { proj: Graph['proj']; box: Float64Array }>();
-function siteBoxes(sites: EngineSite[], p: Graph['proj']): Float64Array {
-  const c = boxesBySites.get(sites);
-  if (c && c.box.length === 4 * sites.length && c.proj.lon0 === p.lon0 && c.proj.lat0 === p.lat0 && c.proj.kx === p.kx && c.proj.ky === p.ky) return c.box;
-  const box = new Float64Array(4 * sites.length);
+const cellsBySites = new WeakMap<EngineSite[], { pointEdge: Int32Array; cells: Int32Array }>();
+function siteCells(ix: SegmentIndex, sites: EngineSite[]): Int32Array {
+  const c = cellsBySites.get(sites);
+  if (c && c.pointEdge === ix.pointEdge && c.cells.length === 4 * sites.length) return c.cells;
+  const p = ix.g.proj;
+  const cells = new Int32Array(4 * sites.length);
   for (let s = 0; s < sites.length; s++) {
     const site = sites[s];
     let minX = (site.point[0] - p.lon0) * p.kx, minY = (site.point[1] - p.lat0) * p.ky, maxX = minX, maxY = minY;
@@ -912,10 +914,10 @@ function siteBoxes(sites: EngineSite[], p: Graph['proj']): Float64Array {
         if (y > maxY) maxY = y;
       }
     }
-    box[4 * s] = minX; box[4 * s + 1] = minY; box[4 * s + 2] = maxX; box[4 * s + 3] = maxY;
+    cells[4 * s] = cellCol(ix, minX); cells[4 * s + 1] = cellCol(ix, maxX); cells[4 * s + 2] = cellRow(ix, minY); cells[4 * s + 3] = cellRow(ix, maxY);
   }
-  boxesBySites.set(sites, { proj: { ...p }, box });
-  return box;
+  cellsBySites.set(sites, { pointEdge: ix.pointEdge, cells });
+  return cells;
 }
 
 /** Where each site's entrances start in an entrance list in site order (first[s] .. first[s+1]-1), per list. */
