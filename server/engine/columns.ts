@@ -36,3 +36,19 @@ export function firstSiteWithId(sites: EngineSite[]): Int32Array {
   firstSites.set(sites, slot);
   return slot;
 }
+
+const spaces = new WeakMap<EngineSite[], Int32Array>();
+
+/**
+ * The sites that could take people if opened — undesignated open spaces (`candidate`) and closed sites —, ascending
+ * (a community what-if leaves most of the city's sites ineligible, and each was read to find these few).
+ */
+export function spaceSites(sites: EngineSite[]): Int32Array {
+  let out = spaces.get(sites);
+  if (out) return out;
+  const list: number[] = [];
+  for (let s = 0; s < sites.length; s++) if (sites[s].candidate || sites[s].status === 'closed') list.push(s);
+  out = Int32Array.from(list);
+  spaces.set(sites, out);
+  return out;
+}

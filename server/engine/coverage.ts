@@ -17,7 +17,7 @@ import type { FlowResult, RouteTable } from './routes.ts';
 import type { EngineInput, Entrance, SiteLevel } from './types.ts';
 import type { PlanOptions, SiteResult } from './plan.ts';
 import { scratchFor, unboxed, type Scratch } from './alloc.ts';
-import { communityIdColumn } from './columns.ts';
+import { communityIdColumn, spaceSites } from './columns.ts';
 
 export interface AreaSummary {
   id: number;
@@ -152,10 +152,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   // where to add capacity
   const addCapacity: CoverageResult['addCapacity'] = [];
   const spaces: number[] = [];
-  for (let s = 0; s < nS; s++) {
-    const st = input.sites[s];
-    if (!a.eligible[s] && (st.candidate || st.status === 'closed')) spaces.push(s);
-  }
+  for (const s of spaceSites(input.sites)) if (!a.eligible[s]) spaces.push(s);
   if (spaces.length > 0 && uncovered.length > 0) {
     const isSpace = sc.uint8(nS);
     for (const s of spaces) isSpace[s] = 1;
