@@ -61,6 +61,11 @@ describe('coverage summaries', () => {
       const plan = runPlan(input);
       const ref = referenceAreas(plan, input, (b) => input.buildings[b].communityId ?? NaN, input.communities, false);
       expect(plan.coverage.communities, what).toEqual(ref);
+      // plain objects (made by a constructor): Object.prototype, the documented properties in order
+      for (const c of plan.coverage.communities) {
+        expect(Object.getPrototypeOf(c)).toBe(Object.prototype);
+        expect(Object.keys(c)).toEqual(['id', 'name', 'buildings', 'population', 'coveredPopulation', 'coveredShare', 'assignedPopulation', 'unplacedPopulation', 'clearanceS', 'clearanceVulnerableS']);
+      }
       expect(plan.coverage.communities.reduce((a, c) => a + c.buildings, 0), what).toBeGreaterThan(40);
     }
     // same sums under the three id schemes
