@@ -52,3 +52,24 @@ export function spaceSites(sites: EngineSite[]): Int32Array {
   spaces.set(sites, out);
   return out;
 }
+
+const members = new WeakMap<EngineBuilding[], Map<number, Int32Array>>();
+
+/** Each communityId's buildings, ascending (buildings without one are in none). */
+export function buildingsByCommunity(buildings: EngineBuilding[]): Map<number, Int32Array> {
+  let out = members.get(buildings);
+  if (out) return out;
+  const ids = communityIdColumn(buildings);
+  const lists = new Map<number, number[]>();
+  for (let b = 0; b < ids.length; b++) {
+    const c = ids[b];
+    if (c !== c) continue;
+    let l = lists.get(c);
+    if (!l) lists.set(c, (l = []));
+    l.push(b);
+  }
+  out = new Map();
+  for (const [c, l] of lists) out.set(c, Int32Array.from(l));
+  members.set(buildings, out);
+  return out;
+}

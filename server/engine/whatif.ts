@@ -10,7 +10,8 @@ import type { Graph } from './graph.ts';
 import { pointInRing, segmentIntersectT, type SegmentIndex } from './snap.ts';
 import { REASON_CODES, runPlan, type PlanContext, type PlanHooks, type PlanOptionsInput, type PlanResult } from './plan.ts';
 import type { UnplacedReason } from './types.ts';
-import { communityIdColumn, firstSiteWithId } from './columns.ts';
+import { buildingsByCommunity, communityIdColumn, firstSiteWithId } from './columns.ts';
+import type { RouteTable } from './routes.ts';
 
 export interface WhatIfChange {
   closeEdgeIds?: number[];
@@ -126,6 +127,54 @@ export function diffPlans(base: PlanResult, next: PlanResult): PlanDiff {
 }
 
 /**
+ * The baseline's load per site id (at the first site with the id) from the buildings outside `communityIds`, and
+ * whether any of them goes there: the baseline's parts summed in part order, skipping the communities' — the same
+ * sums as adding into a record keyed by id. Only the sites the communities used are summed again (from the parts
+ * grouped by site, kept with the baseline); the others keep the baseline's whole sums, so a community what-if
+ * reads its own parts and its sites', not the city's 135k.
+ */
+function otherCommunitiesLoads(baseline: PlanResult, communityIds: number[]): { load: Float64Array; used: Uint8Array } {
+  const { buildings, sites } = baseline.context.input;
+  const r = baseline.routes, partStart = baseline.buildings.partStart;
+  const slot = firstSiteWithId(sites), community = communityIdColumn(buildings), members = buildingsByCommunity(buildings);
+  const bySite = partsBySite(r, slot);
+  const load = bySite.total.slice(), used = bySite.used.slice();
+  const keep = new Set(communityIds);
+  const again = new Uint8Array(sites.length), list: number[] = [];
+  for (const c of keep) {
+    for (const b of members.get(c) ?? []) {
+      for (let p = partStart[b]; p < partStart[b + 1]; p++) { const s = slot[r.partSite[p]]; if (!again[s]) { again[s] = 1; list.push(s); } }
+    }
+  }
+  for (const s of list) {
+    let sum = 0, any = 0;
+    for (let k = bySite.start[s]; k < bySite.start[s + 1]; k++) {
+      const p = bySite.parts[k], cid = community[r.partBuilding[p]];
+      if (cid === cid && keep.has(cid)) continue; // NaN: no community
+      sum += r.partPeople[p]; any = 1;
+    }
+    load[s] = sum; used[s] = any;
+  }
+  return { load, used };
+}
+
+/** A plan's parts grouped by site slot (part order), with each slot's whole load summed in part order and whether it has parts. */
+interface PartsBySite { total: Float64Array; used: Uint8Array; start: Int32Array; parts: Int32Array }
+const partsBySiteCache = new WeakMap<RouteTable, PartsBySite>();
+function partsBySite(r: RouteTable, slot: Int32Array): PartsBySite {
+  const nS = slot.length, P = r.partBuilding.length;
+  let c = partsBySiteCache.get(r);
+  if (c && c.total.length === nS) return c;
+  const total = new Float64Array(nS), used = new Uint8Array(nS), start = new Int32Array(nS + 1), parts = new Int32Array(P);
+  for (let p = 0; p < P; p++) { const s = slot[r.partSite[p]]; total[s] += r.partPeople[p]; used[s] = 1; start[s + 1]++; }
+  for (let s = 0; s < nS; s++) start[s + 1] += start[s];
+  const fill = start.slice(0, nS);
+  for (let p = 0; p < P; p++) parts[fill[slot[r.partSite[p]]]++] = p;
+  partsBySiteCache.set(r, (c = { total, used, start, parts }));
+  return c;
+}
+
+/**
  * A context on the open graph for re-planning the baseline: its own when it has no closures; else the same graph
  * and index with every edge open (sharing their arrays, instead of building the graph again; snaps and entrances
  * are then computed afresh, as on a new context).
@@ -151,19 +200,8 @@ export function whatIf(baseline: PlanResult, change: WhatIfChange, hooks: PlanHo
     closedSiteIds: [...new Set([...baseline.options.closedSiteIds, ...(change.closeSiteIds ?? [])])],
   };
   if (change.communityIds) {
-    const keep = new Set(change.communityIds);
-    const { buildings, sites } = ctx.input;
-    // per site id, in part order (the same sums as adding into a record keyed by id, without string keys per part);
-    // communities from the input's column (reading 135k parts' building objects cost more than the rest)
-    const slot = firstSiteWithId(sites), community = communityIdColumn(buildings);
-    const load = new Float64Array(sites.length), used = new Uint8Array(sites.length);
-    const r = baseline.routes;
-    for (let p = 0; p < r.partBuilding.length; p++) {
-      const cid = community[r.partBuilding[p]];
-      if (cid === cid && keep.has(cid)) continue; // NaN: no community
-      const s = slot[r.partSite[p]];
-      load[s] += r.partPeople[p]; used[s] = 1;
-    }
+    const { sites } = ctx.input;
+    const { load, used } = otherCommunitiesLoads(baseline, change.communityIds);
     const baseLoad: Record<string, number> = {};
     for (let s = 0; s < sites.length; s++) if (used[s]) baseLoad[String(sites[s].id)] = load[s];
     options.communityIds = change.communityIds;
