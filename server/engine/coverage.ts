@@ -17,6 +17,7 @@ import type { FlowResult, RouteTable } from './routes.ts';
 import type { EngineInput, Entrance, SiteLevel } from './types.ts';
 import type { PlanOptions, SiteResult } from './plan.ts';
 import { scratchFor, unboxed, type Scratch } from './alloc.ts';
+import { communityIdColumn, spaceSites } from './columns.ts';
 
 export interface AreaSummary {
   id: number;
@@ -72,45 +73,54 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const { g, input, included, population, snaps, candStart, candSite } = a;
   const nB = input.buildings.length, nS = input.sites.length;
   const sc = scratchFor(coverageScratch, input);
+  // The plan's buildings, ascending: per-building passes walk them (a what-if of one community: a few of the city's
+  // 200k), so building-indexed scratch is written (and zeroed) at them only, and summed in building order as before.
+  const L = includedList(included, nB, sc);
   let pop = 0, covered = 0;
   const uncovered: CoverageResult['uncovered'] = [];
-  const isCovered = sc.uint8(nB);
+  const isCovered = sc.uint8(nB, false);
   const lost = sc.float64(nS);
-  for (let b = 0; b < nB; b++) {
-    if (!included[b]) continue;
+  for (const b of L) {
     pop += population[b];
     const n = candStart[b + 1] - candStart[b];
-    if (n > 0) { covered += population[b]; isCovered[b] = 1; }
+    isCovered[b] = n > 0 ? 1 : 0;
+    if (n > 0) covered += population[b];
     else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: unboxed(population[b]), reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
-  // sites: coverage lost written back, and what the criticality ranking reads
+  // sites: coverage lost written back, what the criticality ranking reads, and the eligible capacity (the site
+  // results carry the input's capacities: reading them there spares a walk over the input's site objects)
   const critical: number[] = [];
   const cLoad = sc.float64(nS, false), cIndex = sc.float64(nS, false), cId = sc.float64(nS, false);
+  let totalCap = 0;
   for (let s = 0; s < nS; s++) {
     const sr = a.siteResults[s];
     sr.coverageLost = lost[s];
     cLoad[s] = sr.load; cIndex[s] = sr.index; cId[s] = sr.id;
     if (sr.eligible) critical.push(s);
+    if (a.eligible[s]) totalCap += sr.capacity;
   }
 
-  // per-part clearance by building (max over parts)
-  const bClear = sc.float64(nB), bClearV = sc.float64(nB), bAssigned = sc.float64(nB);
+  // per-part clearance by building (max over parts); zero at the plan's buildings and the parts' (the same ones)
+  const bClear = sc.float64(nB, false), bClearV = sc.float64(nB, false), bAssigned = sc.float64(nB, false);
+  for (const b of L) { bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
+  for (let p = 0; p < a.routes.partBuilding.length; p++) { const b = a.routes.partBuilding[p]; bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
   for (let p = 0; p < a.routes.partBuilding.length; p++) {
     const b = a.routes.partBuilding[p];
     bClear[b] = Math.max(bClear[b], a.flows.clearance[p]);
     bClearV[b] = Math.max(bClearV[b], a.flows.clearanceVulnerable[p]);
     bAssigned[b] += a.routes.partPeople[p];
   }
-  // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once
+  // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once;
+  // areaOf[b] outside 0 … areas-1 (read at the plan's buildings only): no area
   const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[]): AreaSummary[] => {
     const nA = areas.length;
     const count = sc.float64(nA), popA = sc.float64(nA), covA = sc.float64(nA), asgA = sc.float64(nA);
     const unpA = sc.float64(nA), clrA = sc.float64(nA), clrVA = sc.float64(nA);
     const unplaced = a.unplaced;
-    for (let b = 0; b < nB; b++) {
+    for (const b of L) {
       const i = areaOf[b];
-      if (i < 0 || !included[b]) continue;
+      if (i < 0 || i >= nA) continue;
       count[i]++; popA[i] += population[b];
       if (isCovered[b]) covA[i] += population[b];
       asgA[i] += bAssigned[b]; unpA[i] += unplaced[b];
@@ -118,26 +128,21 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     }
     const out: AreaSummary[] = new Array(nA);
     for (let i = 0; i < nA; i++) {
-      out[i] = {
-        id: areas[i].id, name: areas[i].name, buildings: unboxed(count[i]), population: unboxed(popA[i]), coveredPopulation: unboxed(covA[i]),
-        coveredShare: unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0), assignedPopulation: unboxed(asgA[i]), unplacedPopulation: unboxed(unpA[i]),
-        clearanceS: unboxed(clrA[i]), clearanceVulnerableS: unboxed(clrVA[i]),
-      };
+      // an area without any of the plan's buildings (all but one community in a community what-if) sums to zeros
+      out[i] = count[i] === 0 ? new AreaObject(areas[i].id, areas[i].name, 0, 0, 0, 0, 0, 0, 0, 0) : new AreaObject(
+        areas[i].id, areas[i].name, unboxed(count[i]), unboxed(popA[i]), unboxed(covA[i]), unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0),
+        unboxed(asgA[i]), unboxed(unpA[i]), unboxed(clrA[i]), unboxed(clrVA[i]),
+      );
     }
     return out;
   };
-  const communities = summarise(communityOfBuilding(input, sc), input.communities);
-  const nZ = input.zones.length;
-  const zoneArea = sc.int32(nB, false);
-  for (let b = 0; b < nB; b++) { const z = a.zoneOf[b]; zoneArea[b] = z >= 0 && z < nZ ? z : -1; }
-  const zones = summarise(zoneArea, input.zones);
+  const communities = summarise(communityOfBuilding(input, L, sc), input.communities);
+  const zones = summarise(a.zoneOf, input.zones);
 
-  let totalCap = 0, allFull = 0;
-  for (let s = 0; s < nS; s++) if (a.eligible[s]) totalCap += input.sites[s].capacity;
+  let allFull = 0;
   for (let b = 0; b < nB; b++) if (a.reason[b] === 2) allFull += a.unplaced[b];
 
-  // eligible sites by coverage lost, then load (descending; ties in site order, as a stable sort)
-  critical.sort((x, y) => lost[y] - lost[x] || cLoad[y] - cLoad[x] || x - y);
+  sortCritical(critical, lost, cLoad);
   const criticality: CoverageResult['criticality'] = new Array(critical.length);
   for (let i = 0; i < critical.length; i++) {
     const s = critical[i];
@@ -147,10 +152,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   // where to add capacity
   const addCapacity: CoverageResult['addCapacity'] = [];
   const spaces: number[] = [];
-  for (let s = 0; s < nS; s++) {
-    const st = input.sites[s];
-    if (!a.eligible[s] && (st.candidate || st.status === 'closed')) spaces.push(s);
-  }
+  for (const s of spaceSites(input.sites)) if (!a.eligible[s]) spaces.push(s);
   if (spaces.length > 0 && uncovered.length > 0) {
     const isSpace = sc.uint8(nS);
     for (const s of spaces) isSpace[s] = 1;
@@ -194,10 +196,57 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   };
 }
 
-/** Each building's community as an index into input.communities (−1: none); the last community with an id wins, as in a Map. */
-function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
+/**
+ * Eligible sites by coverage lost, then load (descending; ties in site order). A what-if of one community loads and
+ * sole-covers a few of the city's 20k sites: the rest tie at (0, 0) and are already in site order, so only the others
+ * go through the comparator (the same order as sorting them all, whenever every value is finite and ≥ 0).
+ */
+function sortCritical(critical: number[], lost: Float64Array, load: Float64Array): void {
+  const byValue = (x: number, y: number) => lost[y] - lost[x] || load[y] - load[x] || x - y;
+  const ranked: number[] = [], zero: number[] = [];
+  for (const s of critical) {
+    const l = lost[s], d = load[s];
+    if (l === 0 && d === 0) zero.push(s);
+    else if (l >= 0 && d >= 0 && l + d < Infinity) ranked.push(s);
+    else { critical.sort(byValue); return; } // NaN, negative or infinite: the comparator alone decides
+  }
+  ranked.sort(byValue);
+  let i = 0;
+  for (const s of ranked) critical[i++] = s;
+  for (const s of zero) critical[i++] = s;
+}
+
+// Area summaries come from a constructor, not an object literal: the literal's allocation site gets pretenured once its
+// objects survive (the plan keeps them), and then each of the city's ~15k per call is allocated in the old generation —
+// a community what-if's summaries took ~11 ms that way, ~3 ms now (see SignObject in signs.ts). With Object.prototype as
+// the prototype these are the same plain objects: same prototype and constructor, same properties in the same order.
+/** new AreaObject(...) = { id, name, buildings, population, coveredPopulation, coveredShare, assignedPopulation, unplacedPopulation, clearanceS, clearanceVulnerableS } */
+const AreaObject = function (this: AreaSummary, id: number, name: string, buildings: number, population: number, coveredPopulation: number,
+  coveredShare: number, assignedPopulation: number, unplacedPopulation: number, clearanceS: number, clearanceVulnerableS: number) {
+  this.id = id; this.name = name; this.buildings = buildings; this.population = population; this.coveredPopulation = coveredPopulation;
+  this.coveredShare = coveredShare; this.assignedPopulation = assignedPopulation; this.unplacedPopulation = unplacedPopulation;
+  this.clearanceS = clearanceS; this.clearanceVulnerableS = clearanceVulnerableS;
+} as unknown as new (id: number, name: string, buildings: number, population: number, coveredPopulation: number, coveredShare: number,
+  assignedPopulation: number, unplacedPopulation: number, clearanceS: number, clearanceVulnerableS: number) => AreaSummary;
+AreaObject.prototype = Object.prototype;
+
+/** The buildings b < nB with included[b] set, ascending (a scratch view). */
+function includedList(included: Uint8Array, nB: number, sc: Scratch): Int32Array {
+  const out = sc.int32(nB, false);
+  let n = 0;
+  for (let b = 0; b < nB; b++) if (included[b]) out[n++] = b;
+  return out.subarray(0, n);
+}
+
+/**
+ * The community of each building in `L` as an index into input.communities (−1: none; other buildings' entries are
+ * left as they were); the last community with an id wins, as in a Map.
+ */
+function communityOfBuilding(input: EngineInput, L: Int32Array, sc: Scratch): Int32Array {
   const nB = input.buildings.length, cs = input.communities;
-  const out = sc.int32(nB, false).fill(-1);
+  const ids = communityIdColumn(input.buildings);
+  const out = sc.int32(nB, false);
+  for (const b of L) out[b] = -1;
   let maxId = -1, dense = true;
   for (let i = 0; i < cs.length; i++) {
     const id = cs[i].id;
@@ -207,14 +256,14 @@ function communityOfBuilding(input: EngineInput, sc: Scratch): Int32Array {
   if (dense && maxId < 4 * (cs.length + nB) + 1024) {
     const table = sc.int32(maxId + 1, false).fill(-1);
     for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
-    for (let b = 0; b < nB; b++) {
-      const c = input.buildings[b].communityId;
-      if (typeof c === 'number' && Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
+    for (const b of L) {
+      const c = ids[b];
+      if (Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
     }
     return out;
   }
   const pos = new Map<number, number>();
   for (let i = 0; i < cs.length; i++) pos.set(cs[i].id, i);
-  for (let b = 0; b < nB; b++) out[b] = pos.get(input.buildings[b].communityId ?? NaN) ?? -1;
+  for (const b of L) out[b] = pos.get(ids[b]) ?? -1;
   return out;
 }

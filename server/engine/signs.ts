@@ -23,8 +23,8 @@
  * Distances remaining are network metres (the input's edge lengths), interpolated by geometric length between
  * graph nodes for spacing signs.
  *
- * Pure code, no I/O (the only state kept between calls is typed scratch and a bounded cache tied to the graph object,
- * see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
+ * Pure code, no I/O (the only state kept between calls is typed scratch and a bounded cache tied to the graph's
+ * arrays, see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import type { PlanResult } from './plan.ts';
@@ -193,7 +193,8 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
  */
 export function computeSignsFromPlan(plan: PlanResult, options: SignOptions = {}): SignResult {
   const { input, graph } = plan.context;
-  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites.map((s) => ({ id: s.id, name: s.name, point: s.point })), options);
+  // the input's sites are SignSites as they are (id, name, point): no per-call copy of the city's sites
+  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites, options);
 }
 
 /**
@@ -338,7 +339,10 @@ class PlanRoutes implements RouteSource {
   private g: Graph;
   readonly rt: RouteTable;
   private B: PlanResult['buildings'];
-  /** the entrances as columns (a route reads its entrance twice; objects → arrays cost a chain of cache misses) */
+  /**
+   * each route's entrance as columns, per route (a route reads its entrance twice; objects → arrays cost a chain of
+   * cache misses) — only the routes' entrances: a what-if's few routes must not pay for the city's 130k entrances
+   */
   private enEdge: Int32Array;
   private enFraction: Float64Array;
   private enLon: Float64Array;
@@ -350,12 +354,12 @@ class PlanRoutes implements RouteSource {
     this.building = rt.partBuilding; this.site = rt.partSite; this.people = rt.partPeople; this.length = rt.partDistance;
     const R = this.count = rt.partBuilding.length;
     for (let r = 0; r < R; r++) if (rt.partVia[r] < 2) this.passages += rt.stepStart[r + 1] - rt.stepStart[r] + 1;
-    const ens: Entrance[] = plan.entrances, E = ens.length;
-    this.enEdge = new Int32Array(E); this.enFraction = new Float64Array(E); this.enLon = new Float64Array(E); this.enLat = new Float64Array(E);
-    for (let i = 0; i < E; i++) {
-      const en = ens[i];
+    const ens: Entrance[] = plan.entrances;
+    this.enEdge = new Int32Array(R); this.enFraction = new Float64Array(R); this.enLon = new Float64Array(R); this.enLat = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      const en = ens[rt.partEntrance[r]];
       if (!en) continue;
-      this.enEdge[i] = en.edgeIndex; this.enFraction[i] = en.fraction; this.enLon[i] = en.point[0]; this.enLat[i] = en.point[1];
+      this.enEdge[r] = en.edgeIndex; this.enFraction[r] = en.fraction; this.enLon[r] = en.point[0]; this.enLat[r] = en.point[1];
     }
   }
   startLeg(r: number): number {
@@ -365,12 +369,12 @@ class PlanRoutes implements RouteSource {
     return (via === 0 ? f : 1 - f) * this.g.edgeLength[this.B.snapEdge[b]];
   }
   start(r: number, out: Float64Array): void { const b = this.rt.partBuilding[r]; out[0] = this.B.snapLon[b]; out[1] = this.B.snapLat[b]; }
-  end(r: number, out: Float64Array): void { const e = this.rt.partEntrance[r]; out[0] = this.enLon[e]; out[1] = this.enLat[e]; }
+  end(r: number, out: Float64Array): void { out[0] = this.enLon[r]; out[1] = this.enLat[r]; }
   /** routeCoords (routes.ts) in projected metres */
   load(r: number, sc: Scratch, withNodes: boolean): void {
     const { g, rt } = this;
     const b = rt.partBuilding[r];
-    const en = rt.partEntrance[r], enEdge = this.enEdge[en], enFraction = this.enFraction[en];
+    const enEdge = this.enEdge[r], enFraction = this.enFraction[r];
     if (rt.partVia[r] >= 2) {
       sc.k = 0;
       if (withNodes) sc.resetNodes(0);
@@ -414,8 +418,8 @@ class PlanRoutes implements RouteSource {
   }
   /** route r's last piece appended to the scratch, from its last node: → the site entrance */
   entrancePiece(r: number, sc: Scratch, node: number): void {
-    const en = this.rt.partEntrance[r], enEdge = this.enEdge[en];
-    this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[en], true);
+    const enEdge = this.enEdge[r];
+    this.edgePart(sc, enEdge, node === this.g.edgeSource[enEdge] ? 0 : 1, this.enFraction[r], true);
   }
   /**
    * appendEdgePart (graph.ts) into the scratch polyline. Points go through lon/lat and back, exactly as the polylines
@@ -474,8 +478,7 @@ function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: Sig
   const R = src.count;
   for (let r = 0; r < R; r++) b.locate(r);
   b.groupByNode();
-  const nodeStart = b.w.nodeStart;
-  for (let v = 0, N = g.nodeCount; v < N; v++) if (nodeStart[v] !== nodeStart[v + 1]) b.nodeSignAt(v);
+  for (let k = 0, D = b.w.touched; k < D; k++) b.nodeSignAt(k);
   for (let r = 0; r < R; r++) b.routeSignsOf(r);
   b.routeSignStart[R] = b.nRouteSigns;
   return b.finish();
@@ -492,9 +495,18 @@ const KINDS: SignKind[] = ['junction', 'turn', 'exit', 'stairwell', 'overview', 
  */
 class Workspace {
   readonly sc = new Scratch();
-  // per node
-  readonly nodeStart: Int32Array;
+  /**
+   * Per node: −1, except at the nodes the last call's routes pass (nodes[0 .. touched-1]), where it holds their sign
+   * (or −1) — and, inside groupByNode, their rank. The next call resets just those, so a what-if through a few hundred
+   * nodes costs nothing per node of the city.
+   */
   readonly nodeSign: Int32Array;
+  /** the distinct nodes passed (ascending after groupByNode) */
+  nodes = new Int32Array(0);
+  touched = 0;
+  /** the passages through nodes[k], node order: q records slotStart[k] .. slotStart[k+1]-1 (slotFill: a cursor) */
+  slotStart = new Int32Array(0);
+  slotFill = new Int32Array(0);
   // per passage, route order
   pNode = new Int32Array(0);
   pIn = new Float64Array(0);
@@ -547,8 +559,21 @@ class Workspace {
   aDist = new Float64Array(0);
   aSite = new Int32Array(0);
   constructor(N: number) {
-    this.nodeStart = new Int32Array(N + 1);
-    this.nodeSign = new Int32Array(N);
+    this.nodeSign = new Int32Array(N).fill(-1);
+  }
+
+  /** nodeSign back to −1 everywhere (at the last call's nodes); run before a call writes it */
+  releaseNodes(): void {
+    const { nodes, nodeSign } = this;
+    for (let k = 0, D = this.touched; k < D; k++) nodeSign[nodes[k]] = -1;
+    this.touched = 0;
+  }
+  /** room for D distinct nodes (contents not kept: release them first) */
+  fitNodes(D: number): void {
+    if (D <= this.nodes.length) return;
+    const n = Math.ceil(D * 1.25) + 16;
+    const a = new Arena(4 * (3 * n + 1));
+    this.nodes = a.i32(n); this.slotStart = a.i32(n + 1); this.slotFill = a.i32(n);
   }
 
   // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one ArrayBuffer, as are all
@@ -612,10 +637,15 @@ function grown<T extends Int32Array | Float64Array | Uint8Array>(old: T, into: T
   return into;
 }
 
-const workspaces = new WeakMap<Graph, Workspace>();
+/**
+ * Keyed by the graph's adjacency array, not the Graph object: a what-if with closures plans on a copy of the graph
+ * (`{ ...g, closed }`) that shares every array but the closed flags, and nothing kept here depends on those flags —
+ * so every what-if reuses the open graph's workspace (and its piece summaries) instead of allocating a new one.
+ */
+const workspaces = new WeakMap<Int32Array, Workspace>();
 function workspaceOf(g: Graph): Workspace {
-  let w = workspaces.get(g);
-  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g, w); }
+  let w = workspaces.get(g.adjStart);
+  if (!w || w.nodeSign.length !== g.nodeCount) { w = new Workspace(g.nodeCount); workspaces.set(g.adjStart, w); }
   return w;
 }
 
@@ -626,8 +656,8 @@ class SignBuilder {
   readonly allCrossings: boolean;
   readonly stairwellsOn: boolean;
   readonly perFloor: boolean;
-  readonly siteNames: string[];
-  readonly siteIds: number[];
+  /** site labels, made on first use (a what-if names a handful of the city's sites) */
+  readonly siteNames: (string | undefined)[];
   readonly sc: Scratch;
   // pass 1: per passage (a route through a node), in route order (see Workspace)
   readonly pNode: Int32Array;
@@ -689,8 +719,7 @@ class SignBuilder {
     this.allCrossings = options.allCrossings === true;
     this.stairwellsOn = options.stairwells !== false;
     this.perFloor = options.stairwellPerFloor === true;
-    this.siteNames = sites.map((site, s) => (site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`));
-    this.siteIds = sites.map((site, s) => site?.id ?? s);
+    this.siteNames = new Array(sites.length);
     const R = src.count, P = src.passages, N = g.nodeCount;
     this.sc = w.sc;
     let maxB = bsrc.count - 1;
@@ -700,7 +729,7 @@ class SignBuilder {
     this.routeFirst = w.routeFirst; this.routeGeomLen = w.routeGeomLen;
     this.routeStartBearing = w.routeStartBearing; this.routeEndBearing = w.routeEndBearing;
     this.plan = src instanceof PlanRoutes ? src : null;
-    this.nodeSign = w.nodeSign; // reset (−1) by groupByNode, which first uses it as its fill cursor
+    this.nodeSign = w.nodeSign; // −1 at every node once groupByNode has run (it first uses it for ranks)
     this.routeSignStart = new Int32Array(R + 1);
     this.exitSign = w.exitSign;
     this.exitSign.fill(-1, 0, maxB + 1);
@@ -711,8 +740,8 @@ class SignBuilder {
     if (w.sKind.length < R + (P >> 2)) w.growSigns(R + (P >> 2), 0);
     if (w.aNext.length < 2 * R + (P >> 2)) w.growArrows(2 * R + (P >> 2), 0);
   }
-  siteName(s: number): string { return this.siteNames[s] ?? `疏散场所 ${s}`; }
-  siteId(s: number): number { return this.siteIds[s] ?? s; }
+  siteName(s: number): string { return this.siteNames[s] ?? (this.siteNames[s] = siteLabel(this.sites[s], s)); }
+  siteId(s: number): number { return this.sites[s]?.id ?? s; }
 
   /** pass 1 for route r: bearings and distances per passage */
   locate(r: number): void {
@@ -918,29 +947,59 @@ class SignBuilder {
     this.sumFlags = flags;
   }
 
-  /** pass 2 set-up: passages grouped by node (counting sort), their data scattered into node order once */
+  /**
+   * pass 2 set-up: the distinct nodes passed, ascending (node signs are made in node order), and the passages grouped
+   * by node (counting sort over those nodes only), their data scattered into node order once
+   */
   groupByNode(): void {
-    const { pNode, pIn, pOut, pRem, pRoute, w } = this;
+    const { pNode, w } = this;
     const N = this.g.nodeCount, P = this.p, R = this.src.count;
     this.routeFirst[R] = P;
-    const nodeStart = w.nodeStart.fill(0);
-    for (let i = 0; i < P; i++) nodeStart[pNode[i] + 1]++;
+    w.releaseNodes();
+    w.fitNodes(Math.min(P, N));
+    const D = this.distinctNodes(P);
+    const { nodes, nodeSign: rank, slotStart } = w;
+    for (let k = 0; k < D; k++) rank[nodes[k]] = k;
+    slotStart.fill(0, 0, D + 1);
+    for (let i = 0; i < P; i++) slotStart[rank[pNode[i]] + 1]++;
     let busiest = 0;
-    for (let v = 0; v < N; v++) { if (nodeStart[v + 1] > busiest) busiest = nodeStart[v + 1]; nodeStart[v + 1] += nodeStart[v]; }
+    for (let k = 0; k < D; k++) { if (slotStart[k + 1] > busiest) busiest = slotStart[k + 1]; slotStart[k + 1] += slotStart[k]; }
     if (w.inDirs.length < busiest) {
       w.inDirs = new Float64Array(busiest); w.inWeight = new Float64Array(busiest); w.outDirs = new Float64Array(busiest);
       w.arB = new Float64Array(busiest); w.arD = new Float64Array(busiest); w.arS = new Int32Array(busiest);
     }
-    const fill = this.nodeSign;
-    fill.set(nodeStart.subarray(0, N));
-    const q = w.q, qSite = w.qSite;
+    this.scatter(P);
+    for (let k = 0; k < D; k++) rank[nodes[k]] = -1; // nodeSign: no sign yet
+  }
+
+  /** the distinct nodes of passages 0 .. P-1 into w.nodes, ascending (marked in w.nodeSign, listed in w.touched); their number */
+  distinctNodes(P: number): number {
+    const { pNode, w } = this;
+    const { nodes, nodeSign: mark } = w;
+    let D = 0;
+    for (let i = 0; i < P; i++) {
+      const v = pNode[i];
+      if (mark[v] < 0) { mark[v] = 0; nodes[D++] = v; }
+    }
+    w.touched = D;
+    // few nodes (a what-if): sort them; many (a city plan): one scan of the marks is cheaper than the sort
+    const N = this.g.nodeCount;
+    if (D < N >> 5) nodes.subarray(0, D).sort();
+    else for (let v = 0, k = 0; v < N; v++) if (mark[v] >= 0) nodes[k++] = v;
+    return D;
+  }
+
+  /** passage data into node order: [in, out, rem, people] records in w.q, sites in w.qSite (w.nodeSign holds ranks) */
+  scatter(P: number): void {
+    const { pNode, pIn, pOut, pRem, pRoute, w } = this;
+    const { q, qSite, slotFill: fill, nodeSign: rank } = w;
+    fill.set(w.slotStart.subarray(0, w.touched));
     const people = this.src.people, site = this.src.site;
     for (let i = 0; i < P; i++) {
-      const j = fill[pNode[i]]++;
+      const j = fill[rank[pNode[i]]]++;
       const r = pRoute[i], o = 4 * j;
       q[o] = pIn[i]; q[o + 1] = pOut[i]; q[o + 2] = pRem[i]; q[o + 3] = people[r]; qSite[j] = site[r];
     }
-    fill.fill(-1); // nodeSign: no sign yet
   }
 
   // Doubles handed to a call V8 does not inline are boxed (a heap number each); the hot sign / arrow writers below take
@@ -990,11 +1049,11 @@ class SignBuilder {
     this.pushArrow(i, site);
   }
 
-  /** pass 2 for node v (passed by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
-  nodeSignAt(v: number): void {
+  /** pass 2 for the node passed with rank `slot` (by ≥ 1 route): one merged junction / turn sign when routes meet, branch or turn */
+  nodeSignAt(slot: number): void {
     const { w, tol, g } = this;
     const { q, qSite, inDirs, inWeight, outDirs } = w;
-    const a = w.nodeStart[v], b = w.nodeStart[v + 1];
+    const v = w.nodes[slot], a = w.slotStart[slot], b = w.slotStart[slot + 1];
     let nIn = 0, nOut = 0;
     let turned = false;
     let ppl = 0;
@@ -1317,6 +1376,11 @@ const EXIT_NOTE_HEAD = `${KIND_ZH.exit}：`;
 const EXIT_NOTE = EXIT_NOTE_HEAD + EXIT_NOTE_TAIL;
 /** after a building's name: `${EXIT_NOTE_HEAD}${name} ${EXIT_NOTE_TAIL}` in two concatenations */
 const EXIT_NOTE_NAMED_TAIL = ` ${EXIT_NOTE_TAIL}`;
+
+/** A site's name on signs: its name, else "疏散场所 <id>" (<index> for a missing site). */
+function siteLabel(site: SignSite | undefined, s: number): string {
+  return site?.name && site.name.trim() ? site.name : `疏散场所 ${site ? site.id : s}`;
+}
 
 /** The shortest edge joining nodes u and v (prefers open edges), or −1. */
 export function edgeBetween(g: Graph, u: number, v: number): number {

@@ -446,10 +446,16 @@ export interface BuildingSnaps {
   snapY: Float64Array;
 }
 
-/** Whether any edge is closed (else searches skip the per-segment check). */
+/** Whether any edge is closed (else searches skip the per-segment check); four flags at a time where the array allows. */
 function anyClosed(g: Graph): boolean {
   const c = g.closed;
-  for (let e = 0; e < c.length; e++) if (c[e] !== 0) return true;
+  let e = 0;
+  if (c.byteOffset % 4 === 0) {
+    const words = new Int32Array(c.buffer, c.byteOffset, c.length >> 2);
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return true;
+    e = 4 * words.length;
+  }
+  for (; e < c.length; e++) if (c[e] !== 0) return true;
   return false;
 }
 
@@ -785,31 +791,118 @@ export function allEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: nu
  * entrances from `base` (the same objects); the others are recomputed. Returns `base` itself when no flag differs.
  */
 export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], maxSnapM: number, base: Entrance[], baseClosed: Uint8Array): Entrance[] {
-  const g = ix.g, closed = g.closed, p = g.proj;
+  const g = ix.g, closed = g.closed;
+  const changed = changedFlags(closed, baseClosed, g.edgeCount);
+  if (changed.length === 0) return base;
   const { geomX, geomY, geomStart } = g;
-  const { cols, rows, cell } = ix;
+  const { cols } = ix;
   // coarse-grid cells within reach of an edge whose flag changed (boxes, clamped to the grid: never misses a site)
   const reach = Math.max(maxSnapM, ADJACENT_M) + 1;
-  let mark: Uint8Array | null = null;
-  const col = (x: number) => Math.min(cols - 1, Math.max(0, Math.floor((x - ix.minX) / cell)));
-  const row = (y: number) => Math.min(rows - 1, Math.max(0, Math.floor((y - ix.minY) / cell)));
-  for (let e = 0; e < g.edgeCount; e++) {
-    if (closed[e] === baseClosed[e]) continue;
-    mark ??= new Uint8Array(cols * rows);
+  const marks = cellMarks(ix);
+  for (const e of changed) {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     for (let i = geomStart[e]; i < geomStart[e + 1]; i++) {
       minX = Math.min(minX, geomX[i]); maxX = Math.max(maxX, geomX[i]);
       minY = Math.min(minY, geomY[i]); maxY = Math.max(maxY, geomY[i]);
     }
-    for (let r = row(minY - reach), r1 = row(maxY + reach); r <= r1; r++) mark.fill(1, r * cols + col(minX - reach), r * cols + col(maxX + reach) + 1);
+    marks.mark(cellCol(ix, minX - reach), cellCol(ix, maxX + reach), cellRow(ix, minY - reach), cellRow(ix, maxY + reach));
   }
-  if (mark === null) return base;
-  const out: Entrance[] = [];
+  const mark = marks.cells;
+  const cells = siteCells(ix, sites), first = entranceStarts(base, sites.length);
+  // the result as runs of `base` (sliced whole: copying 130k entrances one by one cost more than the rest) and the
+  // recomputed sites' entrances between them
+  const pieces: Entrance[][] = [];
+  let from = 0;
   let st: { seen: Int32Array; next: number } | null = null, shut: Uint8Array | null = null;
-  let k = 0;
   for (let s = 0; s < sites.length; s++) {
-    const k0 = k;
-    while (k < base.length && base[k].siteIndex === s) k++;
+    const c0 = cells[4 * s], c1 = cells[4 * s + 1];
+    let near = false;
+    for (let r = cells[4 * s + 2], r1 = cells[4 * s + 3]; r <= r1 && !near; r++) {
+      for (let c = r * cols + c0, end = r * cols + c1; c <= end; c++) if (mark[c]) { near = true; break; }
+    }
+    if (!near) continue;
+    if (st === null) { st = segmentStamps(ix); shut = changed.some((e) => closed[e] !== 0) || anyClosed(g) ? closed : null; }
+    if (st.next > 2 ** 31 - 128) { st.seen.fill(-1); st.next = 0; }
+    const stampBase = st.next;
+    st.next += 64;
+    pieces.push(base.slice(from, first[s]), entrancesOf(ix, sites[s], s, maxSnapM, st.seen, stampBase, shut));
+    from = first[s + 1];
+  }
+  pieces.push(base.slice(from, first[sites.length]));
+  return concatAll(pieces);
+}
+
+/** The arrays one after another (spread in chunks: a call takes a bounded number of arguments). */
+function concatAll<T>(pieces: T[][]): T[] {
+  let out: T[] = [];
+  for (let i = 0; i < pieces.length; i += 4096) out = out.concat(...pieces.slice(i, i + 4096));
+  return out;
+}
+
+/** Column / row of the coarse grid cell holding x / y, clamped to the grid. */
+function cellCol(ix: SegmentIndex, x: number): number { return Math.min(ix.cols - 1, Math.max(0, Math.floor((x - ix.minX) / ix.cell))); }
+function cellRow(ix: SegmentIndex, y: number): number { return Math.min(ix.rows - 1, Math.max(0, Math.floor((y - ix.minY) / ix.cell))); }
+
+/**
+ * Edges whose flag differs between two closed-flag arrays (first n edges), compared four flags at a time where both
+ * arrays allow (the city has 1.3M edges; a what-if changes a handful).
+ */
+function changedFlags(a: Uint8Array, b: Uint8Array, n: number): number[] {
+  const out: number[] = [];
+  let e = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = Math.min(n, a.length, b.length) >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, words), wb = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) for (let k = 4 * i; k < 4 * i + 4; k++) if (a[k] !== b[k]) out.push(k);
+    e = 4 * words;
+  }
+  for (; e < n; e++) if (a[e] !== b[e]) out.push(e);
+  return out;
+}
+
+/**
+ * Marked cells of an index's coarse grid, kept per index (keyed by its pointEdge, which what-if copies share): the
+ * grid has up to 4M cells, too many to allocate and zero per what-if. Each use starts by clearing the rectangles
+ * the previous one marked.
+ */
+class CellMarks {
+  readonly cells: Uint8Array;
+  private rects: number[] = [];
+  constructor(private cols: number, rows: number) { this.cells = new Uint8Array(cols * rows); }
+  /** all cells unmarked */
+  clear(): void {
+    const { rects, cells, cols } = this;
+    for (let i = 0; i < rects.length; i += 4) {
+      for (let r = rects[i + 2]; r <= rects[i + 3]; r++) cells.fill(0, r * cols + rects[i], r * cols + rects[i + 1] + 1);
+    }
+    rects.length = 0;
+  }
+  /** mark columns c0 … c1 of rows r0 … r1 */
+  mark(c0: number, c1: number, r0: number, r1: number): void {
+    this.rects.push(c0, c1, r0, r1);
+    for (let r = r0; r <= r1; r++) this.cells.fill(1, r * this.cols + c0, r * this.cols + c1 + 1);
+  }
+}
+const marksByIndex = new WeakMap<Int32Array, CellMarks>();
+function cellMarks(ix: SegmentIndex): CellMarks {
+  let m = marksByIndex.get(ix.pointEdge);
+  if (!m || m.cells.length !== ix.cols * ix.rows) { m = new CellMarks(ix.cols, ix.rows); marksByIndex.set(ix.pointEdge, m); }
+  m.clear();
+  return m;
+}
+
+/**
+ * Each site's box (its point and ring vertices, projected) as coarse-grid cells of the index — first and last column,
+ * first and last row —, per sites array and index geometry (what-if copies of an index share its pointEdge): the
+ * sites' rings are the same on every what-if, and walking 20k sites' rings cost more than the rest.
+ */
+const cellsBySites = new WeakMap<EngineSite[], { pointEdge: Int32Array; cells: Int32Array }>();
+function siteCells(ix: SegmentIndex, sites: EngineSite[]): Int32Array {
+  const c = cellsBySites.get(sites);
+  if (c && c.pointEdge === ix.pointEdge && c.cells.length === 4 * sites.length) return c.cells;
+  const p = ix.g.proj;
+  const cells = new Int32Array(4 * sites.length);
+  for (let s = 0; s < sites.length; s++) {
     const site = sites[s];
     let minX = (site.point[0] - p.lon0) * p.kx, minY = (site.point[1] - p.lat0) * p.ky, maxX = minX, maxY = minY;
     for (const ring of site.rings) {
@@ -821,18 +914,26 @@ export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], ma
         if (y > maxY) maxY = y;
       }
     }
-    let near = false;
-    for (let r = row(minY), r1 = row(maxY); r <= r1 && !near; r++) {
-      for (let c = r * cols + col(minX), c1 = r * cols + col(maxX); c <= c1; c++) if (mark[c]) { near = true; break; }
-    }
-    if (!near) { for (let i = k0; i < k; i++) out.push(base[i]); continue; }
-    if (st === null) { st = segmentStamps(ix); shut = anyClosed(g) ? closed : null; }
-    if (st.next > 2 ** 31 - 128) { st.seen.fill(-1); st.next = 0; }
-    const stampBase = st.next;
-    st.next += 64;
-    for (const en of entrancesOf(ix, site, s, maxSnapM, st.seen, stampBase, shut)) out.push(en);
+    cells[4 * s] = cellCol(ix, minX); cells[4 * s + 1] = cellCol(ix, maxX); cells[4 * s + 2] = cellRow(ix, minY); cells[4 * s + 3] = cellRow(ix, maxY);
   }
-  return out;
+  cellsBySites.set(sites, { pointEdge: ix.pointEdge, cells });
+  return cells;
+}
+
+/** Where each site's entrances start in an entrance list in site order (first[s] .. first[s+1]-1), per list. */
+const startsByEntrances = new WeakMap<Entrance[], Int32Array>();
+function entranceStarts(base: Entrance[], nS: number): Int32Array {
+  let first = startsByEntrances.get(base);
+  if (first && first.length === nS + 1) return first;
+  first = new Int32Array(nS + 1);
+  let k = 0;
+  for (let s = 0; s < nS; s++) {
+    first[s] = k;
+    while (k < base.length && base[k].siteIndex === s) k++;
+  }
+  first[nS] = k;
+  startsByEntrances.set(base, first);
+  return first;
 }
 
 /**

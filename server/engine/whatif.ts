@@ -10,6 +10,8 @@ import type { Graph } from './graph.ts';
 import { pointInRing, segmentIntersectT, type SegmentIndex } from './snap.ts';
 import { REASON_CODES, runPlan, type PlanContext, type PlanHooks, type PlanOptionsInput, type PlanResult } from './plan.ts';
 import type { UnplacedReason } from './types.ts';
+import { buildingsByCommunity, communityIdColumn, firstSiteWithId } from './columns.ts';
+import type { RouteTable } from './routes.ts';
 
 export interface WhatIfChange {
   closeEdgeIds?: number[];
@@ -74,6 +76,11 @@ export interface PlanDiff {
     /** population-weighted mean and max of the walking time added, over buildings placed in both plans */
     meanAddedTimeS: number;
     maxAddedTimeS: number;
+    /**
+     * Population-weighted share of the buildings both plans include that the baseline covers (a site within reach) —
+     * the same buildings as the after share when the baseline planned them all (a community what-if on a city plan),
+     * so the two compare like with like.
+     */
     coveredShareBefore: number;
     coveredShareAfter: number;
   };
@@ -85,10 +92,14 @@ export function diffPlans(base: PlanResult, next: PlanResult): PlanDiff {
   const input = next.context.input;
   const speed = next.options.walkSpeedMps.normal;
   const changed: PlanDiff['changed'] = [];
-  let changedPeople = 0, newlyUnplaced = 0, newlyPlaced = 0, wSum = 0, tSum = 0, tMax = 0;
+  let changedPeople = 0, newlyUnplaced = 0, newlyPlaced = 0, wSum = 0, tSum = 0, tMax = 0, popBoth = 0, coveredBefore = 0;
   for (let b = 0; b < input.buildings.length; b++) {
     if (!base.included[b] || !next.included[b]) continue;
     const people = input.buildings[b].population;
+    // as the plans weigh coverage: in building order, negative populations as 0
+    const weight = Math.max(0, people);
+    popBoth += weight;
+    if (A.covered[b]) coveredBefore += weight;
     const du = B.unplaced[b] - A.unplaced[b];
     const siteChanged = A.site[b] !== B.site[b];
     const bothPlaced = A.site[b] >= 0 && B.site[b] >= 0;
@@ -110,9 +121,57 @@ export function diffPlans(base: PlanResult, next: PlanResult): PlanDiff {
       changedBuildings: changed.filter((c) => c.fromSite !== c.toSite).length, changedPeople,
       newlyUnplacedPeople: newlyUnplaced, newlyPlacedPeople: newlyPlaced,
       meanAddedTimeS: wSum > 0 ? tSum / wSum : 0, maxAddedTimeS: tMax,
-      coveredShareBefore: base.coverage.coveredShare, coveredShareAfter: next.coverage.coveredShare,
+      coveredShareBefore: popBoth > 0 ? coveredBefore / popBoth : 0, coveredShareAfter: next.coverage.coveredShare,
     },
   };
+}
+
+/**
+ * The baseline's load per site id (at the first site with the id) from the buildings outside `communityIds`, and
+ * whether any of them goes there: the baseline's parts summed in part order, skipping the communities' — the same
+ * sums as adding into a record keyed by id. Only the sites the communities used are summed again (from the parts
+ * grouped by site, kept with the baseline); the others keep the baseline's whole sums, so a community what-if
+ * reads its own parts and its sites', not the city's 135k.
+ */
+function otherCommunitiesLoads(baseline: PlanResult, communityIds: number[]): { load: Float64Array; used: Uint8Array } {
+  const { buildings, sites } = baseline.context.input;
+  const r = baseline.routes, partStart = baseline.buildings.partStart;
+  const slot = firstSiteWithId(sites), community = communityIdColumn(buildings), members = buildingsByCommunity(buildings);
+  const bySite = partsBySite(r, slot);
+  const load = bySite.total.slice(), used = bySite.used.slice();
+  const keep = new Set(communityIds);
+  const again = new Uint8Array(sites.length), list: number[] = [];
+  for (const c of keep) {
+    for (const b of members.get(c) ?? []) {
+      for (let p = partStart[b]; p < partStart[b + 1]; p++) { const s = slot[r.partSite[p]]; if (!again[s]) { again[s] = 1; list.push(s); } }
+    }
+  }
+  for (const s of list) {
+    let sum = 0, any = 0;
+    for (let k = bySite.start[s]; k < bySite.start[s + 1]; k++) {
+      const p = bySite.parts[k], cid = community[r.partBuilding[p]];
+      if (cid === cid && keep.has(cid)) continue; // NaN: no community
+      sum += r.partPeople[p]; any = 1;
+    }
+    load[s] = sum; used[s] = any;
+  }
+  return { load, used };
+}
+
+/** A plan's parts grouped by site slot (part order), with each slot's whole load summed in part order and whether it has parts. */
+interface PartsBySite { total: Float64Array; used: Uint8Array; start: Int32Array; parts: Int32Array }
+const partsBySiteCache = new WeakMap<RouteTable, PartsBySite>();
+function partsBySite(r: RouteTable, slot: Int32Array): PartsBySite {
+  const nS = slot.length, P = r.partBuilding.length;
+  let c = partsBySiteCache.get(r);
+  if (c && c.total.length === nS) return c;
+  const total = new Float64Array(nS), used = new Uint8Array(nS), start = new Int32Array(nS + 1), parts = new Int32Array(P);
+  for (let p = 0; p < P; p++) { const s = slot[r.partSite[p]]; total[s] += r.partPeople[p]; used[s] = 1; start[s + 1]++; }
+  for (let s = 0; s < nS; s++) start[s + 1] += start[s];
+  const fill = start.slice(0, nS);
+  for (let p = 0; p < P; p++) parts[fill[slot[r.partSite[p]]]++] = p;
+  partsBySiteCache.set(r, (c = { total, used, start, parts }));
+  return c;
 }
 
 /**
@@ -141,24 +200,8 @@ export function whatIf(baseline: PlanResult, change: WhatIfChange, hooks: PlanHo
     closedSiteIds: [...new Set([...baseline.options.closedSiteIds, ...(change.closeSiteIds ?? [])])],
   };
   if (change.communityIds) {
-    const keep = new Set(change.communityIds);
-    const { buildings, sites } = ctx.input;
-    // per site id, in part order (the same sums as adding into a record keyed by id, without string keys per part)
-    const slot = new Int32Array(sites.length);
-    const firstById = new Map<number, number>();
-    for (let s = 0; s < sites.length; s++) {
-      const f = firstById.get(sites[s].id);
-      if (f === undefined) firstById.set(sites[s].id, s);
-      slot[s] = f ?? s;
-    }
-    const load = new Float64Array(sites.length), used = new Uint8Array(sites.length);
-    const r = baseline.routes;
-    for (let p = 0; p < r.partBuilding.length; p++) {
-      const cid = buildings[r.partBuilding[p]].communityId;
-      if (cid != null && keep.has(cid)) continue;
-      const s = slot[r.partSite[p]];
-      load[s] += r.partPeople[p]; used[s] = 1;
-    }
+    const { sites } = ctx.input;
+    const { load, used } = otherCommunitiesLoads(baseline, change.communityIds);
     const baseLoad: Record<string, number> = {};
     for (let s = 0; s < sites.length; s++) if (used[s]) baseLoad[String(sites[s].id)] = load[s];
     options.communityIds = change.communityIds;

@@ -61,6 +61,11 @@ describe('coverage summaries', () => {
       const plan = runPlan(input);
       const ref = referenceAreas(plan, input, (b) => input.buildings[b].communityId ?? NaN, input.communities, false);
       expect(plan.coverage.communities, what).toEqual(ref);
+      // plain objects (made by a constructor): Object.prototype, the documented properties in order
+      for (const c of plan.coverage.communities) {
+        expect(Object.getPrototypeOf(c)).toBe(Object.prototype);
+        expect(Object.keys(c)).toEqual(['id', 'name', 'buildings', 'population', 'coveredPopulation', 'coveredShare', 'assignedPopulation', 'unplacedPopulation', 'clearanceS', 'clearanceVulnerableS']);
+      }
       expect(plan.coverage.communities.reduce((a, c) => a + c.buildings, 0), what).toBeGreaterThan(40);
     }
     // same sums under the three id schemes
@@ -84,9 +89,15 @@ describe('coverage summaries', () => {
     const ref = referenceAreas(plan, input, (b) => plan.buildings.zone[b], input.zones, true);
     expect(plan.coverage.zones).toEqual(ref);
     expect(plan.coverage.zones.map((z) => [z.id, z.buildings > 0])).toEqual([[41, true], [42, true], [43, false]]);
-    const crit = plan.sites.filter((s) => s.eligible).map((s) => ({ site: s.index, id: s.id, coverageLost: s.coverageLost, assigned: s.load }))
+    const critOf = (p: PlanResult) => p.sites.filter((s) => s.eligible).map((s) => ({ site: s.index, id: s.id, coverageLost: s.coverageLost, assigned: s.load }))
       .sort((x, y) => y.coverageLost - x.coverageLost || y.assigned - x.assigned);
-    expect(plan.coverage.criticality).toEqual(crit);
+    expect(plan.coverage.criticality).toEqual(critOf(plan));
+    // one community's plan: most sites tie at (0, 0) behind the few it loads or sole-covers
+    const many = randomGridInput({ w: 30, h: 20, spacing: 45, buildings: 400, sites: 40, seed: 8 });
+    const one = runPlan(many, { communityIds: [1] });
+    expect(one.coverage.criticality).toEqual(critOf(one));
+    expect(one.coverage.criticality.filter((c) => c.assigned > 0).length).toBeGreaterThan(1);
+    expect(one.coverage.criticality.filter((c) => c.assigned === 0 && c.coverageLost === 0).length).toBeGreaterThan(1);
     // ties (nobody to evacuate: coverage lost 0, load 0 everywhere) keep site order
     const tied = runPlan({ ...input, buildings: input.buildings.slice(0, 1).map((b) => ({ ...b, population: 0 })) });
     expect(tied.coverage.criticality.map((c) => c.site)).toEqual(tied.sites.filter((s) => s.eligible).map((s) => s.index));

@@ -95,5 +95,33 @@ S--+--B
       expect(s.load + other).toBeLessThanOrEqual(s.capacity + 1e-6);
     }
     for (const c of diff.changed) expect(input.buildings[c.building].communityId).toBe(2);
+    // the other communities' loads: the baseline's parts outside the re-planned communities, summed per site id in
+    // part order (the what-if re-sums only the sites those communities used), for several what-ifs on one baseline
+    for (const communityIds of [[2], [1, 3], [2], [99]]) {
+      const keep = new Set(communityIds), want: Record<string, number> = {};
+      for (let p = 0; p < base.routes.partBuilding.length; p++) {
+        const cid = input.buildings[base.routes.partBuilding[p]].communityId;
+        if (cid != null && keep.has(cid)) continue;
+        const id = String(input.sites[base.routes.partSite[p]].id);
+        want[id] = (want[id] ?? 0) + base.routes.partPeople[p];
+      }
+      const got = whatIf(base, { communityIds }).plan.options.siteBaseLoad!;
+      expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+      for (const id of Object.keys(want)) expect(got[id]).toBe(want[id]);
+    }
+  });
+
+  it('compares covered shares over the same buildings: before = the baseline\'s share of the re-planned community', () => {
+    const input = randomGridInput({ w: 20, h: 14, spacing: 50, buildings: 300, sites: 5, seed: 3 });
+    const base = runPlan(input, { reachM: { emergency: 400, fixed: 400 } });
+    // communities partly out of reach in the baseline, and the city-wide share differs from theirs
+    const shares = base.coverage.communities.filter((c) => c.buildings > 0);
+    const c = shares.find((x) => x.coveredShare > 0 && x.coveredShare < 1 && x.coveredShare !== base.coverage.coveredShare);
+    expect(c).toBeDefined();
+    const { diff } = whatIf(base, { communityIds: [c!.id] });
+    expect(diff.summary.coveredShareBefore).toBe(c!.coveredShare);
+    expect(diff.summary.coveredShareAfter).toBe(c!.coveredShare); // nothing changed
+    // re-planning everything: the baseline's own share
+    expect(whatIf(base, { closeEdgeIds: [input.edges[0].id] }).diff.summary.coveredShareBefore).toBe(base.coverage.coveredShare);
   });
 });
