@@ -37,6 +37,18 @@ export function firstSiteWithId(sites: EngineSite[]): Int32Array {
   return slot;
 }
 
+const indexById = new WeakMap<EngineSite[], Map<number, number>>();
+
+/** Site index by id (the last site with an id, should one repeat). */
+export function siteIndexById(sites: EngineSite[]): Map<number, number> {
+  let m = indexById.get(sites);
+  if (m) return m;
+  m = new Map();
+  for (let s = 0; s < sites.length; s++) m.set(sites[s].id, s);
+  indexById.set(sites, m);
+  return m;
+}
+
 const spaces = new WeakMap<EngineSite[], Int32Array>();
 
 /**

@@ -18,6 +18,7 @@ import {
 import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
+import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
 import type { EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
 
@@ -610,6 +611,14 @@ function pointCandidates(g: Graph, ps: PointSearcher, entrances: Entrance[], byE
   return n;
 }
 
+/** The buildings of these communities, ascending. */
+function communityBuildings(buildings: EngineInput['buildings'], communities: Set<number>): Int32Array {
+  const byCommunity = buildingsByCommunity(buildings);
+  const out: number[] = [];
+  for (const c of communities) { const list = byCommunity.get(c); if (list) for (const b of list) out.push(b); }
+  return Int32Array.from(out).sort();
+}
+
 const allIndexCache = new Map<number, Int32Array>();
 /** 0 .. n-1 (one array per n, shared: callers only read it). */
 function allIndexes(n: number): Int32Array {
@@ -621,37 +630,6 @@ function allIndexes(n: number): Int32Array {
     allIndexCache.set(n, a);
   }
   return a;
-}
-
-const communityIndexes = new WeakMap<EngineInput['buildings'], Map<number, number[]>>();
-/** The buildings of these communities, ascending (the buildings of each community are indexed once per input). */
-function communityBuildings(buildings: EngineInput['buildings'], communities: Set<number>): Int32Array {
-  let byCommunity = communityIndexes.get(buildings);
-  if (!byCommunity) {
-    byCommunity = new Map();
-    for (let b = 0; b < buildings.length; b++) {
-      const c = buildings[b].communityId;
-      if (c == null) continue;
-      const list = byCommunity.get(c);
-      if (list) list.push(b); else byCommunity.set(c, [b]);
-    }
-    communityIndexes.set(buildings, byCommunity);
-  }
-  const out: number[] = [];
-  for (const c of communities) { const list = byCommunity.get(c); if (list) for (const b of list) out.push(b); }
-  return Int32Array.from(out).sort();
-}
-
-const siteIndexes = new WeakMap<EngineInput['sites'], Map<number, number>>();
-/** Site index by id (the last site of an id), per sites array (a city has ~20 k sites; every plan looks them up). */
-function siteIndexOf(sites: EngineInput['sites']): Map<number, number> {
-  let m = siteIndexes.get(sites);
-  if (!m) {
-    m = new Map();
-    for (let s = 0; s < sites.length; s++) m.set(sites[s].id, s);
-    siteIndexes.set(sites, m);
-  }
-  return m;
 }
 
 type LonLat = Record<'doorLon' | 'doorLat' | 'snapLon' | 'snapLat', Float64Array>;
