@@ -269,8 +269,14 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     for (const b of planned) if (base.edge[b] >= 0 && g.closed[base.edge[b]]) redo.push(b);
     snaps = base;
     if (redo.length > 0) {
-      snaps = { edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(), doorX: base.doorX, doorY: base.doorY, snapX: base.snapX.slice(), snapY: base.snapY.slice() };
-      snapBuildings(ix, buildings, options.maxSnapM, Int32Array.from(redo), snaps);
+      // (doors too: a door is the footprint point nearest the street found from the centroid, which closures can move)
+      snaps = {
+        edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(),
+        doorX: base.doorX.slice(), doorY: base.doorY.slice(), snapX: base.snapX.slice(), snapY: base.snapY.slice(),
+      };
+      const only = Int32Array.from(redo);
+      snapBuildings(ix, buildings, options.maxSnapM, only, snaps);
+      patchLonLat(base, snaps, only, g.proj);
     }
   } else {
     snaps = snapBuildings(ix, buildings, options.maxSnapM);
@@ -286,50 +292,20 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
   const tSnap = now();
 
-  // --- eligible sites
-  const closedSites = new Set(options.closedSiteIds);
+  // --- eligible sites (these passes over every site and entrance are small functions: V8 optimises them soon, where
+  // inside runPlan, called once per plan, they ran unoptimised — most of a what-if's time in a city)
+  const entranceSite = entranceSites(entrances);
   const entranceCount = new Int32Array(nS);
-  // site of each entrance as a typed array: the loops below run over 100 k+ entrances at city scale
-  const entranceSite = new Int32Array(entrances.length);
-  for (let i = 0; i < entrances.length; i++) { entranceSite[i] = entrances[i].siteIndex; entranceCount[entranceSite[i]]++; }
-  const eligible = new Uint8Array(nS);
-  const why: (string | null)[] = new Array(nS).fill(null);
-  for (let s = 0; s < nS; s++) {
-    const st = sites[s];
-    if (st.candidate) why[s] = 'candidate';
-    else if (st.status !== 'open') why[s] = 'closed';
-    else if (closedSites.has(st.id)) why[s] = 'closed_in_what_if';
-    else if (!st.hazards.includes(options.hazard)) why[s] = `not_for_${options.hazard}`;
-    else if (!(st.capacity > 0)) why[s] = 'no_capacity';
-    else if (entranceCount[s] === 0) why[s] = 'no_entrance';
-    else eligible[s] = 1;
-  }
+  for (let i = 0; i < entranceSite.length; i++) entranceCount[entranceSite[i]]++;
+  const { eligible, why } = siteEligibility(sites, entranceCount, options);
   // community restriction: only sites that could be within reach of the included buildings (straight line ≤ network)
   const maxReach = Math.max(options.reachM.emergency, options.reachM.fixed);
   let nearestBound = Infinity;
   if (commSet) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (const b of planned) {
-      minX = Math.min(minX, snaps.snapX[b]); maxX = Math.max(maxX, snaps.snapX[b]);
-      minY = Math.min(minY, snaps.snapY[b]); maxY = Math.max(maxY, snaps.snapY[b]);
-    }
     nearestBound = maxReach * 2;
-    const p = g.proj;
-    const near = new Uint8Array(nS);
-    const within = nearestBound * 1.05;
-    for (let i = 0; i < entrances.length; i++) {
-      const s = entranceSite[i];
-      if (!eligible[s] || near[s]) continue;
-      const en = entrances[i];
-      const x = (en.point[0] - p.lon0) * p.kx, y = (en.point[1] - p.lat0) * p.ky;
-      const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
-      if (dx > within || dy > within) continue; // hypot is never below either
-      if (Math.hypot(dx, dy) <= within) near[s] = 1;
-    }
-    for (let s = 0; s < nS; s++) if (!near[s]) eligible[s] = 0; // cannot matter for these buildings
+    keepNearSites(eligible, entrances, entranceSite, snaps, planned, nearestBound * 1.05, g.proj);
   }
-  const activeAll: number[] = [];
-  for (let i = 0; i < entrances.length; i++) if (eligible[entranceSite[i]]) activeAll.push(i);
+  const activeAll = activeEntrances(entranceSite, eligible);
 
   // --- nearest site for every building (one multi-source search, or one bounded search per building)
   const reuse = (ctx.reuse ??= new PlanReuse());
@@ -412,16 +388,16 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       }
     }
     for (const level of levels) {
-      const act: number[] = [];
-      for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
-      if (act.length === 0) continue;
       if (point) {
+        const ofLevel = sitesOfLevel(sites, allowed, level);
+        if (!ofLevel) continue;
         groupLabs[gi].push(pointSets.length);
-        const ofLevel = new Uint8Array(nS);
-        for (let s = 0; s < nS; s++) ofLevel[s] = allowed[s] && sites[s].level === level ? 1 : 0;
         pointSets.push({ allowed: ofLevel, bound: options.reachM[level] });
         continue;
       }
+      const act: number[] = [];
+      for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
+      if (act.length === 0) continue;
       groupLabs[gi].push(labs.length);
       labs.push(kNearestSearch(g, entrances, act, K, options.reachM[level], sw));
     }
@@ -435,7 +411,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const paths: PointPaths = { start: [0], steps: [], entrance: [] };
   let C = 0, next = 0;
   for (const b of planned) {
-    while (next <= b) candStart[next++] = C; // (a loop: fill() per building costs a runtime call each)
+    // (a loop for short gaps: fill() costs a runtime call, too much once per building of a whole plan)
+    if (b - next > 32) { candStart.fill(C, next, b + 1); next = b + 1; } else while (next <= b) candStart[next++] = C;
     if (snaps.edge[b] < 0) continue;
     const k0 = C, e = snaps.edge[b], f = snaps.fraction[b];
     for (const li of groupLabs[groupOf[b]]) {
@@ -462,14 +439,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const candSite = cSite.slice(0, C), candDist = cDist.slice(0, C), candVia = cVia.slice(0, C), candLab = cLab.slice(0, C);
 
   // --- assignment
-  const capacity = new Float64Array(nS);
-  for (let s = 0; s < nS; s++) capacity[s] = eligible[s] ? sites[s].capacity : 0;
-  // (looked up for the eligible sites only: a what-if of one community passes every other site's load)
-  const baseLoad = options.siteBaseLoad;
-  if (baseLoad) for (let s = 0; s < nS; s++) {
-    const l = eligible[s] && siteIndexById.get(sites[s].id) === s ? baseLoad[String(sites[s].id)] : undefined;
-    if (l !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
-  }
+  const capacity = capacityLeft(sites, eligible, options.siteBaseLoad, siteIndexById);
   const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
   const tCand = now();
   const ar = assign(problem, { maxPasses: options.localSearchPasses, exactWork: options.exactWork });
@@ -533,20 +503,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   // --- result skeleton (signs / guides hooks see it)
   const ll = lonLatOf(snaps, g.proj);
-  const siteResults: SiteResult[] = sites.map((s, i) => ({
-    index: i, id: s.id, name: s.name, level: s.level, eligible: !!eligible[i], why: why[i],
-    capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
-    clearanceS: 0, clearanceVulnerableS: 0, coverageLost: 0,
-  }));
-  const lastBuilding = new Int32Array(nS).fill(-1); // parts of one building are contiguous
-  for (let q = 0; q < P; q++) {
-    const sr = siteResults[partSite[q]];
-    sr.load += partPeople[q];
-    if (lastBuilding[partSite[q]] !== partBuilding[q]) { lastBuilding[partSite[q]] = partBuilding[q]; sr.buildings++; }
-    sr.clearanceS = Math.max(sr.clearanceS, flows.clearance[q]);
-    sr.clearanceVulnerableS = Math.max(sr.clearanceVulnerableS, flows.clearanceVulnerable[q]);
-  }
-  for (const sr of siteResults) sr.utilisation = sr.capacity > 0 ? sr.load / sr.capacity : 0;
+  const siteResults = siteResultsOf(sites, eligible, why, entranceCount, routes, flows);
 
   const result: PlanResult = {
     hazard: options.hazard, options, included,
@@ -587,6 +544,98 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
   };
   return result;
+}
+
+/** Eligible sites of one level among `allowed`, as flags per site (null: none). */
+function sitesOfLevel(sites: EngineInput['sites'], allowed: Uint8Array, level: SiteLevel): Uint8Array | null {
+  const out = new Uint8Array(sites.length);
+  let any = 0;
+  for (let s = 0; s < sites.length; s++) if (allowed[s] && sites[s].level === level) { out[s] = 1; any = 1; }
+  return any ? out : null;
+}
+
+/** Capacity of each eligible site less the people already there (`siteBaseLoad`, looked up for eligible sites only). */
+function capacityLeft(sites: EngineInput['sites'], eligible: Uint8Array, baseLoad: Record<string, number> | undefined, indexById: Map<number, number>): Float64Array {
+  const capacity = new Float64Array(sites.length);
+  for (let s = 0; s < sites.length; s++) {
+    if (!eligible[s]) continue;
+    capacity[s] = sites[s].capacity;
+    const l = baseLoad && indexById.get(sites[s].id) === s ? baseLoad[String(sites[s].id)] : undefined;
+    if (l !== undefined) capacity[s] = Math.max(0, capacity[s] - l);
+  }
+  return capacity;
+}
+
+/** Per-site results: eligibility, load, buildings and clearance from the route parts. */
+function siteResultsOf(sites: EngineInput['sites'], eligible: Uint8Array, why: (string | null)[], entranceCount: Int32Array, rt: RouteTable, flows: FlowResult): SiteResult[] {
+  const out: SiteResult[] = sites.map((s, i) => ({
+    index: i, id: s.id, name: s.name, level: s.level, eligible: !!eligible[i], why: why[i],
+    capacity: s.capacity, load: 0, utilisation: 0, buildings: 0, entrances: entranceCount[i],
+    clearanceS: 0, clearanceVulnerableS: 0, coverageLost: 0,
+  }));
+  const lastBuilding = new Int32Array(sites.length).fill(-1); // parts of one building are contiguous
+  for (let q = 0; q < rt.partSite.length; q++) {
+    const s = rt.partSite[q], sr = out[s];
+    sr.load += rt.partPeople[q];
+    if (lastBuilding[s] !== rt.partBuilding[q]) { lastBuilding[s] = rt.partBuilding[q]; sr.buildings++; }
+    sr.clearanceS = Math.max(sr.clearanceS, flows.clearance[q]);
+    sr.clearanceVulnerableS = Math.max(sr.clearanceVulnerableS, flows.clearanceVulnerable[q]);
+  }
+  for (const sr of out) sr.utilisation = sr.capacity > 0 ? sr.load / sr.capacity : 0;
+  return out;
+}
+
+/** The site of each entrance, as a typed array (the loops over 100 k+ entrances of a city read it). */
+function entranceSites(entrances: Entrance[]): Int32Array {
+  const out = new Int32Array(entrances.length);
+  for (let i = 0; i < entrances.length; i++) out[i] = entrances[i].siteIndex;
+  return out;
+}
+
+/** Which sites a plan may use, and why not the others. */
+function siteEligibility(sites: EngineInput['sites'], entranceCount: Int32Array, options: PlanOptions): { eligible: Uint8Array; why: (string | null)[] } {
+  const nS = sites.length;
+  const closedSites = new Set(options.closedSiteIds);
+  const eligible = new Uint8Array(nS);
+  const why: (string | null)[] = new Array(nS).fill(null);
+  for (let s = 0; s < nS; s++) {
+    const st = sites[s];
+    if (st.candidate) why[s] = 'candidate';
+    else if (st.status !== 'open') why[s] = 'closed';
+    else if (closedSites.has(st.id)) why[s] = 'closed_in_what_if';
+    else if (!st.hazards.includes(options.hazard)) why[s] = `not_for_${options.hazard}`;
+    else if (!(st.capacity > 0)) why[s] = 'no_capacity';
+    else if (entranceCount[s] === 0) why[s] = 'no_entrance';
+    else eligible[s] = 1;
+  }
+  return { eligible, why };
+}
+
+/** Leaves eligible only the sites with an entrance within `within` (straight line) of the planned buildings' box. */
+function keepNearSites(eligible: Uint8Array, entrances: Entrance[], entranceSite: Int32Array, snaps: BuildingSnaps, planned: Int32Array, within: number, p: Graph['proj']): void {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const b of planned) {
+    minX = Math.min(minX, snaps.snapX[b]); maxX = Math.max(maxX, snaps.snapX[b]);
+    minY = Math.min(minY, snaps.snapY[b]); maxY = Math.max(maxY, snaps.snapY[b]);
+  }
+  const near = new Uint8Array(eligible.length);
+  for (let i = 0; i < entrances.length; i++) {
+    const s = entranceSite[i];
+    if (!eligible[s] || near[s]) continue;
+    const pt = entrances[i].point;
+    const x = (pt[0] - p.lon0) * p.kx, y = (pt[1] - p.lat0) * p.ky;
+    const dx = Math.max(minX - x, 0, x - maxX), dy = Math.max(minY - y, 0, y - maxY);
+    if (dx > within || dy > within) continue; // hypot is never below either
+    if (Math.hypot(dx, dy) <= within) near[s] = 1;
+  }
+  for (let s = 0; s < eligible.length; s++) if (!near[s]) eligible[s] = 0; // cannot matter for these buildings
+}
+
+/** The entrances of eligible sites, ascending. */
+function activeEntrances(entranceSite: Int32Array, eligible: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < entranceSite.length; i++) if (eligible[entranceSite[i]]) out.push(i);
+  return out;
 }
 
 /** Paths of point-mode candidates: steps[start[id] .. start[id+1]-1] and the entrance of path `id`. */
@@ -645,6 +694,17 @@ function lonLatOf(snaps: BuildingSnaps, p: Graph['proj']): LonLat {
     lonLats.set(snaps, ll);
   }
   return ll;
+}
+
+/** The lon/lat columns of `snaps`, a copy of `base` re-snapped at `only`: the base's columns, patched there. */
+function patchLonLat(base: BuildingSnaps, snaps: BuildingSnaps, only: Int32Array, p: Graph['proj']): void {
+  const from = lonLatOf(base, p);
+  const ll: LonLat = { doorLon: from.doorLon.slice(), doorLat: from.doorLat.slice(), snapLon: from.snapLon.slice(), snapLat: from.snapLat.slice() };
+  for (const b of only) {
+    ll.doorLon[b] = p.lon0 + snaps.doorX[b] / p.kx; ll.doorLat[b] = p.lat0 + snaps.doorY[b] / p.ky;
+    ll.snapLon[b] = p.lon0 + snaps.snapX[b] / p.kx; ll.snapLat[b] = p.lat0 + snaps.snapY[b] / p.ky;
+  }
+  lonLats.set(snaps, ll);
 }
 
 /** o + x / k per element (a plain loop: TypedArray.map with a callback is several times slower). */

@@ -29,6 +29,24 @@ S--+--B
     expect(base.context.graph.closed.every((x) => x === 0)).toBe(true);
   });
 
+  it('a building re-snapped in a what-if gets a new door; the baseline keeps its own', () => {
+    const { input } = gridFixture(`
+S-----+
+|     |
++-----+`);
+    // a footprint nearer the north street: its door faces north, until that street closes
+    const ring = [[25, 3], [35, 3], [35, 9], [25, 9], [25, 3]].flatMap(([e, s]) => metresLonLat(e, s));
+    input.buildings = [{ id: 1, osmId: null, name: '1号楼', population: 10, levels: 1, communityId: null, ring }];
+    const base = runPlan(input);
+    const door = [base.buildings.doorLon[0], base.buildings.doorLat[0]];
+    expect(door[1]).toBeCloseTo(metresLonLat(30, 3)[1], 9);
+    const projected = base.context.baseSnaps!.doorY.slice();
+    const { plan } = whatIf(base, { closeLine: [...metresLonLat(30, -5), ...metresLonLat(30, 2)] });
+    expect(plan.buildings.doorLat[0]).toBeCloseTo(metresLonLat(30, 9)[1], 9);
+    expect([base.buildings.doorLon[0], base.buildings.doorLat[0]]).toEqual(door);
+    expect(base.context.baseSnaps!.doorY).toEqual(projected);
+  });
+
   it('a drawn line closes the edges it crosses', () => {
     const { input } = fx();
     const base = runPlan(input);
