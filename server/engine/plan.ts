@@ -442,7 +442,10 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const capacity = capacityLeft(sites, eligible, options.siteBaseLoad, siteIndexById);
   const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
   const tCand = now();
-  const ar = assign(problem, { maxPasses: options.localSearchPasses, exactWork: options.exactWork });
+  const assignOptions = { maxPasses: options.localSearchPasses, exactWork: options.exactWork };
+  // a plan of some communities solves only their buildings (the same problem in the same order, so the same answer),
+  // not loops and arrays over the whole city's
+  const ar = planned.length < nB ? assignPlanned(problem, planned, assignOptions) : assign(problem, assignOptions);
   let lowerBound: PlanResult['lowerBound'] = null;
   if (options.lowerBoundMaxBuildings > 0 && nB <= options.lowerBoundMaxBuildings) {
     const lb = minCostFlowSites(problem);
@@ -544,6 +547,26 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
   };
   return result;
+}
+
+/** assign() on the planned buildings only (renumbered in order; candidates and sites keep their indexes), with the
+ *  result spread back over all buildings. */
+function assignPlanned(pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1]): AssignResult {
+  const m = planned.length;
+  const population = new Float64Array(m), candStart = new Int32Array(m + 1);
+  for (let i = 0; i < m; i++) { population[i] = pb.population[planned[i]]; candStart[i] = pb.candStart[planned[i]]; }
+  candStart[m] = m > 0 ? pb.candStart[planned[m - 1] + 1] : 0;
+  const r = assign({ ...pb, nB: m, population, candStart }, opts);
+  const unplaced = new Float64Array(pb.nB), split = new Uint8Array(pb.nB), partStart = new Int32Array(pb.nB + 1);
+  let next = 0;
+  for (let i = 0; i < m; i++) {
+    const b = planned[i];
+    partStart.fill(r.partStart[i], next, b + 1);
+    next = b + 1;
+    unplaced[b] = r.unplaced[i]; split[b] = r.split[i];
+  }
+  partStart.fill(r.partStart[m], next, pb.nB + 1);
+  return { ...r, unplaced, split, partStart };
 }
 
 /** Eligible sites of one level among `allowed`, as flags per site (null: none). */
