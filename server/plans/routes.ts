@@ -1,6 +1,8 @@
 /**
  * Plan endpoints (issue 3 "Where it shows"):
- *   POST /api/plans                      run and save a plan (planner/admin), optionally a what-if with closures
+ *   POST /api/plans                      run and save a plan (planner/admin), optionally a what-if with closures;
+ *                                        options.communityIds + baselineId re-plan those communities only, the others'
+ *                                        people staying at the baseline's sites
  *   GET  /api/plans                      saved plans, newest first
  *   GET  /api/plans/:id                  one plan: options, summary, coverage
  *   GET  /api/plans/:id/diff/:otherId    who changes site, time added, newly unplaced
