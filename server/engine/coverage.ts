@@ -37,6 +37,7 @@ export interface CoverageResult {
   coveredPopulation: number;
   coveredShare: number;
   uncovered: { building: number; id: number; people: number; reason: 'unreachable' | 'no_site_in_reach' }[];
+  /** every community, or in a plan restricted to communities (what-if), the communities of its buildings */
   communities: AreaSummary[];
   zones: AreaSummary[];
   capacity: { total: number; population: number; shortfall: number; unplacedAllFull: number };
@@ -113,7 +114,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   }
   // per-area sums in typed arrays (building order, so the same sums as one object per area), objects built once;
   // areaOf[b] outside 0 … areas-1 (read at the plan's buildings only): no area
-  const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[]): AreaSummary[] => {
+  const summarise = (areaOf: Int32Array, areas: { id: number; name: string }[], onlyPlanned = false): AreaSummary[] => {
     const nA = areas.length;
     const count = sc.float64(nA), popA = sc.float64(nA), covA = sc.float64(nA), asgA = sc.float64(nA);
     const unpA = sc.float64(nA), clrA = sc.float64(nA), clrVA = sc.float64(nA);
@@ -126,9 +127,17 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
       asgA[i] += bAssigned[b]; unpA[i] += unplaced[b];
       clrA[i] = Math.max(clrA[i], bClear[b]); clrVA[i] = Math.max(clrVA[i], bClearV[b]);
     }
+    if (onlyPlanned) {
+      const out: AreaSummary[] = [];
+      for (let i = 0; i < nA; i++) if (count[i] > 0) out.push(new AreaObject(
+        areas[i].id, areas[i].name, unboxed(count[i]), unboxed(popA[i]), unboxed(covA[i]), unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0),
+        unboxed(asgA[i]), unboxed(unpA[i]), unboxed(clrA[i]), unboxed(clrVA[i]),
+      ));
+      return out;
+    }
     const out: AreaSummary[] = new Array(nA);
     for (let i = 0; i < nA; i++) {
-      // an area without any of the plan's buildings (all but one community in a community what-if) sums to zeros
+      // an area without any of the plan's buildings sums to zeros
       out[i] = count[i] === 0 ? new AreaObject(areas[i].id, areas[i].name, 0, 0, 0, 0, 0, 0, 0, 0) : new AreaObject(
         areas[i].id, areas[i].name, unboxed(count[i]), unboxed(popA[i]), unboxed(covA[i]), unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0),
         unboxed(asgA[i]), unboxed(unpA[i]), unboxed(clrA[i]), unboxed(clrVA[i]),
@@ -136,7 +145,8 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     }
     return out;
   };
-  const communities = summarise(communityOfBuilding(input, L, sc), input.communities);
+  // (a community what-if of a city would list ~15k communities with nothing in them, each an object its GCs copy)
+  const communities = summarise(communityOfBuilding(input, L, sc), input.communities, a.options.communityIds != null);
   const zones = summarise(a.zoneOf, input.zones);
 
   let allFull = 0;

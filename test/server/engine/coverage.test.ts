@@ -98,6 +98,10 @@ describe('coverage summaries', () => {
     expect(one.coverage.criticality).toEqual(critOf(one));
     expect(one.coverage.criticality.filter((c) => c.assigned > 0).length).toBeGreaterThan(1);
     expect(one.coverage.criticality.filter((c) => c.assigned === 0 && c.coverageLost === 0).length).toBeGreaterThan(1);
+    // …and it summarises its own communities only (the whole plan's summary of them, restricted to its buildings)
+    expect(one.coverage.communities.map((c) => c.id)).toEqual([1]);
+    expect(one.coverage.communities[0]).toMatchObject({ buildings: many.buildings.filter((b) => b.communityId === 1).length });
+    expect(runPlan(many, { communityIds: [1, 3] }).coverage.communities.map((c) => c.id)).toEqual([1, 3]);
     // ties (nobody to evacuate: coverage lost 0, load 0 everywhere) keep site order
     const tied = runPlan({ ...input, buildings: input.buildings.slice(0, 1).map((b) => ({ ...b, population: 0 })) });
     expect(tied.coverage.criticality.map((c) => c.site)).toEqual(tied.sites.filter((s) => s.eligible).map((s) => s.index));
