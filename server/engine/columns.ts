@@ -5,15 +5,13 @@
  */
 import type { EngineBuilding, EngineSite } from './types.ts';
 
-/** A column of one input array: `make` runs once per array (again if the array's length changed). */
-function column<K extends unknown[], V extends { length: number } | Map<number, unknown>>(make: (key: K) => V, sameLength = true): (key: K) => V {
-  const cache = new WeakMap<K, V>();
+/** A column of one input array: `make` runs once per array (again if the array's length changed since). */
+function column<K extends unknown[], V>(make: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, { n: number; v: V }>();
   return (key) => {
-    let v = cache.get(key);
-    if (v && (!sameLength || (v as { length: number }).length === key.length)) return v;
-    v = make(key);
-    cache.set(key, v);
-    return v;
+    let c = cache.get(key);
+    if (!c || c.n !== key.length) cache.set(key, (c = { n: key.length, v: make(key) }));
+    return c.v;
   };
 }
 
@@ -44,7 +42,7 @@ export const siteIndexById = column((sites: EngineSite[]) => {
   const m = new Map<number, number>();
   for (let s = 0; s < sites.length; s++) m.set(sites[s].id, s);
   return m;
-}, false);
+});
 
 /**
  * The sites that could take people if opened — undesignated open spaces (`candidate`) and closed sites —, ascending
@@ -54,7 +52,7 @@ export const spaceSites = column((sites: EngineSite[]) => {
   const list: number[] = [];
   for (let s = 0; s < sites.length; s++) if (sites[s].candidate || sites[s].status === 'closed') list.push(s);
   return Int32Array.from(list);
-}, false);
+});
 
 /** Each communityId's buildings, ascending (buildings without one are in none). */
 export const buildingsByCommunity = column((buildings: EngineBuilding[]) => {
@@ -70,4 +68,4 @@ export const buildingsByCommunity = column((buildings: EngineBuilding[]) => {
   const out = new Map<number, Int32Array>();
   for (const [c, l] of lists) out.set(c, Int32Array.from(l));
   return out;
-}, false);
+});

@@ -454,10 +454,10 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const reason = new Uint8Array(nB);
   const unplacedList: PlanResult['unplaced'] = [];
   // (with the totals)
-  let totalPop = 0, unplacedPop = 0, splitCount = 0, nIncluded = 0;
+  let totalPop = 0, unplacedPop = 0, splitCount = 0;
   for (const b of planned) {
     const un = ar.unplaced[b];
-    nIncluded++; totalPop += population[b]; unplacedPop += un; splitCount += ar.split[b];
+    totalPop += population[b]; unplacedPop += un; splitCount += ar.split[b];
     if (population[b] <= 0 || un <= 1e-9) continue;
     const rc = snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity ? 3 : candStart[b] === candStart[b + 1] ? 1 : 2;
     reason[b] = rc;
@@ -519,7 +519,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     routes, flows, entrances, sites: siteResults, unplaced: unplacedList,
     coverage: null as unknown as CoverageResult,
     totals: {
-      buildings: nIncluded, population: totalPop, sites: eligible.reduce((a, x) => a + x, 0),
+      buildings: planned.length, population: totalPop, sites: eligible.reduce((a, x) => a + x, 0),
       assignedPopulation: ar.placed, unplacedPopulation: unplacedPop, personMetres: ar.cost,
       coveredPopulationShare: 0, maxSiteUtilisation: siteResults.reduce((a, s) => Math.max(a, s.utilisation), 0), splitBuildings: splitCount,
     },
