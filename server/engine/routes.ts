@@ -68,8 +68,10 @@ export function routeNodes(g: Graph, rt: RouteTable, snapEdge: Int32Array, p: nu
 }
 
 export interface FlowResult {
-  /** people walking each edge (whole or partly) */
-  edgePeople: Float64Array;
+  /** the edges some route walks (whole or partly), ascending, and the people walking each (sparse: a plan of one
+   *  community touches a few edges of a city's 10⁶, and a dense column per plan cost 10 MB of fresh memory) */
+  flowEdge: Int32Array;
+  flowPeople: Float64Array;
   /** per part: clearance (s) at normal / vulnerable speed, walking time (s) at both speeds */
   timeNormal: Float64Array;
   timeVulnerable: Float64Array;
@@ -79,24 +81,39 @@ export interface FlowResult {
   queue: Float64Array;
 }
 
+/**
+ * Per-edge accumulators of a graph's edges, kept zeroed between plans (keyed by the adjacency array, shared by the
+ * graph copies that carry closures): only the edges a plan touched are reset.
+ */
+interface EdgeScratch { people: Float64Array; seen: Uint8Array }
+const edgeScratch = new WeakMap<Int32Array, EdgeScratch>();
+
 export function flowsAndClearance(
   g: Graph, rt: RouteTable, snapEdge: Int32Array, entrances: Entrance[],
   speeds: { normal: number; vulnerable: number }, flowCapacity: number,
 ): FlowResult {
   const P = rt.partBuilding.length;
-  const edgePeople = new Float64Array(g.edgeCount);
+  let sc = edgeScratch.get(g.edgeSource);
+  if (!sc || sc.people.length !== g.edgeCount) edgeScratch.set(g.edgeSource, (sc = { people: new Float64Array(g.edgeCount), seen: new Uint8Array(g.edgeCount) }));
+  const { people: edgePeople, seen } = sc;
+  const touched: number[] = [];
   const forEachEdge = (p: number, fn: (e: number) => void) => {
     const e0 = snapEdge[rt.partBuilding[p]], e1 = entrances[rt.partEntrance[p]].edgeIndex;
-    fn(e0);
-    for (let i = rt.stepStart[p]; i < rt.stepStart[p + 1]; i++) fn(rt.steps[i] >> 1);
-    // the entrance's edge, unless the route already walked it last (an entrance at the edge's far end node: the
-    // search may reach it through that edge as a full step) — counting it twice doubled its people
-    const lastEdge = rt.stepStart[p + 1] > rt.stepStart[p] ? rt.steps[rt.stepStart[p + 1] - 1] >> 1 : e0;
+    const s0 = rt.stepStart[p], s1 = rt.stepStart[p + 1];
+    // each edge once per route: the building's edge, unless its first step walks it whole (a door at the edge's end
+    // node), and the entrance's edge, unless the route walked it last (an entrance at the edge's far end node) —
+    // counting either twice doubled its people
+    if (s1 === s0 || rt.steps[s0] >> 1 !== e0) fn(e0);
+    for (let i = s0; i < s1; i++) fn(rt.steps[i] >> 1);
+    const lastEdge = s1 > s0 ? rt.steps[s1 - 1] >> 1 : e0;
     if (e1 !== lastEdge) fn(e1);
   };
   for (let p = 0; p < P; p++) {
     const people = rt.partPeople[p];
-    forEachEdge(p, (e) => { edgePeople[e] += people; });
+    forEachEdge(p, (e) => {
+      if (!seen[e]) { seen[e] = 1; touched.push(e); }
+      edgePeople[e] += people;
+    });
   }
   const timeNormal = new Float64Array(P), timeVulnerable = new Float64Array(P);
   const clearance = new Float64Array(P), clearanceVulnerable = new Float64Array(P), queue = new Float64Array(P);
@@ -113,5 +130,15 @@ export function flowsAndClearance(
     clearance[p] = timeNormal[p] + q;
     clearanceVulnerable[p] = timeVulnerable[p] + q;
   }
-  return { edgePeople, timeNormal, timeVulnerable, clearance, clearanceVulnerable, queue };
+  // the touched edges in ascending order: sorted when few, else read off the marks in one pass
+  const n = touched.length;
+  const flowEdge = new Int32Array(n), flowPeople = new Float64Array(n);
+  if (n * 32 < g.edgeCount) flowEdge.set(touched.sort((a, b) => a - b));
+  else for (let e = 0, k = 0; k < n; e++) if (seen[e]) flowEdge[k++] = e;
+  for (let k = 0; k < n; k++) {
+    const e = flowEdge[k];
+    flowPeople[k] = edgePeople[e];
+    edgePeople[e] = 0; seen[e] = 0;
+  }
+  return { flowEdge, flowPeople, timeNormal, timeVulnerable, clearance, clearanceVulnerable, queue };
 }

@@ -134,12 +134,12 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
   }
 
   const features: { layer: string; ref: string; geom: string; props: string }[] = [];
-  const { edgePeople } = plan.flows;
-  for (let e = 0; e < edgePeople.length; e++) {
-    if (!(edgePeople[e] > 0)) continue;
-    const edge = input.edges[e];
+  const { flowEdge, flowPeople } = plan.flows;
+  for (let k = 0; k < flowEdge.length; k++) {
+    if (!(flowPeople[k] > 0)) continue;
+    const edge = input.edges[flowEdge[k]];
     const geom = wkt(edge.coords);
-    if (geom) features.push({ layer: 'flow', ref: String(edge.id), geom, props: JSON.stringify({ edge_id: edge.id, people: Math.round(edgePeople[e]) }) });
+    if (geom) features.push({ layer: 'flow', ref: String(edge.id), geom, props: JSON.stringify({ edge_id: edge.id, people: Math.round(flowPeople[k]) }) });
   }
   for (const en of plan.entrances) {
     const site = input.sites[en.siteIndex];

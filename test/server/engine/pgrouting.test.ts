@@ -71,8 +71,8 @@ describe.skipIf(!!skip)('engine nearest distances = pgRouting (Wudaokou)', () =>
 
   it('after closing the busiest edges (what-if): still equal, closures respected', async () => {
     // close the 15 edges carrying the most evacuees in the baseline
-    const flows = plan.flows.edgePeople;
-    const order = Array.from(flows.keys()).sort((a, b) => flows[b] - flows[a]).slice(0, 15);
+    const { flowEdge, flowPeople } = plan.flows;
+    const order = Array.from(flowEdge.keys()).sort((a, b) => flowPeople[b] - flowPeople[a]).slice(0, 15).map((k) => flowEdge[k]);
     const closedIds = order.map((e) => input.edges[e].id);
     const next = runPlan(input, { hazard: 'earthquake', closedEdgeIds: closedIds }, {}, plan.context);
     const closed = next.context.graph.closed;

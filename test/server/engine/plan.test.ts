@@ -20,7 +20,8 @@ describe('runPlan on ASCII fixtures', () => {
     // polyline starts at the building and ends at the site
     expect(line[0]).toBeCloseTo(input.buildings[0].point![0], 9);
     expect(line[line.length - 2]).toBeCloseTo(input.sites[0].point[0], 9);
-    expect(plan.flows.edgePeople.reduce((a, x) => a + x, 0)).toBe(60); // two edges × 30 people
+    expect(Array.from(plan.flows.flowPeople)).toEqual([30, 30]); // two edges × 30 people
+    expect(plan.flows.flowEdge[0]).toBeLessThan(plan.flows.flowEdge[1]);
     expect(plan.signs).toBeNull();
     expect(plan.guides).toBeNull();
     expect(Object.keys(plan.ms).sort()).toEqual(['assign', 'coverage', 'graph', 'guides', 'routes', 'signs', 'snap', 'total']);
@@ -131,6 +132,16 @@ describe('runPlan on random graphs', () => {
       expect(len).toBeCloseTo(plan.routes.partDistance[p], 6);
     }
     for (const s of plan.sites) expect(s.load).toBeLessThanOrEqual(s.capacity + 1e-9);
+    // flows: per edge, the people of every route that walks it (whole or partly), listed by ascending edge
+    const expected = new Map<number, number>();
+    for (let p = 0; p < plan.routes.partBuilding.length; p++) {
+      const edges = new Set([plan.buildings.snapEdge[plan.routes.partBuilding[p]], plan.entrances[plan.routes.partEntrance[p]].edgeIndex]);
+      for (let i = plan.routes.stepStart[p]; i < plan.routes.stepStart[p + 1]; i++) edges.add(plan.routes.steps[i] >> 1);
+      for (const e of edges) expected.set(e, (expected.get(e) ?? 0) + plan.routes.partPeople[p]);
+    }
+    const keys = [...expected.keys()].sort((a, b) => a - b);
+    expect(Array.from(plan.flows.flowEdge)).toEqual(keys);
+    plan.flows.flowPeople.forEach((x, k) => expect(x).toBeCloseTo(expected.get(keys[k])!, 9));
   });
 
   it('reports the lower bound gap within 5 %', () => {
@@ -166,6 +177,7 @@ describe('runPlan on random graphs', () => {
     const key = (p: ReturnType<typeof runPlan>) => JSON.stringify([
       Array.from(p.buildings.site), Array.from(p.buildings.distance), Array.from(p.buildings.nearestSite), Array.from(p.buildings.covered),
       Array.from(p.routes.steps), Array.from(p.routes.partEntrance), p.unplaced, p.totals,
+      Array.from(p.flows.flowEdge), Array.from(p.flows.flowPeople), Array.from(p.flows.clearance),
     ]);
     const runs: Parameters<typeof runPlan>[1][] = [
       {}, { closedEdgeIds: [5, 17, 40] }, {}, { communityIds: [2] }, { closedEdgeIds: [5, 17, 40] }, { candidatesPerLevel: 3 }, {},
