@@ -8,6 +8,9 @@
  *   so they go with the key, e.g. the plan's input). Fresh memory is expensive — every new page faults, and V8 counts
  *   new external memory towards full collections — so city-sized per-call arrays come from here. Results must never
  *   keep a scratch array: the next call with the same key overwrites it.
+ * - `Spares`: typed arrays whose owner is done with them (a plan handed back with `recyclePlan`, a plan's own temporary
+ *   columns), handed out again by type and length, refilled — a stream of what-ifs on one city needs the same
+ *   city-sized columns every time, and fresh ones cost more than the what-if's own work.
  */
 
 export function unboxed(x: number): number {
@@ -55,4 +58,42 @@ export function scratchFor(cache: WeakMap<object, Scratch>, key: object): Scratc
   let s = cache.get(key);
   if (!s) cache.set(key, (s = new Scratch()));
   return s.reset();
+}
+
+type ColumnType = 'f64' | 'i32' | 'u8';
+const MAKE = { f64: (n: number) => new Float64Array(n), i32: (n: number) => new Int32Array(n), u8: (n: number) => new Uint8Array(n) };
+interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }
+const typeOf = (a: Typed): ColumnType => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8');
+
+export class Spares {
+  private free = new Map<string, Typed[]>();
+  /** How many arrays were handed out again instead of allocated (for tests and benchmarks). */
+  reused = 0;
+
+  /** n elements of `type`, every one set to `fill`: a spare of that type and length when there is one, else new. */
+  take<T extends ColumnType>(type: T, n: number, fill: number): ColumnOf[T] {
+    const a = this.free.get(type + n)?.pop() as ColumnOf[T] | undefined;
+    if (!a) return (fill === 0 ? MAKE[type](n) : MAKE[type](n).fill(fill)) as ColumnOf[T];
+    this.reused++;
+    return a.fill(fill) as ColumnOf[T];
+  }
+  /** A copy of `src` (in a spare when there is one). */
+  copy<A extends Typed>(src: A): A {
+    const a = this.free.get(typeOf(src) + src.length)?.pop() as A | undefined;
+    if (!a) return src.slice() as A;
+    this.reused++;
+    a.set(src);
+    return a;
+  }
+  /** Hands arrays back; the caller must not use them again. Only whole arrays (not views) are kept. */
+  give(...arrays: Typed[]): void {
+    for (const a of arrays) {
+      if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) continue;
+      const key = typeOf(a) + a.length;
+      let list = this.free.get(key);
+      if (!list) this.free.set(key, (list = []));
+      // a bounded number per shape: about what one plan needs (a plan has ~15 columns of its buildings' length)
+      if (list.length < 32 && !list.includes(a)) list.push(a);
+    }
+  }
 }

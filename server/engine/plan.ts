@@ -19,6 +19,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
+import { Spares } from './alloc.ts';
 import type { EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
 
@@ -108,6 +109,8 @@ class PlanReuse {
   cLab = new Int32Array(0);
   points: PointSearcher | null = null;
   pointIndex: EntranceEdgeIndex | undefined;
+  /** columns of recycled plans (`recyclePlan`) and plans' temporary columns, for the next plan to refill */
+  spares = new Spares();
   /** The workspace for a plan on the open graph or with closures, recycled. */
   searches(open: boolean): SearchWorkspace {
     const ws = open ? this.open : this.closed;
@@ -229,10 +232,16 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   let ctx = context && context.input === input && context.widthKey === JSON.stringify(options.widthByHighway ?? {}) ? context : undefined;
   if (!ctx) ctx = prepareContext(input, { widthByHighway: options.widthByHighway });
   const g0 = ctx.graph;
+  const reuse = (ctx.reuse ??= new PlanReuse());
+  const spares = reuse.spares;
+  /** the plan's own city-sized columns (what `recyclePlan` hands back), and its temporary ones (handed back at the end) */
+  const owned: Column[] = [], temp: Column[] = [];
+  const col = <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => { const a = spares.take(type, n, fill); owned.push(a); return a; };
+  const tmp = <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => { const a = spares.take(type, n, fill); temp.push(a); return a; };
   // closures (what-if) on a private copy of the flags
   let g: Graph = g0;
   if (options.closedEdgeIds.length > 0) {
-    const closed = new Uint8Array(g0.edgeCount);
+    const closed = col('u8', g0.edgeCount, 0);
     for (const id of options.closedEdgeIds) {
       const e = g0.edgeIndexById.get(id);
       if (e === undefined) throw new Error(`plan: closed edge id ${id} is not in the graph`);
@@ -245,8 +254,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   const { buildings, sites, zones } = input;
   const nB = buildings.length, nS = sites.length;
-  const included = new Uint8Array(nB);
-  const population = new Float64Array(nB);
+  const included = col('u8', nB, 0);
+  const population = tmp('f64', nB, 0);
   const commSet = options.communityIds ? new Set(options.communityIds) : null;
   /** the planned buildings, ascending (loops over them stay small in a plan of one community) */
   const planned = commSet ? communityBuildings(buildings, commSet) : allIndexes(nB);
@@ -270,13 +279,14 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     snaps = base;
     if (redo.length > 0) {
       // (doors too: a door is the footprint point nearest the street found from the centroid, which closures can move)
+      const copy = <A extends Column>(a: A): A => { const c = spares.copy(a); owned.push(c); return c; };
       snaps = {
-        edge: base.edge.slice(), fraction: base.fraction.slice(), distance: base.distance.slice(),
-        doorX: base.doorX.slice(), doorY: base.doorY.slice(), snapX: base.snapX.slice(), snapY: base.snapY.slice(),
+        edge: copy(base.edge), fraction: copy(base.fraction), distance: copy(base.distance),
+        doorX: copy(base.doorX), doorY: copy(base.doorY), snapX: copy(base.snapX), snapY: copy(base.snapY),
       };
       const only = Int32Array.from(redo);
       snapBuildings(ix, buildings, options.maxSnapM, only, snaps);
-      patchLonLat(base, snaps, only, g.proj);
+      patchLonLat(base, snaps, only, g.proj, copy);
     }
   } else {
     snaps = snapBuildings(ix, buildings, options.maxSnapM);
@@ -308,10 +318,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const activeAll = activeEntrances(entranceSite, eligible);
 
   // --- nearest site for every building (one multi-source search, or one bounded search per building)
-  const reuse = (ctx.reuse ??= new PlanReuse());
   const sw = reuse.searches(g === g0);
   const point = pointMode ? reuse.pointSearch(g, nS, entrances, activeAll) : null;
-  const nearestSite = new Int32Array(nB).fill(-1), nearestDistance = new Float64Array(nB).fill(Infinity);
+  const nearestSite = col('i32', nB, -1), nearestDistance = col('f64', nB, Infinity);
   if (point) {
     for (const b of planned) {
       if (point.ps.search(g, entrances, point.byEdge, eligible, snaps.edge[b], snaps.fraction[b], 1, nearestBound) > 0) {
@@ -331,8 +340,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // --- zone groups: a building inside zones may only use the union of their siteIds (zones that list sites).
   // groupOf[b] indexes groupKeys ('' = unrestricted, group 0).
   const siteIndexById = siteIndexOf(sites);
-  const zoneOf = new Int32Array(nB).fill(-1);
-  const groupOf = new Int32Array(nB);
+  const zoneOf = col('i32', nB, -1);
+  const groupOf = tmp('i32', nB, 0);
   const groupKeys = [''];
   if (zones.length > 0) {
     const p = g.proj;
@@ -405,8 +414,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // building by building into the scratch (CSR order), then copied out at their exact size
   const sc = reuse.candidates(nB * levels.length * K);
   const { cSite, cDist, cVia, cLab } = sc;
-  const candStart = new Int32Array(nB + 1);
-  const hasCandidateInReach = new Uint8Array(nB);
+  const candStart = tmp('i32', nB + 1, 0);
+  const hasCandidateInReach = col('u8', nB, 0);
   // point mode: cLab holds a path id instead of a lab: the path's steps and entrance, kept from its search
   const paths: PointPaths = { start: [0], steps: [], entrance: [] };
   let C = 0, next = 0;
@@ -445,13 +454,13 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const assignOptions = { maxPasses: options.localSearchPasses, exactWork: options.exactWork };
   // a plan of some communities solves only their buildings (the same problem in the same order, so the same answer),
   // not loops and arrays over the whole city's
-  const ar = planned.length < nB ? assignPlanned(problem, planned, assignOptions) : assign(problem, assignOptions);
+  const ar = planned.length < nB ? assignPlanned(problem, planned, assignOptions, col) : assign(problem, assignOptions);
   let lowerBound: PlanResult['lowerBound'] = null;
   if (options.lowerBoundMaxBuildings > 0 && nB <= options.lowerBoundMaxBuildings) {
     const lb = minCostFlowSites(problem);
     lowerBound = { cost: lb.cost, placed: lb.placed, gap: lb.cost > 0 ? ar.cost / lb.cost - 1 : 0 };
   }
-  const reason = new Uint8Array(nB);
+  const reason = col('u8', nB, 0);
   const unplacedList: PlanResult['unplaced'] = [];
   // (with the totals)
   let totalPop = 0, unplacedPop = 0, splitCount = 0;
@@ -473,7 +482,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   let steps = new Int32Array(Math.max(1024, P * 8));
   let nSteps = 0;
   const buf: number[] = [];
-  const site = new Int32Array(nB).fill(-1), distance = new Float64Array(nB).fill(NaN);
+  const site = col('i32', nB, -1), distance = col('f64', nB, NaN);
   for (const b of planned) {
     let best = -1;
     for (let p = ar.partStart[b]; p < ar.partStart[b + 1]; p++) {
@@ -542,6 +551,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   result.totals.coveredPopulationShare = result.coverage.coveredShare;
   const tCov = now();
 
+  // the temporary columns are free for the next plan; the plan's own ones once it is recycled
+  spares.give(...temp);
+  ownedColumns.set(result, owned);
   result.ms = {
     graph: tGraph - t0, snap: tSnap - tGraph, assign: tAssign - tSnap, routes: tRoutes - tAssign,
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
@@ -549,15 +561,40 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   return result;
 }
 
+type Column = Float64Array | Int32Array | Uint8Array;
+/** Each plan's own city-sized columns (not those shared with its context's baseline), for `recyclePlan`. */
+const ownedColumns = new WeakMap<PlanResult, Column[]>();
+
+/**
+ * Hands a plan the caller has finished with back to its context: the next plans of the context refill its city-sized
+ * columns instead of allocating new ones. For a stream of what-ifs (each one dropped when the next is asked), where
+ * fresh columns — ~25 MB per community what-if of a city, faulted in page by page and counted by V8 towards full
+ * collections — cost more than the re-plan itself. The plan must not be used afterwards: its building columns,
+ * `included` and `context` throw when read. Recycling a plan twice, or one this engine did not make, does nothing.
+ */
+export function recyclePlan(plan: PlanResult): void {
+  const owned = ownedColumns.get(plan);
+  if (!owned) return;
+  ownedColumns.delete(plan);
+  const spares = plan.context.reuse?.spares;
+  for (const key of ['buildings', 'included', 'context'] as const) {
+    Object.defineProperty(plan, key, { get: () => { throw new Error(`plan: ${key} read after recyclePlan() — the plan's arrays belong to later plans now`); } });
+  }
+  spares?.give(...owned);
+}
+
 /** assign() on the planned buildings only (renumbered in order; candidates and sites keep their indexes), with the
  *  result spread back over all buildings. */
-function assignPlanned(pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1]): AssignResult {
+function assignPlanned(
+  pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1],
+  col: <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => ({ f64: Float64Array; i32: Int32Array; u8: Uint8Array })[T],
+): AssignResult {
   const m = planned.length;
   const population = new Float64Array(m), candStart = new Int32Array(m + 1);
   for (let i = 0; i < m; i++) { population[i] = pb.population[planned[i]]; candStart[i] = pb.candStart[planned[i]]; }
   candStart[m] = m > 0 ? pb.candStart[planned[m - 1] + 1] : 0;
   const r = assign({ ...pb, nB: m, population, candStart }, opts);
-  const unplaced = new Float64Array(pb.nB), split = new Uint8Array(pb.nB), partStart = new Int32Array(pb.nB + 1);
+  const unplaced = col('f64', pb.nB, 0), split = col('u8', pb.nB, 0), partStart = col('i32', pb.nB + 1, 0);
   let next = 0;
   for (let i = 0; i < m; i++) {
     const b = planned[i];
@@ -720,9 +757,9 @@ function lonLatOf(snaps: BuildingSnaps, p: Graph['proj']): LonLat {
 }
 
 /** The lon/lat columns of `snaps`, a copy of `base` re-snapped at `only`: the base's columns, patched there. */
-function patchLonLat(base: BuildingSnaps, snaps: BuildingSnaps, only: Int32Array, p: Graph['proj']): void {
+function patchLonLat(base: BuildingSnaps, snaps: BuildingSnaps, only: Int32Array, p: Graph['proj'], copy: (a: Float64Array) => Float64Array): void {
   const from = lonLatOf(base, p);
-  const ll: LonLat = { doorLon: from.doorLon.slice(), doorLat: from.doorLat.slice(), snapLon: from.snapLon.slice(), snapLat: from.snapLat.slice() };
+  const ll: LonLat = { doorLon: copy(from.doorLon), doorLat: copy(from.doorLat), snapLon: copy(from.snapLon), snapLat: copy(from.snapLat) };
   for (const b of only) {
     ll.doorLon[b] = p.lon0 + snaps.doorX[b] / p.kx; ll.doorLat[b] = p.lat0 + snaps.doorY[b] / p.ky;
     ll.snapLon[b] = p.lon0 + snaps.snapX[b] / p.kx; ll.snapLat[b] = p.lat0 + snaps.snapY[b] / p.ky;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPlan, type PlanResult } from '../../../server/engine/plan.ts';
+import { recyclePlan, runPlan, type PlanResult } from '../../../server/engine/plan.ts';
 import { edgesHitBy, whatIf } from '../../../server/engine/whatif.ts';
 import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
 
@@ -100,6 +100,37 @@ S-----+
       expect(Array.from(next.plan.routes.steps)).toEqual(Array.from(fresh2.routes.steps));
       expect(plan.context.graph.closed.some((x) => x === 1)).toBe(true); // the first what-if's graph is untouched
     }
+  });
+
+  it('a stream of what-ifs, each recycling the one before, gives what fresh what-ifs give; a recycled plan cannot be read', () => {
+    const input = randomGridInput({ w: 20, h: 15, spacing: 45, buildings: 300, sites: 8, seed: 13, capacity: [100, 500] });
+    const base = runPlan(input);
+    const key = (p: PlanResult) => JSON.stringify([
+      Object.entries(p.buildings).map(([k, a]) => [k, Array.from(a as ArrayLike<number>)]), Array.from(p.included),
+      Array.from(p.context.graph.closed), Array.from(p.routes.steps), Array.from(p.flows.flowEdge), Array.from(p.flows.flowPeople),
+      p.sites, p.unplaced, p.coverage, p.totals,
+    ]);
+    const baseKey = key(base);
+    const busiest = input.edges[base.flows.flowEdge[base.flows.flowPeople.indexOf(Math.max(...base.flows.flowPeople))]].id;
+    const snapped = Array.from(base.buildings.snapEdge.filter((e) => e >= 0).slice(0, 40), (e) => input.edges[e].id);
+    const changes = [
+      { closeEdgeIds: snapped, communityIds: [1] }, { communityIds: [2] }, { closeEdgeIds: [busiest] },
+      { closeEdgeIds: snapped, communityIds: [3] }, { closeSiteIds: [input.sites[0].id], communityIds: [1] }, { closeEdgeIds: snapped, communityIds: [1] },
+    ];
+    const spares = base.context.reuse!.spares;
+    const reusedBefore = spares.reused;
+    let prev: PlanResult | null = null;
+    for (const change of changes) {
+      const want = key(whatIf(base, change).plan);
+      if (prev) recyclePlan(prev);
+      prev = whatIf(base, change).plan;
+      expect(key(prev)).toBe(want);
+    }
+    expect(spares.reused).toBeGreaterThan(reusedBefore);
+    expect(key(base)).toBe(baseKey);
+    recyclePlan(prev!);
+    expect(() => prev!.buildings.site).toThrow(/recyclePlan/);
+    expect(() => whatIf(base, changes[0]).plan.buildings.site[0]).not.toThrow();
   });
 
   it('a community re-plan keeps other communities\' loads on the sites', () => {
