@@ -19,7 +19,7 @@ import type { Db } from '../db/index.ts';
 import { ApiError, errorJson } from '../api/errors.ts';
 import { requireRole, sessionMiddleware, audit, actorOf } from '../auth/index.ts';
 import { HAZARDS, type Hazard } from '../engine/types.ts';
-import { PlanOptionsSchema } from '../engine/plan.ts';
+import { PlanOptionsSchema, recyclePlan } from '../engine/plan.ts';
 import { directions } from '../engine/directions.ts';
 import { nearestFrom, residentIndex, type ResidentIndex } from '../engine/resident.ts';
 import { engineState, latestPlanId, runAndSavePlan } from './service.ts';
@@ -142,6 +142,8 @@ export function planRoutes(db: Db): Hono {
           await audit(tx, { user, ip, action: 'plan.run', entity: 'plan', entityId: id, before: null, after: { hazard: body.hazard, baselineId: body.baselineId ?? null, closures: { edges: closedEdgeIds.size, sites: cl.siteIds.length } } });
         },
       });
+      // saved and summarised: the next plan of this data refills its columns (a planner runs what-ifs one after another)
+      recyclePlan(saved.plan);
       return c.json({ id: saved.id, hazard: body.hazard, summary: saved.summary }, 201);
     },
   );
