@@ -583,7 +583,7 @@ export function recyclePlan(plan: PlanResult): void {
   spares?.give(...owned);
 }
 
-/** assign() on the planned buildings only (renumbered in order; candidates and sites keep their indexes), with the
+/** assign() on the planned buildings only (renumbered in order, and the sites they may use; candidates keep their indexes), with the
  *  result spread back over all buildings. */
 function assignPlanned(
   pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1],
@@ -593,7 +593,16 @@ function assignPlanned(
   const population = new Float64Array(m), candStart = new Int32Array(m + 1);
   for (let i = 0; i < m; i++) { population[i] = pb.population[planned[i]]; candStart[i] = pb.candStart[planned[i]]; }
   candStart[m] = m > 0 ? pb.candStart[planned[m - 1] + 1] : 0;
-  const r = assign({ ...pb, nB: m, population, candStart }, opts);
+  // sites renumbered over those the candidates name, ascending (comparisons keep their order, so the answer is the
+  // same): assign's passes over sites then cost the community's few, not the city's 20k
+  const used = Int32Array.from(new Set(pb.candSite)).sort();
+  const local = new Map<number, number>();
+  const capacity = new Float64Array(used.length);
+  for (let i = 0; i < used.length; i++) { local.set(used[i], i); capacity[i] = pb.capacity[used[i]]; }
+  const candSite = pb.candSite.map((s) => local.get(s)!);
+  const r = assign({ ...pb, nB: m, nS: used.length, population, capacity, candStart, candSite }, opts);
+  const load = new Float64Array(pb.nS);
+  for (let i = 0; i < used.length; i++) load[used[i]] = r.load[i];
   const unplaced = col('f64', pb.nB, 0), split = col('u8', pb.nB, 0), partStart = col('i32', pb.nB + 1, 0);
   let next = 0;
   for (let i = 0; i < m; i++) {
@@ -603,7 +612,7 @@ function assignPlanned(
     unplaced[b] = r.unplaced[i]; split[b] = r.split[i];
   }
   partStart.fill(r.partStart[m], next, pb.nB + 1);
-  return { ...r, unplaced, split, partStart };
+  return { ...r, load, unplaced, split, partStart };
 }
 
 /** Eligible sites of one level among `allowed`, as flags per site (null: none). */
