@@ -470,7 +470,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (population[b] <= 0 || un <= 1e-9) continue;
     const rc = snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity ? 3 : candStart[b] === candStart[b + 1] ? 1 : 2;
     reason[b] = rc;
-    unplacedList.push({ building: b, id: buildings[b].id, people: un, reason: REASON_CODES[rc]! });
+    unplacedList.push(new UnplacedObject(b, buildings[b].id, un, REASON_CODES[rc]!));
   }
   const tAssign = now();
   msDetail.nearest = tNear - tSnap; msDetail.candidates = tCand - tNear; msDetail.assign = tAssign - tCand;
@@ -635,7 +635,7 @@ function capacityLeft(sites: EngineInput['sites'], eligible: Uint8Array, baseLoa
   return capacity;
 }
 
-// Site results come from a constructor, as coverage's area summaries do (see AreaObject there): an object literal's
+// Site results (and unplaced entries) come from a constructor, as coverage's area summaries do (see AreaObject there): an object literal's
 // allocation site is pretenured once the plan keeps its objects, and a city's 20k per plan — every community what-if
 // too — then went to the old generation one by one (~9 ms a what-if). Same plain objects (Object.prototype).
 /** new SiteResultObject(...) = a SiteResult with load, utilisation, buildings, clearances and coverageLost at 0 */
@@ -647,6 +647,11 @@ const SiteResultObject = function (this: SiteResult, index: number, id: number, 
 } as unknown as new (index: number, id: number, name: string | null, level: SiteLevel, eligible: boolean, why: string | null,
   capacity: number, entrances: number) => SiteResult;
 SiteResultObject.prototype = Object.prototype;
+/** new UnplacedObject(...) = { building, id, people, reason } (constructed for the same reason: a plan keeps thousands) */
+const UnplacedObject = function (this: PlanResult['unplaced'][number], building: number, id: number, people: number, reason: UnplacedReason) {
+  this.building = building; this.id = id; this.people = people; this.reason = reason;
+} as unknown as new (building: number, id: number, people: number, reason: UnplacedReason) => PlanResult['unplaced'][number];
+UnplacedObject.prototype = Object.prototype;
 
 /** Per-site results: eligibility, load, buildings and clearance from the route parts. */
 function siteResultsOf(sites: EngineInput['sites'], eligible: Uint8Array, why: (string | null)[], entranceCount: Int32Array, rt: RouteTable, flows: FlowResult): SiteResult[] {
