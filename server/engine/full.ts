@@ -87,16 +87,12 @@ export function planGuides(plan: PlanResult, volunteers: GuideVolunteer[] | null
     if (q > 0 || allIds) { const b = input.buildings[i]; id[i] = b.id; levels[i] = b.levels; }
   }
   // junction and turn signs at graph nodes: their flows
-  const signs = (plan.signs as Signs | null)?.signs ?? [];
-  const at = sc.int32(signs.length, false);
-  let nj = 0;
-  for (let i = 0; i < signs.length; i++) { const s = signs[i]; if ((s.kind === 'junction' || s.kind === 'turn') && s.nodeIndex >= 0) at[nj++] = i; }
-  const jNode = sc.int32(nj, false), jLon = sc.float64(nj, false), jLat = sc.float64(nj, false), jPeople = sc.float64(nj, false);
-  for (let j = 0; j < nj; j++) { const s = signs[at[j]]; jNode[j] = s.nodeIndex; jLon[j] = s.lon; jLat[j] = s.lat; jPeople[j] = s.people; }
+  const none = { count: 0, nodeIndex: new Int32Array(0), lon: new Float64Array(0), lat: new Float64Array(0), people: new Float64Array(0) };
+  const junctions = (plan.signs as Signs | null)?.nodeSigns ?? none;
   return computeGuidesFromColumns(
     {
       buildings: { count: nb, id, people, levels, stairwells: null, lon: B.doorLon, lat: B.doorLat },
-      junctions: { count: nj, nodeIndex: jNode, lon: jLon, lat: jLat, people: jPeople },
+      junctions,
       volunteers,
     },
     options,

@@ -85,7 +85,7 @@ export interface FlowResult {
  * Per-edge accumulators of a graph's edges, kept zeroed between plans (keyed by the adjacency array, shared by the
  * graph copies that carry closures): only the edges a plan touched are reset.
  */
-interface EdgeScratch { people: Float64Array; seen: Uint8Array }
+interface EdgeScratch { people: Float64Array; seen: Uint8Array; touched: Int32Array }
 const edgeScratch = new WeakMap<Int32Array, EdgeScratch>();
 
 export function flowsAndClearance(
@@ -94,9 +94,11 @@ export function flowsAndClearance(
 ): FlowResult {
   const P = rt.partBuilding.length;
   let sc = edgeScratch.get(g.edgeSource);
-  if (!sc || sc.people.length !== g.edgeCount) edgeScratch.set(g.edgeSource, (sc = { people: new Float64Array(g.edgeCount), seen: new Uint8Array(g.edgeCount) }));
-  const { people: edgePeople, seen } = sc;
-  const touched: number[] = [];
+  if (!sc || sc.people.length !== g.edgeCount) {
+    edgeScratch.set(g.edgeSource, (sc = { people: new Float64Array(g.edgeCount), seen: new Uint8Array(g.edgeCount), touched: new Int32Array(g.edgeCount) }));
+  }
+  const { people: edgePeople, seen, touched } = sc;
+  let n = 0;
   const forEachEdge = (p: number, fn: (e: number) => void) => {
     const e0 = snapEdge[rt.partBuilding[p]], e1 = entrances[rt.partEntrance[p]].edgeIndex;
     const s0 = rt.stepStart[p], s1 = rt.stepStart[p + 1];
@@ -108,21 +110,22 @@ export function flowsAndClearance(
     const lastEdge = s1 > s0 ? rt.steps[s1 - 1] >> 1 : e0;
     if (e1 !== lastEdge) fn(e1);
   };
-  for (let p = 0; p < P; p++) {
-    const people = rt.partPeople[p];
-    forEachEdge(p, (e) => {
-      if (!seen[e]) { seen[e] = 1; touched.push(e); }
-      edgePeople[e] += people;
-    });
-  }
+  // (the callbacks are made once, reading the part's people and writing its worst queue through these)
+  let people = 0, q = 0;
+  const add = (e: number) => {
+    if (!seen[e]) { seen[e] = 1; touched[n++] = e; }
+    edgePeople[e] += people;
+  };
+  const worst = (e: number) => {
+    const t = edgePeople[e] / (g.edgeWidth[e] * flowCapacity);
+    if (t > q) q = t;
+  };
+  for (let p = 0; p < P; p++) { people = rt.partPeople[p]; forEachEdge(p, add); }
   const timeNormal = new Float64Array(P), timeVulnerable = new Float64Array(P);
   const clearance = new Float64Array(P), clearanceVulnerable = new Float64Array(P), queue = new Float64Array(P);
   for (let p = 0; p < P; p++) {
-    let q = 0;
-    forEachEdge(p, (e) => {
-      const t = edgePeople[e] / (g.edgeWidth[e] * flowCapacity);
-      if (t > q) q = t;
-    });
+    q = 0;
+    forEachEdge(p, worst);
     const d = rt.partDistance[p];
     timeNormal[p] = d / speeds.normal;
     timeVulnerable[p] = d / speeds.vulnerable;
@@ -131,9 +134,8 @@ export function flowsAndClearance(
     clearanceVulnerable[p] = timeVulnerable[p] + q;
   }
   // the touched edges in ascending order: sorted when few, else read off the marks in one pass
-  const n = touched.length;
   const flowEdge = new Int32Array(n), flowPeople = new Float64Array(n);
-  if (n * 32 < g.edgeCount) flowEdge.set(touched.sort((a, b) => a - b));
+  if (n * 32 < g.edgeCount) flowEdge.set(touched.subarray(0, n).sort());
   else for (let e = 0, k = 0; k < n; e++) if (seen[e]) flowEdge[k++] = e;
   for (let k = 0; k < n; k++) {
     const e = flowEdge[k];

@@ -134,13 +134,16 @@ export interface Sign {
 }
 
 export interface SignResult {
-  signs: Sign[];
+  /** The signs as objects, made on first read (a plan's own stages read `nodeSigns` and `routeSign*`). */
+  readonly signs: Sign[];
   /** CSV (UTF-8, header row): id,kind,lon,lat,facing,arrows,targets,distance_m,building,floor,note. Built lazily on first read. */
   readonly schedule: string;
   /** Signs along each route in walking order (CSR): signs of route r are routeSignIndex[routeSignStart[r] .. routeSignStart[r+1]-1]. */
   routeSignStart: Int32Array;
   routeSignIndex: Int32Array;
   counts: Record<SignKind, number>;
+  /** The junction and turn signs at graph nodes, in output order, as columns (what the guides read). */
+  nodeSigns: { count: number; nodeIndex: Int32Array; lon: Float64Array; lat: Float64Array; people: Float64Array };
 }
 
 const RAD = 180 / Math.PI;
@@ -1259,79 +1262,131 @@ class SignBuilder {
     this.pushRouteSign(oi);
   }
 
-  /**
-   * sign i's arrows as objects; `down` gives the stairwell copy (bearing null). The list is `new Array(n)` filled in
-   * place, not a literal: like object literals (see SignObject), array literals of objects get pretenured.
-   */
-  arrowsOf(i: number, down: boolean): SignArrow[] {
-    const { aNext, aBearing, aSite, aDist, sHead } = this.w;
-    const out: SignArrow[] = new Array(this.w.sArrows[i]);
-    for (let t = sHead[i], k = 0; t >= 0; t = aNext[t]) out[k++] = this.arrow(down ? NaN : aBearing[t], aSite[t], aDist[t]);
-    return out;
-  }
-  arrow(bearing: number, s: number, distanceM: number): SignArrow {
-    return new ArrowObject(bearing === bearing ? bearing : null, s, this.siteId(s), this.siteName(s), distanceM);
-  }
-
-  /** the Sign objects in output order (node signs, then route signs, then stairwell landings), ids, counts */
+  /** the result: the signs as columns copied out of the workspace (the next call on this graph reuses it), objects on first read */
   finish(): SignResult {
-    const { w, notes, approaches, exitIds } = this;
-    const { sKind, sLon, sLat, sFacing, sNode, sBuilding, sRoutes, sPeople, sApp, sNote } = w;
-    const perFloor = this.perFloor, nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
-    let total = this.nSigns;
-    for (let x = 0; x < nExits; x++) {
-      total += Math.max(1, Math.round(this.exitWells[x] ?? 1)) * (perFloor ? Math.max(1, Math.round(this.exitLevels[x] ?? 1)) : 1);
+    const { w } = this;
+    const n = this.nSigns;
+    const arrowStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) arrowStart[i + 1] = arrowStart[i] + w.sArrows[i];
+    const A = arrowStart[n];
+    const arrowBearing = new Float64Array(A), arrowSite = new Int32Array(A), arrowDist = new Float64Array(A);
+    for (let i = 0; i < n; i++) {
+      for (let t = w.sHead[i], k = arrowStart[i]; t >= 0; t = w.aNext[t], k++) { arrowBearing[k] = w.aBearing[t]; arrowSite[k] = w.aSite[t]; arrowDist[k] = w.aDist[t]; }
     }
-    const signs: Sign[] = new Array(total);
-    let ns = 0;
+    // the site labels the arrows use, made now (the builder's lazily made list is not kept)
+    const siteIds = new Map<number, number>(), siteNames = new Map<number, string>();
+    for (let k = 0; k < A; k++) {
+      const site = arrowSite[k];
+      if (!siteNames.has(site)) { siteIds.set(site, this.siteId(site)); siteNames.set(site, this.siteName(site)); }
+    }
+    const nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
+    const cols: SignColumns = {
+      n, kind: w.sKind.slice(0, n), lon: w.sLon.slice(0, n), lat: w.sLat.slice(0, n), facing: w.sFacing.slice(0, n),
+      node: w.sNode.slice(0, n), building: w.sBuilding.slice(0, n), routes: w.sRoutes.slice(0, n), people: w.sPeople.slice(0, n),
+      app: w.sApp.slice(0, n), note: w.sNote.slice(0, n), notes: this.notes, approaches: this.approaches,
+      arrowStart, arrowBearing, arrowSite, arrowDist, siteIds, siteNames,
+      exits: {
+        building: this.exitBuilding.slice(0, nExits), sign: Int32Array.from(this.exitBuilding.slice(0, nExits), (b) => this.exitSign[b]),
+        ids: this.exitIds, levels: this.exitLevels, wells: this.exitWells,
+      },
+      perFloor: this.perFloor,
+    };
     const seq = [0, 0, 0, 0, 0, 0];
-    let x = 0; // exits so far
-    for (let i = 0, n = this.nSigns; i < n; i++) {
-      const kind = sKind[i], facing = sFacing[i], bi = sBuilding[i];
-      signs[ns++] = new SignObject(KIND_ID_PREFIX[kind] + ++seq[kind], KINDS[kind], sLon[i], sLat[i], facing === facing ? facing : null,
-        sApp[i] < 0 ? EMPTY : approaches[sApp[i]], this.arrowsOf(i, false), sNode[i], bi, kind === K_EXIT ? exitIds[x++] : null, null, 1,
-        sRoutes[i], sPeople[i], notes[sNote[i]]);
-    }
-    // stairwell landings: floors × stairwells per assigned building, position = the door
+    for (let i = 0; i < n; i++) seq[cols.kind[i]]++;
     let landings = 0;
-    const wellNotes: string[] = [];
-    for (let x = 0; x < nExits; x++) {
-      const bi = this.exitBuilding[x], ei = this.exitSign[bi];
-      const floors = Math.max(1, Math.round(this.exitLevels[x] ?? 1));
-      const wells = Math.max(1, Math.round(this.exitWells[x] ?? 1));
-      const id = exitIds[x];
-      const lon = sLon[ei], lat = sLat[ei], routes = sRoutes[ei], people = sPeople[ei];
-      // one arrow list per building, shared by its landings (outputs are read-only)
-      const arrows = this.arrowsOf(ei, true);
-      for (let wl = 1; wl <= wells; wl++) {
-        const note = wellNotes[wells > 1 ? wl : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${wl} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
-        if (!perFloor) {
-          signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, null,
-            floors, routes, people, note);
-          landings += floors;
-        } else {
-          for (let f = 1; f <= floors; f++) {
-            signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, f,
-              1, routes, people, note);
-            landings++;
-          }
-        }
-      }
-    }
+    for (let x = 0; x < nExits; x++) landings += Math.max(1, Math.round(this.exitLevels[x] ?? 1)) * Math.max(1, Math.round(this.exitWells[x] ?? 1));
     const counts: Record<SignKind, number> = {
       junction: seq[K_JUNCTION], turn: seq[K_TURN], exit: seq[K_EXIT], stairwell: landings, overview: seq[K_OVERVIEW], spacing: seq[K_SPACING],
     };
-    // The CSV is built on first access (it is only needed for exports), then cached.
-    let csv: string | null = null;
+    // junction and turn signs at graph nodes, in output order: what the guides read (no sign objects needed)
+    let nj = 0;
+    for (let i = 0; i < n; i++) if ((cols.kind[i] === K_JUNCTION || cols.kind[i] === K_TURN) && cols.node[i] >= 0) nj++;
+    const nodeSigns = { count: nj, nodeIndex: new Int32Array(nj), lon: new Float64Array(nj), lat: new Float64Array(nj), people: new Float64Array(nj) };
+    for (let i = 0, j = 0; i < n; i++) {
+      if (!((cols.kind[i] === K_JUNCTION || cols.kind[i] === K_TURN) && cols.node[i] >= 0)) continue;
+      nodeSigns.nodeIndex[j] = cols.node[i]; nodeSigns.lon[j] = cols.lon[i]; nodeSigns.lat[j] = cols.lat[i]; nodeSigns.people[j] = cols.people[i]; j++;
+    }
+    // The sign objects (a city: ~520k signs and as many arrows, ~200 MB) and the CSV are made on first read: a plan's
+    // own stages read columns, and only exports and the saved layers need the objects.
+    let signs: Sign[] | null = null, csv: string | null = null;
     const bom = this.options.csvBom === true;
     return {
-      signs,
-      get schedule(): string { return (csv ??= signScheduleCsv(signs, bom)); },
+      get signs(): Sign[] { return (signs ??= signObjects(cols)); },
+      get schedule(): string { return (csv ??= signScheduleCsv(this.signs, bom)); },
       routeSignStart: this.routeSignStart,
       routeSignIndex: w.routeSigns.slice(0, this.nRouteSigns),
       counts,
+      nodeSigns,
     };
   }
+}
+
+/** A sign result's columns: node and route signs (per sign i < n), their arrows (CSR), the exits' stairwell facts. */
+interface SignColumns {
+  n: number;
+  kind: Uint8Array; lon: Float64Array; lat: Float64Array; facing: Float64Array; node: Int32Array; building: Int32Array;
+  routes: Int32Array; people: Float64Array; app: Int32Array; note: Int32Array;
+  notes: string[]; approaches: number[][];
+  arrowStart: Int32Array; arrowBearing: Float64Array; arrowSite: Int32Array; arrowDist: Float64Array;
+  siteIds: Map<number, number>; siteNames: Map<number, string>;
+  /** per exit sign, in output order: its building, its sign index and that building's facts */
+  exits: { building: number[]; sign: Int32Array; ids: (number | null)[]; levels: number[]; wells: number[] };
+  perFloor: boolean;
+}
+
+/** Sign i's arrows as objects; `down` gives the stairwell copy (bearing null). `new Array(n)` filled in place, not a
+ *  literal: like object literals (see SignObject), array literals of objects get pretenured. */
+function arrowsOf(c: SignColumns, i: number, down: boolean): SignArrow[] {
+  const out: SignArrow[] = new Array(c.arrowStart[i + 1] - c.arrowStart[i]);
+  for (let k = c.arrowStart[i], j = 0; k < c.arrowStart[i + 1]; k++, j++) {
+    const bearing = down ? NaN : c.arrowBearing[k], site = c.arrowSite[k];
+    out[j] = new ArrowObject(bearing === bearing ? bearing : null, site, c.siteIds.get(site)!, c.siteNames.get(site)!, c.arrowDist[k]);
+  }
+  return out;
+}
+
+/** The Sign objects in output order (node signs, then route signs, then stairwell landings), with their ids. */
+function signObjects(c: SignColumns): Sign[] {
+  const { exits, perFloor } = c;
+  const nExits = exits.building.length;
+  let total = c.n;
+  for (let x = 0; x < nExits; x++) {
+    total += Math.max(1, Math.round(exits.wells[x] ?? 1)) * (perFloor ? Math.max(1, Math.round(exits.levels[x] ?? 1)) : 1);
+  }
+  const signs: Sign[] = new Array(total);
+  let ns = 0;
+  const seq = [0, 0, 0, 0, 0, 0];
+  let x = 0; // exits so far
+  for (let i = 0; i < c.n; i++) {
+    const kind = c.kind[i], facing = c.facing[i], app = c.app[i];
+    signs[ns++] = new SignObject(KIND_ID_PREFIX[kind] + ++seq[kind], KINDS[kind], c.lon[i], c.lat[i], facing === facing ? facing : null,
+      app < 0 ? EMPTY : c.approaches[app], arrowsOf(c, i, false), c.node[i], c.building[i], kind === K_EXIT ? exits.ids[x++] : null, null, 1,
+      c.routes[i], c.people[i], c.notes[c.note[i]]);
+  }
+  // stairwell landings: floors × stairwells per assigned building, position = the door
+  const wellNotes: string[] = [];
+  for (let x = 0; x < nExits; x++) {
+    const bi = exits.building[x], ei = exits.sign[x];
+    const floors = Math.max(1, Math.round(exits.levels[x] ?? 1));
+    const wells = Math.max(1, Math.round(exits.wells[x] ?? 1));
+    const id = exits.ids[x];
+    const lon = c.lon[ei], lat = c.lat[ei], routes = c.routes[ei], people = c.people[ei];
+    // one arrow list per building, shared by its landings (outputs are read-only)
+    const arrows = arrowsOf(c, ei, true);
+    for (let wl = 1; wl <= wells; wl++) {
+      const note = wellNotes[wells > 1 ? wl : 0] ??= `${KIND_ZH.stairwell}：${wells > 1 ? `${wl} 号楼梯，` : ''}每层平台，下楼出楼门后前往疏散场所`;
+      if (!perFloor) {
+        signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, null,
+          floors, routes, people, note);
+      } else {
+        for (let f = 1; f <= floors; f++) {
+          signs[ns++] = new SignObject(KIND_ID_PREFIX[K_STAIRWELL] + ++seq[K_STAIRWELL], 'stairwell', lon, lat, null, EMPTY, arrows, -1, bi, id, f,
+            1, routes, people, note);
+        }
+      }
+    }
+  }
+  return signs;
 }
 const KIND_ID_PREFIX = KINDS.map((k) => KIND_PREFIX[k] + '-');
 
