@@ -128,7 +128,7 @@ function finish(pb: AssignProblem, live: Int32Array, cur: Int32Array, splitCount
   }
   const P = partStart[nB];
   const partCand = new Int32Array(P), partPeople = new Float64Array(P);
-  for (const b of live) if (cur[b] >= 0) { partCand[partStart[b]] = cur[b]; partPeople[partStart[b]] = pop[b]; }
+  for (let li = 0; li < live.length; li++) { const b = live[li]; if (cur[b] >= 0) { partCand[partStart[b]] = cur[b]; partPeople[partStart[b]] = pop[b]; } }
   if (splitParts.length > 0) {
     const fillAt = new Int32Array(nB);
     for (const p of splitParts) {
@@ -185,7 +185,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   for (let s = 0; s < nS; s++) if (load[s] > cap[s] + EPS) { overloaded = true; break; }
   if (!overloaded) {
     stats.fastPath = true;
-    for (const b of live) cur[b] = candStart[b];
+    for (let li = 0; li < live.length; li++) { const b = live[li]; cur[b] = candStart[b]; }
     return finish(pb, live, cur, splitCount, splitParts, unplaced, split, stats);
   }
   load.fill(0);
@@ -195,12 +195,13 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   // (site-graph min-cost flow + rounding) within the exactWork budget, else by regret greedy; local search polishes both.
   const parent = Int32Array.from({ length: nS }, (_, i) => i);
   const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
-  for (const b of live) {
+  for (let li = 0; li < live.length; li++) {
+    const b = live[li];
     const r0 = find(candSite[candStart[b]]);
     for (let k = candStart[b] + 1; k < candStart[b + 1]; k++) { const r = find(candSite[k]); if (r !== r0) parent[r] = r0; }
   }
   const nearLoad = new Float64Array(nS);
-  for (const b of live) nearLoad[candSite[candStart[b]]] += pop[b];
+  for (let li = 0; li < live.length; li++) { const b = live[li]; nearLoad[candSite[candStart[b]]] += pop[b]; }
   const compOver = new Uint8Array(nS);
   for (let s = 0; s < nS; s++) if (nearLoad[s] > cap[s] + EPS) compOver[find(s)] = 1;
   // overloaded components, numbered by their first (lowest) building; their buildings ascending, grouped by a
@@ -349,7 +350,7 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
   // Local search.
   const members: number[][] = Array.from({ length: nS }, () => []);
   const posIn = new Int32Array(nB).fill(-1);
-  for (const b of live) if (cur[b] >= 0) { const s = candSite[cur[b]]; posIn[b] = members[s].length; members[s].push(b); }
+  for (let li = 0; li < live.length; li++) { const b = live[li]; if (cur[b] >= 0) { const s = candSite[cur[b]]; posIn[b] = members[s].length; members[s].push(b); } }
   // Every change of a site's load or member list stamps it with a new version. A building's shift/swap attempt reads
   // only the loads and member lists of its site and the closer candidate sites (people and candidates are fixed):
   // when it failed at version triedAt[li] and none of those sites changed since, it fails again and is passed over.

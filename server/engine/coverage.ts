@@ -81,7 +81,8 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const uncovered: CoverageResult['uncovered'] = [];
   const isCovered = sc.uint8(nB, false);
   const lost = sc.float64(nS);
-  for (const b of L) {
+  for (let li = 0; li < L.length; li++) {
+    const b = L[li];
     pop += population[b];
     const n = candStart[b + 1] - candStart[b];
     isCovered[b] = n > 0 ? 1 : 0;
@@ -104,7 +105,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
 
   // per-part clearance by building (max over parts); zero at the plan's buildings and the parts' (the same ones)
   const bClear = sc.float64(nB, false), bClearV = sc.float64(nB, false), bAssigned = sc.float64(nB, false);
-  for (const b of L) { bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
+  for (let li = 0; li < L.length; li++) { const b = L[li]; bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
   for (let p = 0; p < a.routes.partBuilding.length; p++) { const b = a.routes.partBuilding[p]; bClear[b] = 0; bClearV[b] = 0; bAssigned[b] = 0; }
   for (let p = 0; p < a.routes.partBuilding.length; p++) {
     const b = a.routes.partBuilding[p];
@@ -119,7 +120,8 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     const count = sc.float64(nA), popA = sc.float64(nA), covA = sc.float64(nA), asgA = sc.float64(nA);
     const unpA = sc.float64(nA), clrA = sc.float64(nA), clrVA = sc.float64(nA);
     const unplaced = a.unplaced;
-    for (const b of L) {
+    for (let li = 0; li < L.length; li++) {
+      const b = L[li];
       const i = areaOf[b];
       if (i < 0 || i >= nA) continue;
       count[i]++; popA[i] += population[b];
@@ -266,7 +268,8 @@ function communityOfBuilding(input: EngineInput, L: Int32Array, sc: Scratch): In
   if (dense && maxId < 4 * (cs.length + nB) + 1024) {
     const table = sc.int32(maxId + 1, false).fill(-1);
     for (let i = 0; i < cs.length; i++) table[cs[i].id] = i;
-    for (const b of L) {
+    for (let li = 0; li < L.length; li++) {
+      const b = L[li];
       const c = ids[b];
       if (Number.isInteger(c) && c >= 0 && c <= maxId) out[b] = table[c];
     }

@@ -275,7 +275,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     // there are none, the baseline's arrays are shared
     const base = ctx.baseSnaps;
     const redo: number[] = [];
-    for (const b of planned) if (base.edge[b] >= 0 && g.closed[base.edge[b]]) redo.push(b);
+    for (let pi = 0; pi < planned.length; pi++) { const b = planned[pi]; if (base.edge[b] >= 0 && g.closed[base.edge[b]]) redo.push(b); }
     snaps = base;
     if (redo.length > 0) {
       // (doors too: a door is the footprint point nearest the street found from the centroid, which closures can move)
@@ -322,7 +322,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const point = pointMode ? reuse.pointSearch(g, nS, entrances, activeAll) : null;
   const nearestSite = col('i32', nB, -1), nearestDistance = col('f64', nB, Infinity);
   if (point) {
-    for (const b of planned) {
+    for (let pi = 0; pi < planned.length; pi++) {
+      const b = planned[pi];
       if (point.ps.search(g, entrances, point.byEdge, eligible, snaps.edge[b], snaps.fraction[b], 1, nearestBound) > 0) {
         nearestSite[b] = point.ps.site[0]; nearestDistance[b] = point.ps.dist[0];
       }
@@ -330,7 +331,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   } else {
     const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
     const tmp = [0, 0, 0];
-    for (const b of planned) {
+    for (let pi = 0; pi < planned.length; pi++) {
+      const b = planned[pi];
       nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], tmp);
       nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
     }
@@ -419,7 +421,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // point mode: cLab holds a path id instead of a lab: the path's steps and entrance, kept from its search
   const paths: PointPaths = { start: [0], steps: [], entrance: [] };
   let C = 0, next = 0;
-  for (const b of planned) {
+  for (let pi = 0; pi < planned.length; pi++) {
+    const b = planned[pi];
     // (a loop for short gaps: fill() costs a runtime call, too much once per building of a whole plan)
     if (b - next > 32) { candStart.fill(C, next, b + 1); next = b + 1; } else while (next <= b) candStart[next++] = C;
     if (snaps.edge[b] < 0) continue;
@@ -464,7 +467,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const unplacedList: PlanResult['unplaced'] = [];
   // (with the totals)
   let totalPop = 0, unplacedPop = 0, splitCount = 0;
-  for (const b of planned) {
+  for (let pi = 0; pi < planned.length; pi++) {
+    const b = planned[pi];
     const un = ar.unplaced[b];
     totalPop += population[b]; unplacedPop += un; splitCount += ar.split[b];
     if (population[b] <= 0 || un <= 1e-9) continue;
@@ -483,7 +487,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   let nSteps = 0;
   const buf: number[] = [];
   const site = col('i32', nB, -1), distance = col('f64', nB, NaN);
-  for (const b of planned) {
+  for (let pi = 0; pi < planned.length; pi++) {
+    const b = planned[pi];
     let best = -1;
     for (let p = ar.partStart[b]; p < ar.partStart[b + 1]; p++) {
       const k = ar.partCand[p];
@@ -701,7 +706,8 @@ function siteEligibility(sites: EngineInput['sites'], entranceCount: Int32Array,
 /** Leaves eligible only the sites with an entrance within `within` (straight line) of the planned buildings' box. */
 function keepNearSites(eligible: Uint8Array, entrances: Entrance[], entranceSite: Int32Array, snaps: BuildingSnaps, planned: Int32Array, within: number, p: Graph['proj']): void {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const b of planned) {
+  for (let pi = 0; pi < planned.length; pi++) {
+    const b = planned[pi];
     minX = Math.min(minX, snaps.snapX[b]); maxX = Math.max(maxX, snaps.snapX[b]);
     minY = Math.min(minY, snaps.snapY[b]); maxY = Math.max(maxY, snaps.snapY[b]);
   }

@@ -110,22 +110,24 @@ export function flowsAndClearance(
     const lastEdge = s1 > s0 ? rt.steps[s1 - 1] >> 1 : e0;
     if (e1 !== lastEdge) fn(e1);
   };
-  // (the callbacks are made once, reading the part's people and writing its worst queue through these)
-  let people = 0, q = 0;
+  // (the callbacks are made once; the part's people and its worst queue pass through a typed cell — a captured
+  // variable assigned doubles would box each one)
+  const cell = new Float64Array(2); // [people of the part, its worst queue so far]
   const add = (e: number) => {
     if (!seen[e]) { seen[e] = 1; touched[n++] = e; }
-    edgePeople[e] += people;
+    edgePeople[e] += cell[0];
   };
   const worst = (e: number) => {
     const t = edgePeople[e] / (g.edgeWidth[e] * flowCapacity);
-    if (t > q) q = t;
+    if (t > cell[1]) cell[1] = t;
   };
-  for (let p = 0; p < P; p++) { people = rt.partPeople[p]; forEachEdge(p, add); }
+  for (let p = 0; p < P; p++) { cell[0] = rt.partPeople[p]; forEachEdge(p, add); }
   const timeNormal = new Float64Array(P), timeVulnerable = new Float64Array(P);
   const clearance = new Float64Array(P), clearanceVulnerable = new Float64Array(P), queue = new Float64Array(P);
   for (let p = 0; p < P; p++) {
-    q = 0;
+    cell[1] = 0;
     forEachEdge(p, worst);
+    const q = cell[1];
     const d = rt.partDistance[p];
     timeNormal[p] = d / speeds.normal;
     timeVulnerable[p] = d / speeds.vulnerable;
