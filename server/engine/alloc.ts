@@ -18,10 +18,9 @@ export function unboxed(x: number): number {
   return i === x && (i !== 0 || 1 / x > 0) ? i : x;
 }
 
-type Typed = Float64Array | Int32Array | Uint8Array;
 
 /** One growing buffer of one array type, handed out in consecutive pieces until reset. */
-class Pool<A extends Typed> {
+class Pool<A extends Column> {
   private buf: A;
   private off = 0;
   constructor(private make: (n: number) => A) { this.buf = make(0); }
@@ -60,13 +59,16 @@ export function scratchFor(cache: WeakMap<object, Scratch>, key: object): Scratc
   return s.reset();
 }
 
-type ColumnType = 'f64' | 'i32' | 'u8';
+export type ColumnType = 'f64' | 'i32' | 'u8';
+export interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }
+export type Column = ColumnOf[ColumnType];
+/** Hands out a column of a type and length, every element set to a value. */
+export type TakeColumn = <T extends ColumnType>(type: T, n: number, fill: number) => ColumnOf[T];
 const MAKE = { f64: (n: number) => new Float64Array(n), i32: (n: number) => new Int32Array(n), u8: (n: number) => new Uint8Array(n) };
-interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }
-const typeOf = (a: Typed): ColumnType => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8');
+const typeOf = (a: Column): ColumnType => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8');
 
 export class Spares {
-  private free = new Map<string, Typed[]>();
+  private free = new Map<string, Column[]>();
   /** How many arrays were handed out again instead of allocated (for tests and benchmarks). */
   reused = 0;
 
@@ -78,7 +80,7 @@ export class Spares {
     return a.fill(fill) as ColumnOf[T];
   }
   /** A copy of `src` (in a spare when there is one). */
-  copy<A extends Typed>(src: A): A {
+  copy<A extends Column>(src: A): A {
     const a = this.free.get(typeOf(src) + src.length)?.pop() as A | undefined;
     if (!a) return src.slice() as A;
     this.reused++;
@@ -86,7 +88,7 @@ export class Spares {
     return a;
   }
   /** Hands arrays back; the caller must not use them again. Only whole arrays (not views) are kept. */
-  give(...arrays: Typed[]): void {
+  give(...arrays: Column[]): void {
     for (const a of arrays) {
       if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) continue;
       const key = typeOf(a) + a.length;

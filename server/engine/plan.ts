@@ -19,7 +19,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
-import { Spares } from './alloc.ts';
+import { Spares, type Column, type TakeColumn } from './alloc.ts';
 import type { EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
 
@@ -236,8 +236,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const spares = reuse.spares;
   /** the plan's own city-sized columns (what `recyclePlan` hands back), and its temporary ones (handed back at the end) */
   const owned: Column[] = [], temp: Column[] = [];
-  const col = <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => { const a = spares.take(type, n, fill); owned.push(a); return a; };
-  const tmp = <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => { const a = spares.take(type, n, fill); temp.push(a); return a; };
+  const col: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); owned.push(a); return a; };
+  const tmp: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); temp.push(a); return a; };
   // closures (what-if) on a private copy of the flags
   let g: Graph = g0;
   if (options.closedEdgeIds.length > 0) {
@@ -566,7 +566,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   return result;
 }
 
-type Column = Float64Array | Int32Array | Uint8Array;
 /** Each plan's own city-sized columns (not those shared with its context's baseline), for `recyclePlan`. */
 const ownedColumns = new WeakMap<PlanResult, Column[]>();
 
@@ -591,8 +590,7 @@ export function recyclePlan(plan: PlanResult): void {
 /** assign() on the planned buildings only (renumbered in order, and the sites they may use; candidates keep their indexes), with the
  *  result spread back over all buildings. */
 function assignPlanned(
-  pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1],
-  col: <T extends 'f64' | 'i32' | 'u8'>(type: T, n: number, fill: number) => ({ f64: Float64Array; i32: Int32Array; u8: Uint8Array })[T],
+  pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1], col: TakeColumn,
 ): AssignResult {
   const m = planned.length;
   const population = new Float64Array(m), candStart = new Int32Array(m + 1);
