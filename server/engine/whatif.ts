@@ -5,6 +5,10 @@
  *
  * Restricting to communities (`communityIds`) re-plans only their buildings; the other buildings' baseline loads
  * are kept as fixed loads on the sites, so capacities stay honest.
+ *
+ * A caller asking what-ifs one after another (a planner trying closures) should hand each finished one back with
+ * `recyclePlan(result.plan)` before asking the next: its city-sized columns are then refilled, not allocated afresh
+ * (a community what-if of a 200k-building city: ~55 ms instead of ~230 ms, `npm run bench`).
  */
 import type { Graph } from './graph.ts';
 import { pointInRing, segmentIntersectT, type SegmentIndex } from './snap.ts';
