@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Scratch, scratchFor, unboxed } from '../../../server/engine/alloc.ts';
+import { Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
 
 describe('unboxed', () => {
   it('returns the same number (−0, fractions, large and odd values included)', () => {
@@ -47,5 +47,37 @@ describe('Scratch', () => {
     const s1 = scratchFor(cache, k1);
     expect(scratchFor(cache, k1)).toBe(s1);
     expect(scratchFor(cache, k2)).not.toBe(s1);
+  });
+});
+
+describe('Spares', () => {
+  it('hands a given-back array out again for the same type and length, refilled; else a new one', () => {
+    const sp = new Spares();
+    const a = sp.take('f64', 5, NaN);
+    expect(Array.from(a).every(Number.isNaN)).toBe(true);
+    a.fill(7);
+    sp.give(a);
+    expect(sp.take('f64', 6, 0)).not.toBe(a); // another length
+    expect(sp.take('i32', 5, 0)).toBeInstanceOf(Int32Array); // another type
+    const b = sp.take('f64', 5, -1);
+    expect(b).toBe(a);
+    expect(Array.from(b)).toEqual([-1, -1, -1, -1, -1]);
+    expect(sp.reused).toBe(1);
+    expect(sp.take('f64', 5, 0)).not.toBe(a); // taken once, gone from the spares
+  });
+
+  it('copies into a spare; keeps no views, no array twice, and at most 32 per shape', () => {
+    const sp = new Spares();
+    const src = Int32Array.from([1, 2, 3]);
+    const spare = new Int32Array(3);
+    sp.give(spare, spare, new Int32Array(8).subarray(0, 3));
+    const c = sp.copy(src);
+    expect(c).toBe(spare);
+    expect(Array.from(c)).toEqual([1, 2, 3]);
+    expect(sp.copy(src)).not.toBe(spare); // the view and the second give were not kept: a fresh copy
+    const many = Array.from({ length: 40 }, () => new Uint8Array(2));
+    sp.give(...many);
+    const back = new Set(Array.from({ length: 40 }, () => sp.take('u8', 2, 0)));
+    expect(many.filter((m) => back.has(m)).length).toBe(32);
   });
 });
