@@ -50,7 +50,8 @@ export interface CoverageArgs {
   g: Graph;
   input: EngineInput;
   options: PlanOptions;
-  included: Uint8Array;
+  /** the plan's buildings, ascending */
+  planned: Int32Array;
   population: Float64Array;
   snaps: BuildingSnaps;
   entrances: Entrance[];
@@ -71,12 +72,12 @@ export interface CoverageArgs {
 const coverageScratch = new WeakMap<object, Scratch>();
 
 export function computeCoverage(a: CoverageArgs): CoverageResult {
-  const { g, input, included, population, snaps, candStart, candSite } = a;
+  const { g, input, population, snaps, candStart, candSite } = a;
   const nB = input.buildings.length, nS = input.sites.length;
   const sc = scratchFor(coverageScratch, input);
   // The plan's buildings, ascending: per-building passes walk them (a what-if of one community: a few of the city's
   // 200k), so building-indexed scratch is written (and zeroed) at them only, and summed in building order as before.
-  const L = includedList(included, nB, sc);
+  const L = a.planned;
   let pop = 0, covered = 0;
   const uncovered: CoverageResult['uncovered'] = [];
   const isCovered = sc.uint8(nB, false);
@@ -129,18 +130,12 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
       asgA[i] += bAssigned[b]; unpA[i] += unplaced[b];
       clrA[i] = Math.max(clrA[i], bClear[b]); clrVA[i] = Math.max(clrVA[i], bClearV[b]);
     }
-    if (onlyPlanned) {
-      const out: AreaSummary[] = [];
-      for (let i = 0; i < nA; i++) if (count[i] > 0) out.push(new AreaObject(
-        areas[i].id, areas[i].name, unboxed(count[i]), unboxed(popA[i]), unboxed(covA[i]), unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0),
-        unboxed(asgA[i]), unboxed(unpA[i]), unboxed(clrA[i]), unboxed(clrVA[i]),
-      ));
-      return out;
-    }
-    const out: AreaSummary[] = new Array(nA);
+    // every area (one without any of the plan's buildings sums to zeros), or with `onlyPlanned` those with some
+    const out: AreaSummary[] = onlyPlanned ? [] : new Array(nA);
+    let k = 0;
     for (let i = 0; i < nA; i++) {
-      // an area without any of the plan's buildings sums to zeros
-      out[i] = count[i] === 0 ? new AreaObject(areas[i].id, areas[i].name, 0, 0, 0, 0, 0, 0, 0, 0) : new AreaObject(
+      if (onlyPlanned && count[i] === 0) continue;
+      out[k++] = new AreaObject(
         areas[i].id, areas[i].name, unboxed(count[i]), unboxed(popA[i]), unboxed(covA[i]), unboxed(popA[i] > 0 ? covA[i] / popA[i] : 0),
         unboxed(asgA[i]), unboxed(unpA[i]), unboxed(clrA[i]), unboxed(clrVA[i]),
       );
@@ -152,7 +147,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const zones = summarise(a.zoneOf, input.zones);
 
   let allFull = 0;
-  for (let b = 0; b < nB; b++) if (a.reason[b] === 2) allFull += a.unplaced[b];
+  for (let li = 0; li < L.length; li++) { const b = L[li]; if (a.reason[b] === 2) allFull += a.unplaced[b]; }
 
   sortCritical(critical, lost, cLoad);
   const criticality: CoverageResult['criticality'] = new Array(critical.length);
@@ -242,14 +237,6 @@ const AreaObject = function (this: AreaSummary, id: number, name: string, buildi
   assignedPopulation: number, unplacedPopulation: number, clearanceS: number, clearanceVulnerableS: number) => AreaSummary;
 AreaObject.prototype = Object.prototype;
 
-/** The buildings b < nB with included[b] set, ascending (a scratch view). */
-function includedList(included: Uint8Array, nB: number, sc: Scratch): Int32Array {
-  const out = sc.int32(nB, false);
-  let n = 0;
-  for (let b = 0; b < nB; b++) if (included[b]) out[n++] = b;
-  return out.subarray(0, n);
-}
-
 /**
  * The community of each building in `L` as an index into input.communities (−1: none; other buildings' entries are
  * left as they were); the last community with an id wins, as in a Map.
@@ -258,7 +245,7 @@ function communityOfBuilding(input: EngineInput, L: Int32Array, sc: Scratch): In
   const nB = input.buildings.length, cs = input.communities;
   const ids = communityIdColumn(input.buildings);
   const out = sc.int32(nB, false);
-  for (const b of L) out[b] = -1;
+  for (let li = 0; li < L.length; li++) out[L[li]] = -1;
   let maxId = -1, dense = true;
   for (let i = 0; i < cs.length; i++) {
     const id = cs[i].id;
@@ -277,6 +264,6 @@ function communityOfBuilding(input: EngineInput, L: Int32Array, sc: Scratch): In
   }
   const pos = new Map<number, number>();
   for (let i = 0; i < cs.length; i++) pos.set(cs[i].id, i);
-  for (const b of L) out[b] = pos.get(ids[b]) ?? -1;
+  for (let li = 0; li < L.length; li++) { const b = L[li]; out[b] = pos.get(ids[b]) ?? -1; }
   return out;
 }

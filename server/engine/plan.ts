@@ -330,11 +330,11 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     }
   } else {
     const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
-    const tmp = [0, 0, 0];
+    const hit = [0, 0, 0];
     for (let pi = 0; pi < planned.length; pi++) {
       const b = planned[pi];
-      nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], tmp);
-      nearestSite[b] = tmp[0]; nearestDistance[b] = tmp[1];
+      nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], hit);
+      nearestSite[b] = hit[0]; nearestDistance[b] = hit[1];
     }
   }
 
@@ -345,13 +345,13 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const zoneOf = col('i32', nB, -1);
   const groupOf = tmp('i32', nB, 0);
   const groupKeys = [''];
+  const ll = lonLatOf(snaps, g.proj);
   if (zones.length > 0) {
-    const p = g.proj;
     const zb = zones.map((z) => bboxOfRings(z.rings));
     const keyIndex = new Map<string, number>([['', 0]]);
-    for (let b = 0; b < nB; b++) {
-      if (!included[b]) continue;
-      const lon = p.lon0 + snaps.doorX[b] / p.kx, lat = p.lat0 + snaps.doorY[b] / p.ky;
+    for (let pi = 0; pi < planned.length; pi++) {
+      const b = planned[pi];
+      const lon = ll.doorLon[b], lat = ll.doorLat[b];
       const inZ: number[] = [];
       for (let z = 0; z < zones.length; z++) {
         const bb = zb[z];
@@ -372,8 +372,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   if (nG === 1) groupOrder.push(0);
   else {
     const seen = new Uint8Array(nG);
-    for (let b = 0; b < nB && groupOrder.length < nG; b++) {
-      if (!included[b] || snaps.edge[b] < 0 || seen[groupOf[b]]) continue;
+    for (let pi = 0; pi < planned.length && groupOrder.length < nG; pi++) {
+      const b = planned[pi];
+      if (snaps.edge[b] < 0 || seen[groupOf[b]]) continue;
       seen[groupOf[b]] = 1;
       groupOrder.push(groupOf[b]);
     }
@@ -500,14 +501,19 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       else {
         const e = snaps.edge[b];
         const node = via === 0 ? g.edgeSource[e] : g.edgeTarget[e];
-        buf.length = 0;
+        // the path's steps: kept by its point search, or walked back through the labels
+        let from = buf, i0 = 0, i1: number;
         if (point) {
           const id = candLab[k];
-          for (let i = paths.start[id]; i < paths.start[id + 1]; i++) buf.push(paths.steps[i]);
+          from = paths.steps; i0 = paths.start[id]; i1 = paths.start[id + 1];
           partEntrance[p] = paths.entrance[id];
-        } else partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
-        if (nSteps + buf.length > steps.length) { const a = new Int32Array(Math.max(steps.length * 2, nSteps + buf.length)); a.set(steps); steps = a; }
-        for (let i = 0; i < buf.length; i++) steps[nSteps++] = buf[i];
+        } else {
+          buf.length = 0;
+          partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
+          i1 = buf.length;
+        }
+        if (nSteps + i1 - i0 > steps.length) { const a = new Int32Array(Math.max(steps.length * 2, nSteps + i1 - i0)); a.set(steps); steps = a; }
+        for (let i = i0; i < i1; i++) steps[nSteps++] = from[i];
       }
       if (best < 0 || partPeople[p] > partPeople[best]) best = p;
     }
@@ -519,7 +525,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const tRoutes = now();
 
   // --- result skeleton (signs / guides hooks see it)
-  const ll = lonLatOf(snaps, g.proj);
   const siteResults = siteResultsOf(sites, eligible, why, entranceCount, routes, flows);
 
   const result: PlanResult = {
@@ -550,7 +555,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   // --- coverage
   result.coverage = computeCoverage({
-    g, input, options, included, population, snaps, entrances, eligible, candStart, candSite, zoneOf,
+    g, input, options, planned, population, snaps, entrances, eligible, candStart, candSite, zoneOf,
     unplaced: ar.unplaced, reason, load: ar.load, capacity, flows, routes, siteResults,
   });
   result.totals.coveredPopulationShare = result.coverage.coveredShare;
@@ -587,8 +592,8 @@ export function recyclePlan(plan: PlanResult): void {
   spares?.give(...owned);
 }
 
-/** assign() on the planned buildings only (renumbered in order, and the sites they may use; candidates keep their indexes), with the
- *  result spread back over all buildings. */
+/** assign() on the planned buildings only (renumbered in order, and the sites they may use; candidates keep their
+ *  indexes), with the result spread back over all buildings. */
 function assignPlanned(
   pb: AssignProblem, planned: Int32Array, opts: Parameters<typeof assign>[1], col: TakeColumn,
 ): AssignResult {
@@ -638,9 +643,10 @@ function capacityLeft(sites: EngineInput['sites'], eligible: Uint8Array, baseLoa
   return capacity;
 }
 
-// Site results (and unplaced entries) come from a constructor, as coverage's area summaries do (see AreaObject there): an object literal's
-// allocation site is pretenured once the plan keeps its objects, and a city's 20k per plan — every community what-if
-// too — then went to the old generation one by one (~9 ms a what-if). Same plain objects (Object.prototype).
+// Site results (and unplaced entries) come from a constructor, as coverage's area summaries do (see AreaObject there):
+// an object literal's allocation site is pretenured once the plan keeps its objects, and a city's 20k per plan — every
+// community what-if too — then went to the old generation one by one (~9 ms a what-if). Same plain objects
+// (Object.prototype).
 /** new SiteResultObject(...) = a SiteResult with load, utilisation, buildings, clearances and coverageLost at 0 */
 const SiteResultObject = function (this: SiteResult, index: number, id: number, name: string | null, level: SiteLevel, eligible: boolean,
   why: string | null, capacity: number, entrances: number) {
