@@ -10,8 +10,11 @@
  *    entry carrying its segment's start and direction inline (sequential reads, no indirection through the
  *    geometry), and a distance transform of the empty cells so a query jumps over empty rings. A query visits row
  *    runs of cells: the rings around the point until a segment is found, then the disc of the best distance.
+ *  - The nearest lists (a finer grid, made cell by cell as queries land) list per cell every segment that can be
+ *    nearest to a point in it: with no edge closed, snapping buildings scans one short list per query.
  * Queries are exact and deterministic: the least (distance², segment id) over the open segments, with the distance
  * computed by the same floating-point operations whatever cell order the search visits.
+ * Buildings are snapped in grid-cell order of their centroids, so neighbours read the same lists while cached.
  */
 import type { EngineBuilding, EngineSite, Entrance, Snap } from './types.ts';
 import type { Graph } from './graph.ts';
@@ -30,6 +33,36 @@ export interface SegmentIndex {
   pointEdge: Int32Array;
   /** Finer grid for nearest-segment queries, with each entry's geometry stored inline (see NearGrid). */
   near: NearGrid;
+  /** Per fine cell, every segment that can be nearest to a point of it (see NearestLists); null when not built. */
+  lists: NearestLists | null;
+}
+
+/**
+ * A fine grid whose cells each list every segment that can be the nearest one to some point in the cell (when no
+ * edge is closed), so that a query scans one short list instead of searching rings of the near grid. The list of a
+ * cell R holds every segment within dmax of R, where dmax is the largest distance from R's corners to the segment
+ * nearest R's centre: the distance to a segment is convex, so no point of R is farther than dmax from that segment,
+ * and so its nearest segment (and every segment tying it) is within dmax of R.
+ * A cell's list is made when a query first lands in it (about a microsecond) and kept with the index, as it depends
+ * on the graph's geometry only: a city has millions of cells and buildings are in few of them. Cells farther than
+ * `NEAREST_LISTS_MAX_M` from the network, or whose list would be long, get none and are searched as before.
+ */
+export interface NearestLists {
+  minX: number;
+  minY: number;
+  cell: number;
+  /** 1 / cell */
+  inv: number;
+  cols: number;
+  rows: number;
+  /** cell → its list's offset in `pool`; LIST_UNMADE before the first query there, LIST_NONE when it has none */
+  at: Int32Array;
+  /** lists: a length, then that many near-grid entry indexes (NearGrid.xy / seg), a segment once per list */
+  pool: Int32Array;
+  /** used length of `pool` */
+  used: number;
+  /** scratch for making lists: per segment id, the last cell that looked at it */
+  stamp: Int32Array;
 }
 
 /**
@@ -134,7 +167,7 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
   }
   if (nSeg === 0) {
     const near: NearGrid = { minX: 0, minY: 0, cell: 1, inv: 1, cols: 1, rows: 1, start: new Int32Array(2), xy: new Float64Array(0), seg: new Int32Array(0), pointEdge, empty: new Uint8Array([255]), runs: new Int32Array(32) };
-    return { g, minX: 0, minY: 0, cell: 1, cols: 1, rows: 1, cellStart: new Int32Array(2), cellSeg: new Int32Array(0), pointEdge, near };
+    return { g, minX: 0, minY: 0, cell: 1, cols: 1, rows: 1, cellStart: new Int32Array(2), cellSeg: new Int32Array(0), pointEdge, near, lists: null };
   }
   const w = Math.max(maxX - minX, 1), h = Math.max(maxY - minY, 1);
   // About one or two segments per cell; never fewer than 5 m per cell nor more than ~4 M cells.
@@ -152,7 +185,90 @@ export function buildSegmentIndex(g: Graph): SegmentIndex {
   const near = xy !== null
     ? nearGrid(minX, minY, cell, cols, rows, cellStart, cellSeg, xy, pointEdge)
     : buildNearGrid(g, minX, minY, w, h, pointEdge, nearCell);
-  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near };
+  return { g, minX, minY, cell, cols, rows, cellStart, cellSeg, pointEdge, near, lists: nearestLists(near, w, h) };
+}
+
+/** Nearest lists: cells a third of the near grid's (at least 5 m), at most this many cells in all… */
+const NEAREST_LISTS_MAX_CELLS = 6_000_000;
+/** …lists only for cells within this distance of the network (farther points are rare: searched as before)… */
+const NEAREST_LISTS_MAX_M = 200;
+/** …and with at most this many segments (a cell in a knot of paths is searched as before). */
+const NEAREST_LISTS_MAX_LEN = 48;
+const LIST_UNMADE = -1, LIST_NONE = -2;
+
+function nearestLists(ng: NearGrid, w: number, h: number): NearestLists {
+  let cell = Math.max(NEAR_MIN_CELL_M, ng.cell / 3);
+  while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAREST_LISTS_MAX_CELLS) cell *= 1.25;
+  const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
+  return {
+    minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: new Int32Array(cols * rows).fill(LIST_UNMADE),
+    pool: new Int32Array(4096), used: 0, stamp: new Int32Array(ng.pointEdge.length).fill(-1),
+  };
+}
+
+/** Makes the list of cell `ci` (row r, column c): its offset in the pool, or LIST_NONE. */
+function makeList(nl: NearestLists, ng: NearGrid, ci: number, r: number, c: number): number {
+  const cell = nl.cell, xy = ng.xy, seg = ng.seg, nStart = ng.start, nInv = ng.inv, nCols = ng.cols, nRows = ng.rows, stamp = nl.stamp;
+  const x0 = nl.minX + c * cell, y0 = nl.minY + r * cell, x1 = x0 + cell, y1 = y0 + cell;
+  const reach = NEAREST_LISTS_MAX_M + cell;
+  searchNear(ng, null, x0 + cell / 2, y0 + cell / 2, reach * reach);
+  if (qSeg < 0) return (nl.at[ci] = LIST_NONE);
+  const o = qK << 2, ax = xy[o], ay = xy[o + 1], bx = ax + xy[o + 2], by = ay + xy[o + 3];
+  const dmax2 = Math.max(segDist2(x0, y0, ax, ay, bx, by), segDist2(x1, y0, ax, ay, bx, by), segDist2(x0, y1, ax, ay, bx, by), segDist2(x1, y1, ax, ay, bx, by));
+  // slack for rounding, and for points within a hair of the border that the query's cell index puts in this cell
+  const dmax = Math.sqrt(dmax2) * (1 + 1e-9) + 1e-6;
+  if (dmax > NEAREST_LISTS_MAX_M) return (nl.at[ci] = LIST_NONE);
+  const lim = dmax * dmax;
+  let ca = Math.floor((x0 - dmax - ng.minX) * nInv), cb = Math.floor((x1 + dmax - ng.minX) * nInv);
+  let ra = Math.floor((y0 - dmax - ng.minY) * nInv), rb = Math.floor((y1 + dmax - ng.minY) * nInv);
+  if (ca < 0) ca = 0;
+  if (cb >= nCols) cb = nCols - 1;
+  if (ra < 0) ra = 0;
+  if (rb >= nRows) rb = nRows - 1;
+  if (nl.used + NEAREST_LISTS_MAX_LEN + 2 > nl.pool.length) { const grown = new Int32Array(nl.pool.length * 2); grown.set(nl.pool); nl.pool = grown; }
+  const pool = nl.pool, head = nl.used;
+  let len = 0;
+  for (let row = ra; row <= rb; row++) {
+    for (let k = nStart[row * nCols + ca], end = nStart[row * nCols + cb + 1]; k < end; k++) {
+      const s = seg[k];
+      if (stamp[s] === ci) continue;
+      stamp[s] = ci;
+      const p = k << 2, sx = xy[p], sy = xy[p + 1];
+      if (rectSegDist2(x0, y0, x1, y1, sx, sy, sx + xy[p + 2], sy + xy[p + 3]) > lim) continue;
+      if (len === NEAREST_LISTS_MAX_LEN) return (nl.at[ci] = LIST_NONE);
+      pool[head + 1 + len++] = k;
+    }
+  }
+  pool[head] = len;
+  nl.used = head + 1 + len;
+  return (nl.at[ci] = head);
+}
+
+/** Squared distance between the rectangle [x0, x1] × [y0, y1] and the segment a–b (0 when they meet). */
+function rectSegDist2(x0: number, y0: number, x1: number, y1: number, ax: number, ay: number, bx: number, by: number): number {
+  // an end inside, or the segment crossing the rectangle (clipped parametrically to each slab)
+  const dx = bx - ax, dy = by - ay;
+  let t0 = 0, t1 = 1;
+  if (dx === 0) { if (ax < x0 || ax > x1) t0 = 2; }
+  else {
+    let ta = (x0 - ax) / dx, tb = (x1 - ax) / dx;
+    if (ta > tb) { const t = ta; ta = tb; tb = t; }
+    if (ta > t0) t0 = ta;
+    if (tb < t1) t1 = tb;
+  }
+  if (dy === 0) { if (ay < y0 || ay > y1) t0 = 2; }
+  else {
+    let ta = (y0 - ay) / dy, tb = (y1 - ay) / dy;
+    if (ta > tb) { const t = ta; ta = tb; tb = t; }
+    if (ta > t0) t0 = ta;
+    if (tb < t1) t1 = tb;
+  }
+  if (t0 <= t1) return 0;
+  // apart: the least of the ends' distances to the rectangle and the corners' distances to the segment
+  const ex = ax < x0 ? x0 - ax : ax > x1 ? ax - x1 : 0, ey = ay < y0 ? y0 - ay : ay > y1 ? ay - y1 : 0;
+  const fx = bx < x0 ? x0 - bx : bx > x1 ? bx - x1 : 0, fy = by < y0 ? y0 - by : by > y1 ? by - y1 : 0;
+  return Math.min(ex * ex + ey * ey, fx * fx + fy * fy,
+    segDist2(x0, y0, ax, ay, bx, by), segDist2(x1, y0, ax, ay, bx, by), segDist2(x0, y1, ax, ay, bx, by), segDist2(x1, y1, ax, ay, bx, by));
 }
 
 /** Near grid: smallest cell (m) and cap on the number of cells. */
@@ -406,6 +522,46 @@ function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
 }
 
+/**
+ * searchNear with no edge closed, through the nearest lists: the cell's list holds the nearest segment and every one
+ * tying it, so scanning it (same arithmetic and ties) gives the same answer. Cells without a list are searched.
+ */
+function searchListed(nl: NearestLists, ng: NearGrid, px: number, py: number, best2: number): void {
+  const c = Math.floor((px - nl.minX) * nl.inv), r = Math.floor((py - nl.minY) * nl.inv);
+  // (NaN fails every comparison: searched, which answers nothing)
+  if (!(c >= 0 && c < nl.cols && r >= 0 && r < nl.rows)) { searchNear(ng, null, px, py, best2); return; }
+  const ci = r * nl.cols + c;
+  let head = nl.at[ci];
+  if (head === LIST_UNMADE) head = makeList(nl, ng, ci, r, c);
+  if (head === LIST_NONE) { searchNear(ng, null, px, py, best2); return; }
+  const xy = ng.xy, seg = ng.seg, pool = nl.pool;
+  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
+  let rej = best + best * 1e-6 + 1e-8;
+  for (let i = head + 1, end = head + 1 + pool[head]; i < end; i++) {
+    const k = pool[i], o = k << 2;
+    const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
+    const ex = px - ax, ey = py - ay;
+    const l2 = dx * dx + dy * dy;
+    const cr = ex * dy - ey * dx;
+    if (cr * cr > l2 * rej) continue;
+    const dot = ex * dx + ey * dy;
+    let qx: number, qy: number, t: number;
+    if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
+    else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
+    else {
+      t = dot / l2;
+      if (t > 1) t = 1;
+      qx = ax + t * dx - px; qy = ay + t * dy - py;
+    }
+    const d2 = qx * qx + qy * qy;
+    if (d2 <= best) {
+      const s = seg[k];
+      if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
+    }
+  }
+  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+}
+
 /** Fills `hit` from the search state; false (hit.edge = -1) when nothing was found. */
 function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
   const bestSeg = qSeg, bestT = qT;
@@ -469,6 +625,8 @@ function anyClosed(g: Graph): boolean {
  */
 export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], maxSnapM: number, only?: Int32Array | null, into?: BuildingSnaps): BuildingSnaps {
   const g = ix.g, p = g.proj, ng = ix.near, closed = anyClosed(g) ? g.closed : null;
+  // the nearest lists hold for the open graph only
+  const lists = closed === null ? ix.lists : null;
   const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
   const out: BuildingSnaps = into ?? {
@@ -478,41 +636,58 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const { edge: oEdge, fraction: oFraction, distance: oDistance, doorX: oDoorX, doorY: oDoorY, snapX: oSnapX, snapY: oSnapY } = out;
   const { geomCum, geomStart } = g;
   const xy = ng.xy, pointEdge = ix.pointEdge;
-  const c = [0, 0];
-  let buf = new Float64Array(64); // the projected ring
   const far2 = (maxSnapM * 4 + 1000) * (maxSnapM * 4 + 1000);
   const max2 = maxSnapM * maxSnapM;
   const count = only ? only.length : n;
+  // Pass 1, in input order (the footprints are read where they lie in memory): every ring projected into one flat
+  // buffer and its centroid, or the building's point. The queries run in pass 2.
+  const w = snapWork(count);
+  const { qx, qy, ringAt, ringPts } = w;
+  let flat = w.flat, len = 0;
+  const c = [0, 0];
   for (let k = 0; k < count; k++) {
-    const b = only ? only[k] : k;
-    const bd = buildings[b];
+    const bd = buildings[only ? only[k] : k];
     const ring = bd.ring;
-    let dx: number, dy: number;
-    let best2 = max2, direct = false;
     if (ring && ring.length >= 6) {
       const m = ring.length & ~1;
-      if (m > buf.length) buf = new Float64Array(Math.max(m, buf.length * 2));
-      for (let i = 0; i < m; i += 2) { buf[i] = (ring[i] - lon0) * kx; buf[i + 1] = (ring[i + 1] - lat0) * ky; }
-      projectedCentroid(buf, m >> 1, c);
-      // far search radius for the centroid: the door may be up to the footprint's size closer than the centroid
-      searchNear(ng, closed, c[0], c[1], far2);
+      if (len + m > flat.length) { const grown = new Float64Array(Math.max(len + m, 2 * flat.length)); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
+      for (let i = 0; i < m; i += 2) { flat[len + i] = (ring[i] - lon0) * kx; flat[len + i + 1] = (ring[i + 1] - lat0) * ky; }
+      projectedCentroid(flat, len, m >> 1, c);
+      qx[k] = c[0]; qy[k] = c[1]; ringAt[k] = len; ringPts[k] = m >> 1;
+      len += m;
+    } else {
+      const pt = bd.point ?? (ring && ring.length >= 2 ? [ring[0], ring[1]] : null);
+      if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
+      qx[k] = (pt[0] - lon0) * kx; qy[k] = (pt[1] - lat0) * ky; ringAt[k] = -1;
+    }
+  }
+  // Pass 2, in grid-cell order of the query points: neighbouring buildings read the same cells' lists and geometry
+  // while they are in cache (the answers do not depend on the order).
+  const order = cellOrder(w, count, ng);
+  for (let j = 0; j < count; j++) {
+    const k = order[j];
+    const b = only ? only[k] : k;
+    let dx = qx[k], dy = qy[k];
+    let best2 = max2, direct = false;
+    const at = ringAt[k];
+    if (at >= 0) {
+      // the centroid's street point; far search radius: the door may be up to the footprint's size closer than the centroid
+      if (lists !== null) searchListed(lists, ng, dx, dy, far2);
+      else searchNear(ng, closed, dx, dy, far2);
       if (qSeg >= 0) {
         const o = qK << 2, t = qT;
         const hx = xy[o] + xy[o + 2] * t, hy = xy[o + 1] + xy[o + 3] * t;
-        projectedNearest(buf, m >> 1, hx, hy, c);
+        projectedNearest(flat, at, ringPts[k], hx, hy, c);
         // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
         const ex = c[0] - hx, ey = c[1] - hy;
         const bound = Math.sqrt(ex * ex + ey * ey) * (1 + 1e-9) + 1e-6;
         if (bound * bound < max2) { best2 = bound * bound; direct = true; }
+        dx = c[0]; dy = c[1];
       }
-      dx = c[0]; dy = c[1];
-    } else {
-      const pt = bd.point ?? (ring && ring.length >= 2 ? [ring[0], ring[1]] : null);
-      if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
-      dx = (pt[0] - lon0) * kx; dy = (pt[1] - lat0) * ky;
     }
     oDoorX[b] = dx; oDoorY[b] = dy;
-    if (direct) searchDisc(ng, closed, dx, dy, best2);
+    if (lists !== null) searchListed(lists, ng, dx, dy, best2);
+    else if (direct) searchDisc(ng, closed, dx, dy, best2);
     else searchNear(ng, closed, dx, dy, best2);
     const s = qSeg;
     if (s >= 0) {
@@ -531,14 +706,54 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   return out;
 }
 
-/** ringCentroid on a ring already projected (k points in buf): the same arithmetic, so the same numbers. */
-function projectedCentroid(buf: Float64Array, k: number, out: number[]): void {
-  const x0 = buf[0], y0 = buf[1];
+/** Scratch of snapBuildings (single-threaded, reused across calls; grows to the largest call). */
+interface SnapWork { qx: Float64Array; qy: Float64Array; ringAt: Int32Array; ringPts: Int32Array; flat: Float64Array; key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array }
+let work: SnapWork | null = null;
+function snapWork(count: number): SnapWork {
+  if (work === null || work.qx.length < count) {
+    const m = Math.max(count, 1024);
+    work = {
+      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: work?.flat ?? new Float64Array(16 * m),
+      key: new Int32Array(m), order: new Int32Array(m), tmp: new Int32Array(m), counts: new Int32Array(1 << 12),
+    };
+  }
+  return work;
+}
+
+/**
+ * Query points 0..count-1 (w.qx / w.qy) ordered by near-grid cell (points outside the grid first), by a stable LSD
+ * radix sort in two 12-bit digits (or three, on a grid of more than 2^24 cells).
+ */
+function cellOrder(w: SnapWork, count: number, ng: NearGrid): Int32Array {
+  const { qx, qy, key, counts } = w;
+  let order = w.order, tmp = w.tmp;
+  const inv = ng.inv, cols = ng.cols, rows = ng.rows;
+  for (let k = 0; k < count; k++) {
+    const c = Math.floor((qx[k] - ng.minX) * inv), r = Math.floor((qy[k] - ng.minY) * inv);
+    key[k] = c >= 0 && c < cols && r >= 0 && r < rows ? r * cols + c + 1 : 0;
+    order[k] = k;
+  }
+  const digits = cols * rows + 1 > 1 << 24 ? 3 : 2;
+  for (let d = 0; d < digits; d++) {
+    const shift = 12 * d;
+    counts.fill(0);
+    for (let k = 0; k < count; k++) counts[(key[order[k]] >>> shift) & 4095]++;
+    for (let i = 0, sum = 0; i < 4096; i++) { const v = counts[i]; counts[i] = sum; sum += v; }
+    for (let k = 0; k < count; k++) { const o = order[k]; tmp[counts[(key[o] >>> shift) & 4095]++] = o; }
+    const t = order; order = tmp; tmp = t;
+  }
+  w.order = order; w.tmp = tmp;
+  return order;
+}
+
+/** ringCentroid on a ring already projected (k points in buf from `at`): the same arithmetic, so the same numbers. */
+function projectedCentroid(buf: Float64Array, at: number, k: number, out: number[]): void {
+  const x0 = buf[at], y0 = buf[at + 1];
   let a2 = 0, cx = 0, cy = 0, mx = 0, my = 0;
-  let xi = buf[0] - x0, yi = buf[1] - y0;
+  let xi = buf[at] - x0, yi = buf[at + 1] - y0;
   for (let i = 0; i < k; i++) {
     const j = i + 1 === k ? 0 : i + 1;
-    const xj = buf[2 * j] - x0, yj = buf[2 * j + 1] - y0;
+    const xj = buf[at + 2 * j] - x0, yj = buf[at + 2 * j + 1] - y0;
     const cr = xi * yj - xj * yi;
     a2 += cr; cx += (xi + xj) * cr; cy += (yi + yj) * cr;
     mx += xi; my += yi;
@@ -548,13 +763,13 @@ function projectedCentroid(buf: Float64Array, k: number, out: number[]): void {
   else { out[0] = x0 + mx / k; out[1] = y0 + my / k; }
 }
 
-/** nearestOnRing on a ring already projected (k points in buf): the same arithmetic (dividing only when t is not clamped). */
-function projectedNearest(buf: Float64Array, k: number, px: number, py: number, out: number[]): void {
+/** nearestOnRing on a ring already projected (k points in buf from `at`): the same arithmetic (dividing only when t is not clamped). */
+function projectedNearest(buf: Float64Array, at: number, k: number, px: number, py: number, out: number[]): void {
   let best = Infinity;
-  let ax = buf[0], ay = buf[1];
+  let ax = buf[at], ay = buf[at + 1];
   for (let i = 0; i < k; i++) {
     const j = i + 1 === k ? 0 : i + 1;
-    const bx = buf[2 * j], by = buf[2 * j + 1];
+    const bx = buf[at + 2 * j], by = buf[at + 2 * j + 1];
     const dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
     const dot = (px - ax) * dx + (py - ay) * dy;
     let qx: number, qy: number;

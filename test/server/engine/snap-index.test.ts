@@ -234,6 +234,44 @@ describe('near-segment index', () => {
     }
   });
 
+  it('answers from the nearest lists exactly as brute force: points on list-cell borders and corners, between paths, far away', () => {
+    // two clusters of paths with empty land between them (cells there have no list)
+    const input = randomNetwork(11);
+    const g = buildGraph(input);
+    const ix = buildSegmentIndex(g);
+    const nl = ix.lists!;
+    const p = g.proj;
+    const rand = rng(4);
+    const pts: [number, number][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const c = Math.floor(rand() * nl.cols), r = Math.floor(rand() * nl.rows);
+      const x0 = nl.minX + c * nl.cell, y0 = nl.minY + r * nl.cell;
+      switch (i % 4) {
+        case 0: pts.push([x0, y0]); break; // a corner
+        case 1: pts.push([x0 + rand() * nl.cell, y0]); break; // a border
+        case 2: pts.push([x0 + rand() * nl.cell, y0 + rand() * nl.cell]); break;
+        default: pts.push([nl.minX - 400 + rand() * (nl.cols * nl.cell + 800), nl.minY - 400 + rand() * (nl.rows * nl.cell + 800)]); // often outside or far
+      }
+    }
+    const buildings: EngineBuilding[] = pts.map(([x, y], i) => ({ id: i + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] }));
+    const s = snapBuildings(ix, buildings, 250);
+    const hit = newHit();
+    buildings.forEach((_, i) => {
+      const ok = bruteNearest(g, s.doorX[i], s.doorY[i], 250, hit);
+      expect(s.edge[i], `point ${i}`).toBe(ok ? hit.edge : -1);
+      if (ok) expect(Object.is(s.distance[i], hit.dist) && Object.is(s.snapX[i], hit.x) && Object.is(s.snapY[i], hit.y) && Object.is(s.fraction[i], hit.fraction), `point ${i}`).toBe(true);
+    });
+    // lists were made where points fell, and cells far from the network have none
+    let made = 0, none = 0;
+    for (let c = 0; c < nl.at.length; c++) { if (nl.at[c] >= 0) made++; else if (nl.at[c] === -2) none++; }
+    expect(made).toBeGreaterThan(500);
+    expect(none).toBeGreaterThan(10);
+    // the same answers with the lists made (the second call reads them only)
+    const again = snapBuildings(ix, buildings, 250);
+    expect(Array.from(again.snapX)).toEqual(Array.from(s.snapX));
+    expect(Array.from(again.edge)).toEqual(Array.from(s.edge));
+  });
+
   it('breaks an exact tie between two segments by the smaller segment id, and skips it when closed', () => {
     // node (0,0) starts both a path east and a path south: a point north-west of it is exactly as far from both
     const { input } = gridFixture(`
