@@ -233,8 +233,12 @@ function makeList(nl: NearestLists, ng: NearGrid, ci: number, r: number, c: numb
       const s = seg[k];
       if (stamp[s] === ci) continue;
       stamp[s] = ci;
-      const p = k << 2, sx = xy[p], sy = xy[p + 1];
-      if (rectSegDist2(x0, y0, x1, y1, sx, sy, sx + xy[p + 2], sy + xy[p + 3]) > lim) continue;
+      const p = k << 2, sx = xy[p], sy = xy[p + 1], ex = sx + xy[p + 2], ey = sy + xy[p + 3];
+      // the segment's box alone is farther than dmax (no closer than the segment): passed over before the exact test
+      const gx = (sx < ex ? sx : ex) - x1, hx = x0 - (sx > ex ? sx : ex), gy = (sy < ey ? sy : ey) - y1, hy = y0 - (sy > ey ? sy : ey);
+      const bx = gx > 0 ? gx : hx > 0 ? hx : 0, by = gy > 0 ? gy : hy > 0 ? hy : 0;
+      if (bx * bx + by * by > lim) continue;
+      if (rectSegDist2(x0, y0, x1, y1, sx, sy, ex, ey) > lim) continue;
       if (len === NEAREST_LISTS_MAX_LEN) return (nl.at[ci] = LIST_NONE);
       pool[head + 1 + len++] = k;
     }
