@@ -645,7 +645,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const count = only ? only.length : n;
   // Pass 1, in input order (the footprints are read where they lie in memory): every ring projected into one flat
   // buffer and its centroid, or the building's point. The queries run in pass 2.
-  const w = snapWork(count);
+  const w = snapWork(ix, count);
   const { qx, qy, ringAt, ringPts } = w;
   let flat = w.flat, len = 0;
   const c = [0, 0];
@@ -710,18 +710,21 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   return out;
 }
 
-/** Scratch of snapBuildings (single-threaded, reused across calls; grows to the largest call). */
+/** Scratch of snapBuildings (single-threaded, reused by later calls on the same index; grows to the largest call). */
 interface SnapWork { qx: Float64Array; qy: Float64Array; ringAt: Int32Array; ringPts: Int32Array; flat: Float64Array; key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array }
-let work: SnapWork | null = null;
-function snapWork(count: number): SnapWork {
-  if (work === null || work.qx.length < count) {
-    const m = Math.max(count, 1024);
-    work = {
-      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: work?.flat ?? new Float64Array(16 * m),
+const works = new WeakMap<SegmentIndex, SnapWork>();
+/** The scratch kept with the index (what-if re-snaps use it again; it goes with the index). */
+function snapWork(ix: SegmentIndex, count: number): SnapWork {
+  let w = works.get(ix);
+  if (w === undefined || w.qx.length < count) {
+    const m = Math.max(count, 64);
+    w = {
+      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: w?.flat ?? new Float64Array(10 * m),
       key: new Int32Array(m), order: new Int32Array(m), tmp: new Int32Array(m), counts: new Int32Array(1 << 12),
     };
+    works.set(ix, w);
   }
-  return work;
+  return w;
 }
 
 /**
