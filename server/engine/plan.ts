@@ -414,7 +414,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       labs.push(kNearestSearch(g, entrances, act, K, options.reachM[level], sw));
     }
   }
-  // building by building into the scratch (CSR order), then copied out at their exact size
+  // building by building into the scratch (CSR order)
   const sc = reuse.candidates(nB * levels.length * K);
   const { cSite, cDist, cVia, cLab } = sc;
   const candStart = tmp('i32', nB + 1, 0);
@@ -449,7 +449,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (C > k0) hasCandidateInReach[b] = 1;
   }
   candStart.fill(C, next, nB + 1);
-  const candSite = cSite.slice(0, C), candDist = cDist.slice(0, C), candVia = cVia.slice(0, C), candLab = cLab.slice(0, C);
+  // views of the scratch: the candidates serve this plan only (assignment, routes, coverage), nothing keeps them
+  const candSite = cSite.subarray(0, C), candDist = cDist.subarray(0, C), candVia = cVia.subarray(0, C), candLab = cLab.subarray(0, C);
 
   // --- assignment
   const capacity = capacityLeft(sites, eligible, options.siteBaseLoad, siteIndexById);
