@@ -351,6 +351,44 @@ export function newHit(): NearestHit {
 let qBest = 0, qSeg = -1, qT = 0, qK = -1;
 
 /**
+ * The distance test of every search: entries from .. to-1 of the near grid (or, with `list`, the entries list[from ..
+ * to-1]) against the best so far in qBest / qSeg / qT / qK, which it updates. Keeps the least (d², segment id) with
+ * d² ≤ qBest; t and d² are computed as `segDist2` does (same operations, same rounding).
+ */
+function scanEntries(ng: NearGrid, closed: Uint8Array | null, list: Int32Array | null, from: number, to: number, px: number, py: number): void {
+  const xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge;
+  let best = qBest, bestSeg = qSeg, bestT = qT, bestK = qK;
+  let rej = best + best * 1e-6 + 1e-8;
+  for (let i = from; i < to; i++) {
+    const k = list === null ? i : list[i];
+    if (closed !== null && closed[pointEdge[seg[k]]] !== 0) continue;
+    const o = k << 2;
+    const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
+    const ex = px - ax, ey = py - ay;
+    const l2 = dx * dx + dy * dy;
+    // quick reject: the segment's line is already farther than the best (with a margin for rounding)
+    const cr = ex * dy - ey * dx;
+    if (cr * cr > l2 * rej) continue;
+    const dot = ex * dx + ey * dy;
+    // t = clamp(dot / l2, 0, 1), dividing only when it does not clamp (same value: division rounds correctly)
+    let qx: number, qy: number, t: number;
+    if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
+    else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
+    else {
+      t = dot / l2;
+      if (t > 1) t = 1;
+      qx = ax + t * dx - px; qy = ay + t * dy - py;
+    }
+    const d2 = qx * qx + qy * qy;
+    if (d2 <= best) {
+      const s = seg[k];
+      if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
+    }
+  }
+  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+}
+
+/**
  * d² plus a hair, so that no cell is skipped for rounding when a segment in it ties the best (cell indices are
  * found by multiplying with 1/cell, which may put a point that lies within ~1e-12 m of a cell border into the
  * neighbouring cell: the geometry below stays consistent with the cell chosen, and this slack covers the rest).
@@ -370,12 +408,11 @@ function slack(d2: number): number {
  * is found, then the whole disc of the best distance found (rows clipped to the disc).
  */
 function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
-  let rej = best + best * 1e-6 + 1e-8;
+  qBest = best2; qSeg = -1; qT = 0; qK = -1;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
-  const start = ng.start, xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge, runs = ng.runs;
+  const start = ng.start, runs = ng.runs;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
-  if (!Number.isFinite(pc) || !Number.isFinite(pr)) { qBest = best2; qSeg = -1; qT = 0; qK = -1; return; } // NaN: nowhere
+  if (!Number.isFinite(pc) || !Number.isFinite(pr)) return; // NaN: nowhere
   // offsets of the point from its cell's low borders (the geometry of the cell chosen)
   const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
   let inset = offX;
@@ -411,7 +448,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
     } else {
       // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away;
       // cells within ring r were visited already
-      const lim = slack(best), u = Math.sqrt(lim);
+      const lim = slack(qBest), u = Math.sqrt(lim);
       let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
       let rb = pr + Math.floor((u + offY) * inv);
       if (ra < 0) ra = 0;
@@ -435,43 +472,16 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
         if (cb > sb) { const from = ca > sb ? ca : sb + 1; runs[nr++] = start[base + from]; runs[nr++] = start[base + cb + 1]; }
       }
     }
-    for (let i = 0; i < nr; i += 2) {
-      for (let k = runs[i], end = runs[i + 1]; k < end; k++) {
-        if (closed !== null && closed[pointEdge[seg[k]]] !== 0) continue;
-        const o = k << 2;
-        const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
-        const ex = px - ax, ey = py - ay;
-        const l2 = dx * dx + dy * dy;
-        // quick reject: the segment's line is already farther than the best (with a margin for rounding)
-        const cr = ex * dy - ey * dx;
-        if (cr * cr > l2 * rej) continue;
-        const dot = ex * dx + ey * dy;
-        // t = clamp(dot / l2, 0, 1), dividing only when it does not clamp (same value: division rounds correctly)
-        let qx: number, qy: number, t: number;
-        if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
-        else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
-        else {
-          t = dot / l2;
-          if (t > 1) t = 1;
-          qx = ax + t * dx - px; qy = ay + t * dy - py;
-        }
-        const d2 = qx * qx + qy * qy;
-        if (d2 <= best) {
-          const s = seg[k];
-          if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
-        }
-      }
-    }
+    for (let i = 0; i < nr; i += 2) scanEntries(ng, closed, null, runs[i], runs[i + 1], px, py);
     if (phase === 2) break;
     // every cell outside ring r is at least this far
     const reach = r * cell + inset;
-    if (reach * reach > slack(best)) break;
-    if (bestSeg >= 0) { phase = 2; continue; }
+    if (reach * reach > slack(qBest)) break;
+    if (qSeg >= 0) { phase = 2; continue; }
     if (pr - r < 0 && pc - r < 0 && pr + r >= rows && pc + r >= cols) break; // ring r already encloses the grid
     r++;
     phase = 1;
   }
-  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
 }
 
 /**
@@ -479,15 +489,13 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
  * arithmetic and ties): scans the rows of the square around that disc, one run of entries per row.
  */
 function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
-  let rej = best + best * 1e-6 + 1e-8;
-  const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
-  const start = ng.start, xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge;
+  qBest = best2; qSeg = -1; qT = 0; qK = -1;
+  const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows, start = ng.start;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
-  if (!Number.isFinite(pc) || !Number.isFinite(pr)) { qBest = best2; qSeg = -1; qT = 0; qK = -1; return; }
+  if (!Number.isFinite(pc) || !Number.isFinite(pr)) return;
   const offX = px - (ng.minX + pc * cell), offY = py - (ng.minY + pr * cell);
   // rows and columns meeting the disc (as in searchNear's disc phase, without clipping each row to the circle)
-  const u = Math.sqrt(slack(best));
+  const u = Math.sqrt(slack(best2));
   let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
   let rb = pr + Math.floor((u + offY) * inv);
   let ca = u >= offX ? pc - 1 - Math.floor((u - offX) * inv) : pc;
@@ -496,34 +504,7 @@ function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   if (rb >= rows) rb = rows - 1;
   if (ca < 0) ca = 0;
   if (cb >= cols) cb = cols - 1;
-  if (ca <= cb) {
-    for (let row = ra; row <= rb; row++) {
-      for (let k = start[row * cols + ca], end = start[row * cols + cb + 1]; k < end; k++) {
-        if (closed !== null && closed[pointEdge[seg[k]]] !== 0) continue;
-        const o = k << 2;
-        const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
-        const ex = px - ax, ey = py - ay;
-        const l2 = dx * dx + dy * dy;
-        const cr = ex * dy - ey * dx;
-        if (cr * cr > l2 * rej) continue;
-        const dot = ex * dx + ey * dy;
-        let qx: number, qy: number, t: number;
-        if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
-        else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
-        else {
-          t = dot / l2;
-          if (t > 1) t = 1;
-          qx = ax + t * dx - px; qy = ay + t * dy - py;
-        }
-        const d2 = qx * qx + qy * qy;
-        if (d2 <= best) {
-          const s = seg[k];
-          if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
-        }
-      }
-    }
-  }
-  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+  if (ca <= cb) for (let row = ra; row <= rb; row++) scanEntries(ng, closed, null, start[row * cols + ca], start[row * cols + cb + 1], px, py);
 }
 
 /**
@@ -538,32 +519,8 @@ function searchListed(nl: NearestLists, ng: NearGrid, px: number, py: number, be
   let head = nl.at[ci];
   if (head === LIST_UNMADE) head = makeList(nl, ng, ci, r, c);
   if (head === LIST_NONE) { searchNear(ng, null, px, py, best2); return; }
-  const xy = ng.xy, seg = ng.seg, pool = nl.pool;
-  let best = best2, bestSeg = -1, bestT = 0, bestK = -1;
-  let rej = best + best * 1e-6 + 1e-8;
-  for (let i = head + 1, end = head + 1 + pool[head]; i < end; i++) {
-    const k = pool[i], o = k << 2;
-    const ax = xy[o], ay = xy[o + 1], dx = xy[o + 2], dy = xy[o + 3];
-    const ex = px - ax, ey = py - ay;
-    const l2 = dx * dx + dy * dy;
-    const cr = ex * dy - ey * dx;
-    if (cr * cr > l2 * rej) continue;
-    const dot = ex * dx + ey * dy;
-    let qx: number, qy: number, t: number;
-    if (dot <= 0) { t = 0; qx = ax - px; qy = ay - py; }
-    else if (dot >= l2) { t = 1; qx = ax + dx - px; qy = ay + dy - py; }
-    else {
-      t = dot / l2;
-      if (t > 1) t = 1;
-      qx = ax + t * dx - px; qy = ay + t * dy - py;
-    }
-    const d2 = qx * qx + qy * qy;
-    if (d2 <= best) {
-      const s = seg[k];
-      if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
-    }
-  }
-  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+  qBest = best2; qSeg = -1; qT = 0; qK = -1;
+  scanEntries(ng, null, nl.pool, head + 1, head + 1 + nl.pool[head], px, py);
 }
 
 /** Fills `hit` from the search state; false (hit.edge = -1) when nothing was found. */
