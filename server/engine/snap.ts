@@ -729,7 +729,7 @@ function projectedCentroid(buf: Float64Array, at: number, k: number, out: number
 
 /** nearestOnRing on a ring already projected (k points in buf from `at`): the same arithmetic (dividing only when t is not clamped). */
 function projectedNearest(buf: Float64Array, at: number, k: number, px: number, py: number, out: number[]): void {
-  let best = Infinity;
+  let best = Infinity, bx0 = 0, by0 = 0;
   let ax = buf[at], ay = buf[at + 1];
   for (let i = 0; i < k; i++) {
     const j = i + 1 === k ? 0 : i + 1;
@@ -741,9 +741,10 @@ function projectedNearest(buf: Float64Array, at: number, k: number, px: number, 
     else if (dot >= l2) { qx = ax + dx; qy = ay + dy; }
     else { let t = dot / l2; if (t > 1) t = 1; qx = ax + t * dx; qy = ay + t * dy; }
     const d2 = (qx - px) * (qx - px) + (qy - py) * (qy - py);
-    if (d2 < best) { best = d2; out[0] = qx; out[1] = qy; }
+    if (d2 < best) { best = d2; bx0 = qx; by0 = qy; }
     ax = bx; ay = by;
   }
+  if (best < Infinity) { out[0] = bx0; out[1] = by0; }
 }
 
 /** Area-weighted centroid of a flat lon/lat ring, in projected metres (falls back to the vertex mean). */
