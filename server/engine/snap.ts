@@ -625,12 +625,23 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   // Pass 2, in grid-cell order of the query points: neighbouring buildings read the same cells' lists and geometry
   // while they are in cache (the answers do not depend on the order).
   const order = cellOrder(w, count, ng);
+  // the query points and rings copied into that order (independent reads, which the processor overlaps), so that the
+  // searches read them in turn
+  if (w.sorted.length < len) w.sorted = new Float64Array(Math.max(len, 2 * w.sorted.length));
+  const sorted = w.sorted, { sx, sy, sAt } = w;
+  for (let j = 0, to = 0; j < count; j++) {
+    const k = order[j], at = ringAt[k];
+    sx[j] = qx[k]; sy[j] = qy[k];
+    if (at < 0) { sAt[j] = -1; continue; }
+    sAt[j] = to;
+    for (let i = at, end = at + 2 * ringPts[k]; i < end; i++) sorted[to++] = flat[i];
+  }
   for (let j = 0; j < count; j++) {
     const k = order[j];
     const b = only ? only[k] : k;
-    let dx = qx[k], dy = qy[k];
+    let dx = sx[j], dy = sy[j];
     let best2 = max2, direct = false;
-    const at = ringAt[k];
+    const at = sAt[j];
     if (at >= 0) {
       // the centroid's street point; far search radius: the door may be up to the footprint's size closer than the centroid
       if (lists !== null) searchListed(lists, ng, dx, dy, far2);
@@ -638,7 +649,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       if (qSeg >= 0) {
         const o = qK << 2, t = qT;
         const hx = xy[o] + xy[o + 2] * t, hy = xy[o + 1] + xy[o + 3] * t;
-        projectedNearest(flat, at, ringPts[k], hx, hy, c);
+        projectedNearest(sorted, at, ringPts[k], hx, hy, c);
         // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
         const ex = c[0] - hx, ey = c[1] - hy;
         const bound = Math.sqrt(ex * ex + ey * ey) * (1 + 1e-9) + 1e-6;
@@ -668,7 +679,12 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
 }
 
 /** Scratch of snapBuildings (single-threaded, reused by later calls on the same index; grows to the largest call). */
-interface SnapWork { qx: Float64Array; qy: Float64Array; ringAt: Int32Array; ringPts: Int32Array; flat: Float64Array; key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array }
+interface SnapWork {
+  qx: Float64Array; qy: Float64Array; ringAt: Int32Array; ringPts: Int32Array; flat: Float64Array;
+  /** the query points and rings in cell order */
+  sx: Float64Array; sy: Float64Array; sAt: Int32Array; sorted: Float64Array;
+  key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array;
+}
 const works = new WeakMap<SegmentIndex, SnapWork>();
 /** The scratch kept with the index (what-if re-snaps use it again; it goes with the index). */
 function snapWork(ix: SegmentIndex, count: number): SnapWork {
@@ -677,6 +693,7 @@ function snapWork(ix: SegmentIndex, count: number): SnapWork {
     const m = Math.max(count, 64);
     w = {
       qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: w?.flat ?? new Float64Array(10 * m),
+      sx: new Float64Array(m), sy: new Float64Array(m), sAt: new Int32Array(m), sorted: w?.sorted ?? new Float64Array(10 * m),
       key: new Int32Array(m), order: new Int32Array(m), tmp: new Int32Array(m), counts: new Int32Array(1 << 12),
     };
     works.set(ix, w);
