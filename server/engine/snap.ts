@@ -611,7 +611,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
     const ring = bd.ring;
     if (ring && ring.length >= 6) {
       const m = ring.length & ~1;
-      if (len + m > flat.length) { const grown = new Float64Array(Math.max(len + m, 2 * flat.length)); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
+      if (len + m > flat.length) { const grown = new Float64Array(Math.max(len + m, Math.ceil(1.25 * flat.length))); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
       for (let i = 0; i < m; i += 2) { flat[len + i] = (ring[i] - lon0) * kx; flat[len + i + 1] = (ring[i + 1] - lat0) * ky; }
       projectedCentroid(flat, len, m >> 1, c);
       qx[k] = c[0]; qy[k] = c[1]; ringAt[k] = len; ringPts[k] = m >> 1;
@@ -627,7 +627,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const order = cellOrder(w, count, ng);
   // the query points and rings copied into that order (independent reads, which the processor overlaps), so that the
   // searches read them in turn
-  if (w.sorted.length < len) w.sorted = new Float64Array(Math.max(len, 2 * w.sorted.length));
+  if (w.sorted.length < len) w.sorted = new Float64Array(len);
   const sorted = w.sorted, { sx, sy, sAt } = w;
   for (let j = 0, to = 0; j < count; j++) {
     const k = order[j], at = ringAt[k];
@@ -685,18 +685,18 @@ interface SnapWork {
   sx: Float64Array; sy: Float64Array; sAt: Int32Array; sorted: Float64Array;
   key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array;
 }
-const works = new WeakMap<SegmentIndex, SnapWork>();
-/** The scratch kept with the index (what-if re-snaps use it again; it goes with the index). */
+const works = new WeakMap<NearGrid, SnapWork>();
+/** The scratch kept with the near grid (shared by the index copies of what-ifs with closures; it goes with the index). */
 function snapWork(ix: SegmentIndex, count: number): SnapWork {
-  let w = works.get(ix);
+  let w = works.get(ix.near);
   if (w === undefined || w.qx.length < count) {
     const m = Math.max(count, 64);
     w = {
-      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: w?.flat ?? new Float64Array(10 * m),
-      sx: new Float64Array(m), sy: new Float64Array(m), sAt: new Int32Array(m), sorted: w?.sorted ?? new Float64Array(10 * m),
+      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: w?.flat ?? new Float64Array(16 * m),
+      sx: new Float64Array(m), sy: new Float64Array(m), sAt: new Int32Array(m), sorted: w?.sorted ?? new Float64Array(0),
       key: new Int32Array(m), order: new Int32Array(m), tmp: new Int32Array(m), counts: new Int32Array(1 << 12),
     };
-    works.set(ix, w);
+    works.set(ix.near, w);
   }
   return w;
 }
