@@ -23,6 +23,7 @@ import { parseOsmFile, type OsmModel } from '../server/import/osm.ts';
 import { prepareContext, recyclePlan, runPlan, type PlanContext, type PlanResult } from '../server/engine/plan.ts';
 import { whatIf } from '../server/engine/whatif.ts';
 import type { EngineInput } from '../server/engine/types.ts';
+import { edgeCount, edgeIdAt } from '../server/engine/edges.ts';
 import { modelToEngineInput } from './bench/model-input.ts';
 import { benchHooks, mem, median, p90, r1, r2, stageStats, STAGES, table, type Mem } from './bench/util.ts';
 import { engineNearest, engineRoutes, engineSnap } from './bench/engine-nearest.ts';
@@ -144,7 +145,7 @@ function pickCommunity(input: EngineInput, plan: PlanResult, k = 5): { id: numbe
     const e = plan.buildings.snapEdge[i];
     if (b.communityId === id && e >= 0) perEdge.set(e, (perEdge.get(e) ?? 0) + 1);
   });
-  const edgeIds = [...perEdge].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([e]) => input.edges[e].id);
+  const edgeIds = [...perEdge].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([e]) => edgeIdAt(input.edges, e));
   return { id, name: input.communities.find((c) => c.id === id)?.name ?? String(id), buildings: n, edgeIds };
 }
 
@@ -214,7 +215,7 @@ async function monaco() {
   say(`prepare (graph + segment index) ${r1(prepareMs)} ms; first (cold) plan ${r1(cold.ms.total)} ms; guides hook from ${hooks.guidesFrom}`);
   const res: Record<string, any> = {
     file: path.relative(ROOT, file), parseMs: r1(L.parseMs), inputMs: r1(L.inputMs), prepareMs: r1(prepareMs),
-    network: { vertices: input.nodes.ids.length, edges: input.edges.length }, coldPlanMs: r2(cold.ms.total), guidesHook: hooks.guidesFrom,
+    network: { vertices: input.nodes.ids.length, edges: edgeCount(input.edges) }, coldPlanMs: r2(cold.ms.total), guidesHook: hooks.guidesFrom,
   };
   results.monaco = res;
   let baseline = cold;
@@ -362,7 +363,7 @@ async function city() {
   const L = await load(osm, 'City');
   const { input } = L;
   res.parseMs = r1(L.parseMs); res.inputMs = r1(L.inputMs);
-  res.buildings = input.buildings.length; res.networkVertices = input.nodes.ids.length; res.networkEdges = input.edges.length;
+  res.buildings = input.buildings.length; res.networkVertices = input.nodes.ids.length; res.networkEdges = edgeCount(input.edges);
   res.sites = input.sites.length; res.communities = input.communities.length;
   (L as { model: OsmModel | null }).model = null; // keep only the engine input alive
   const hooks = benchHooks();
@@ -378,7 +379,7 @@ async function city() {
   ctx.baseSnaps = null; ctx.baseSnapMax = -1;
   let p3: PlanResult | null = runPlan(input, { hazard: 'earthquake' }, hooks, ctx);
   memory.afterPlan3 = mem();
-  say(`city: ${input.buildings.length.toLocaleString('en')} buildings, ${input.nodes.ids.length.toLocaleString('en')} network vertices, ${input.edges.length.toLocaleString('en')} edges, ` +
+  say(`city: ${input.buildings.length.toLocaleString('en')} buildings, ${input.nodes.ids.length.toLocaleString('en')} network vertices, ${edgeCount(input.edges).toLocaleString('en')} edges, ` +
     `${input.sites.length.toLocaleString('en')} sites, ${input.communities.length.toLocaleString('en')} communities`);
   say(table(['stage (ms)', 'run 1 (cold, builds graph)', 'run 2 (warm, shared ctx)', 'run 3 (warm, resnap)'],
     [...STAGES.filter((s) => s !== 'total'), 'assign.nearest', 'assign.candidates', 'assign.assign', 'total'].map((k) => {

@@ -10,6 +10,7 @@
  * scale (≤ 30 km) the scale error across the extent is well under 1 % (it grows with cos φ over the extent), which is
  * fine for choosing the nearest edge and for snap legs; network lengths always come from the input.
  */
+import { toEdgeColumns } from './edges.ts';
 import type { EngineInput } from './types.ts';
 
 const EARTH_R = 6_371_008.8; // mean Earth radius, m (IUGG)
@@ -212,7 +213,8 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   if (nodes.lon.length !== n || nodes.lat.length !== n) {
     throw new Error(`graph: nodes.ids (${n}), nodes.lon (${nodes.lon.length}) and nodes.lat (${nodes.lat.length}) must have the same length`);
   }
-  const m = edges.length;
+  const cols = toEdgeColumns(edges);
+  const m = cols.id.length;
   const nodeIds = Float64Array.from(nodes.ids as ArrayLike<number>);
   const lon = Float64Array.from(nodes.lon as ArrayLike<number>);
   const lat = Float64Array.from(nodes.lat as ArrayLike<number>);
@@ -245,26 +247,28 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const edgeWidth = new Float64Array(m);
   const degree = new Int32Array(n + 1);
   let geomPoints = 0;
+  const classWidth = cols.highways.map((h) => widths[h] ?? fallbackWidth);
+  const { coordStart, coords } = cols;
   for (let e = 0; e < m; e++) {
-    const ed = edges[e];
-    const s = index.get(ed.source);
-    const t = index.get(ed.target);
+    const id = cols.id[e], src = cols.source[e], tgt = cols.target[e], len = cols.lengthM[e];
+    const s = index.get(src);
+    const t = index.get(tgt);
     if (s === undefined || t === undefined) {
-      throw new Error(`graph: edge ${ed.id} refers to node ${s === undefined ? ed.source : ed.target}, which is not in nodes.ids`);
+      throw new Error(`graph: edge ${id} refers to node ${s === undefined ? src : tgt}, which is not in nodes.ids`);
     }
-    if (!(ed.lengthM >= 0) || !Number.isFinite(ed.lengthM)) {
-      throw new Error(`graph: edge ${ed.id} has an invalid length ${ed.lengthM}`);
+    if (!(len >= 0) || !Number.isFinite(len)) {
+      throw new Error(`graph: edge ${id} has an invalid length ${len}`);
     }
-    edgeId[e] = ed.id;
+    edgeId[e] = id;
     edgeSource[e] = s;
     edgeTarget[e] = t;
-    edgeLength[e] = ed.lengthM;
-    const w = ed.widthM != null && ed.widthM > 0 ? ed.widthM : widths[ed.highway] ?? fallbackWidth;
-    edgeWidth[e] = w;
+    edgeLength[e] = len;
+    const wm = cols.widthM[e];
+    edgeWidth[e] = wm > 0 ? wm : classWidth[cols.highway[e]];
     degree[s]++;
     degree[t]++;
-    const c = ed.coords;
-    geomPoints += c && c.length >= 4 ? c.length >> 1 : 2;
+    const k = coordStart[e + 1] - coordStart[e];
+    geomPoints += k >= 2 ? k : 2;
   }
 
   const edgeIndexById = IdIndex.from(edgeId);
@@ -292,18 +296,17 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   let p = 0;
   for (let e = 0; e < m; e++) {
     geomStart[e] = p;
-    const c = edges[e].coords;
+    const c0 = 2 * coordStart[e], k = coordStart[e + 1] - coordStart[e];
     const s = edgeSource[e], t = edgeTarget[e];
-    if (c && c.length >= 4) {
-      const k = c.length >> 1;
+    if (k >= 2) {
       // Accept geometry given target → source: orient it to start at the source node.
-      const fx = (c[0] - proj.lon0) * proj.kx, fy = (c[1] - proj.lat0) * proj.ky;
-      const lx = (c[2 * k - 2] - proj.lon0) * proj.kx, ly = (c[2 * k - 1] - proj.lat0) * proj.ky;
+      const fx = (coords[c0] - proj.lon0) * proj.kx, fy = (coords[c0 + 1] - proj.lat0) * proj.ky;
+      const lx = (coords[c0 + 2 * k - 2] - proj.lon0) * proj.kx, ly = (coords[c0 + 2 * k - 1] - proj.lat0) * proj.ky;
       const reversed = s !== t && sq(fx - x[s], fy - y[s]) > sq(lx - x[s], ly - y[s]);
       for (let i = 0; i < k; i++) {
-        const j = reversed ? k - 1 - i : i;
-        geomX[p + i] = (c[2 * j] - proj.lon0) * proj.kx;
-        geomY[p + i] = (c[2 * j + 1] - proj.lat0) * proj.ky;
+        const j = c0 + 2 * (reversed ? k - 1 - i : i);
+        geomX[p + i] = (coords[j] - proj.lon0) * proj.kx;
+        geomY[p + i] = (coords[j + 1] - proj.lat0) * proj.ky;
       }
       p += k;
     } else {

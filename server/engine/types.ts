@@ -40,6 +40,28 @@ export interface EngineEdge {
   coords: number[] | Float64Array;
 }
 
+/**
+ * The edges as columns (server/engine/edges.ts: `EdgeColumnsBuilder`, `edgeAt`): the same fields, one typed array
+ * each. Loaders of whole networks give this form; a city's 1.3 M edge objects would be marked by every full collection.
+ */
+export interface EngineEdgeColumns {
+  id: Float64Array;
+  /** Node ids (values from `nodes.ids`), not indexes. */
+  source: Float64Array;
+  target: Float64Array;
+  lengthM: Float64Array;
+  /** Index into `highways` (the OSM highway classes). */
+  highway: Uint16Array;
+  highways: string[];
+  /** NaN where the width is not given (null in `EngineEdge`). */
+  widthM: Float64Array;
+  /** Edge e's flat lon,lat geometry is coords[2·coordStart[e] .. 2·coordStart[e+1]); m + 1 offsets in points. */
+  coordStart: Int32Array;
+  coords: Float64Array;
+}
+
+export type EngineEdges = EngineEdge[] | EngineEdgeColumns;
+
 export interface EngineBuilding {
   id: number;
   osmId: number | null;
@@ -98,9 +120,10 @@ export interface EngineVolunteer {
   maxDuties: number;
 }
 
-export interface EngineInput {
+/** `E` narrows the edges' form where a caller knows it (fixtures build arrays of objects). */
+export interface EngineInput<E extends EngineEdges = EngineEdges> {
   nodes: EngineNodes;
-  edges: EngineEdge[];
+  edges: E;
   buildings: EngineBuilding[];
   sites: EngineSite[];
   zones: EngineZone[];

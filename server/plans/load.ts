@@ -1,6 +1,7 @@
 /** Reads the engine's input (network, buildings, sites, zones, communities) from the database. */
 import type { Queryable } from '../db/index.ts';
-import type { EngineInput } from '../engine/types.ts';
+import { EdgeColumnsBuilder } from '../engine/edges.ts';
+import type { EngineEdgeColumns, EngineInput } from '../engine/types.ts';
 import { defaultHazards, type SiteKind } from '../domain/hazards.ts';
 
 /** Flat [lon, lat, …] of a GeoJSON LineString / ring coordinate list. */
@@ -20,6 +21,13 @@ export function outerRings(geojson: string | null): number[][] {
   if (g.type === 'Polygon') return [flat(g.coordinates[0])];
   if (g.type === 'MultiPolygon') return g.coordinates.map((p: number[][][]) => flat(p[0]));
   return [];
+}
+
+/** The road_edges rows as columns (a city's 1.3 M edge objects would stay alive with the input for every what-if). */
+function edgeColumns(rows: Record<string, any>[]): EngineEdgeColumns {
+  const b = new EdgeColumnsBuilder(rows.length);
+  for (const r of rows) b.push(r.id, r.source, r.target, r.length_m, r.highway, r.width_m, flat(JSON.parse(r.g).coordinates));
+  return b.finish();
 }
 
 export async function loadEngineInput(db: Queryable): Promise<EngineInput> {
@@ -54,15 +62,7 @@ export async function loadEngineInput(db: Queryable): Promise<EngineInput> {
   });
   return {
     nodes: { ids, lon, lat },
-    edges: edges.map((r) => ({
-      id: r.id,
-      source: r.source,
-      target: r.target,
-      lengthM: r.length_m,
-      highway: r.highway,
-      widthM: r.width_m,
-      coords: flat(JSON.parse(r.g).coordinates),
-    })),
+    edges: edgeColumns(edges),
     buildings: buildings.map((r) => ({
       id: r.id,
       osmId: r.osm_id,

@@ -7,6 +7,7 @@
  */
 import type { Db, Queryable } from '../db/index.ts';
 import type { EngineInput } from '../engine/types.ts';
+import { edgeAt, edgeCount } from '../engine/edges.ts';
 import { prepareContext, runPlan, buildingRows, planRouteCoords, type PlanContext, type PlanOptionsInput, type PlanResult } from '../engine/plan.ts';
 import { fullPlanHooks } from '../engine/full.ts';
 import type { GuideResult } from '../engine/guides.ts';
@@ -137,7 +138,7 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
   const { flowEdge, flowPeople } = plan.flows;
   for (let k = 0; k < flowEdge.length; k++) {
     if (!(flowPeople[k] > 0)) continue;
-    const edge = input.edges[flowEdge[k]];
+    const edge = edgeAt(input.edges, flowEdge[k]);
     const geom = wkt(edge.coords);
     if (geom) features.push({ layer: 'flow', ref: String(edge.id), geom, props: JSON.stringify({ edge_id: edge.id, people: Math.round(flowPeople[k]) }) });
   }
@@ -176,7 +177,7 @@ export async function savePlan(db: Db, plan: PlanResult, version: number, req: P
       [
         plan.hazard, req.name ?? null, req.baselineId ?? null, toJson(plan.options),
         toJson({ closedEdgeIds: plan.options.closedEdgeIds, closedSiteIds: plan.options.closedSiteIds }),
-        toJson({ buildings: input.buildings.length, sites: input.sites.length, edges: input.edges.length, nodes: input.nodes.ids.length, zones: input.zones.length }),
+        toJson({ buildings: input.buildings.length, sites: input.sites.length, edges: edgeCount(input.edges), nodes: input.nodes.ids.length, zones: input.zones.length }),
         toJson(planSummary(plan)), toJson({ sites: plan.sites, ...((plan.coverage as object) ?? {}) }), toJson(plan.ms), version, req.createdBy ?? null,
         signsCsv(plan),
       ],

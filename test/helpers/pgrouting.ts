@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { openDb, type Db, type Queryable } from '../../server/db/index.ts';
 import type { EngineInput } from '../../server/engine/types.ts';
+import { edgeAt, edgeCount } from '../../server/engine/edges.ts';
 
 /** What the oracle needs from a plan (PlanResult satisfies it; so does a hand-made object). */
 export interface OracleSnaps {
@@ -86,7 +87,7 @@ export interface LoadOptions {
 export async function loadSplitGraph(db: Queryable, schema: string, input: EngineInput, snaps: OracleSnaps, opts: LoadOptions = {}): Promise<SplitGraph> {
   const t0 = performance.now();
   const n = input.nodes.ids.length;
-  const m = input.edges.length;
+  const m = edgeCount(input.edges);
   const nodeIndex = new Map<number, number>();
   for (let i = 0; i < n; i++) nodeIndex.set(Number(input.nodes.ids[i]), i);
   const nB = input.buildings.length;
@@ -117,7 +118,7 @@ export async function loadSplitGraph(db: Queryable, schema: string, input: Engin
   const pid: number[] = [], psrc: number[] = [], ptgt: number[] = [], pcost: number[] = [], pedge: number[] = [], pf0: number[] = [], pf1: number[] = [];
   for (let e = 0; e < m; e++) {
     if (closed && closed[e]) continue;
-    const ed = input.edges[e];
+    const ed = edgeAt(input.edges, e);
     const s = nodeIndex.get(ed.source)! + 1, t = nodeIndex.get(ed.target)! + 1;
     const L = ed.lengthM;
     const pts = perEdge.get(e);
@@ -177,11 +178,11 @@ export async function loadSplitGraph(db: Queryable, schema: string, input: Engin
     for (let i = 0; i < m; i += CH) {
       const ids: number[] = [], wkt: string[] = [];
       for (let e = i; e < Math.min(m, i + CH); e++) {
-        const c = input.edges[e].coords;
+        const ed = edgeAt(input.edges, e), c = ed.coords;
         let pts: string[] = [];
         if (c && c.length >= 4) for (let k = 0; k + 1 < c.length; k += 2) pts.push(`${c[k]} ${c[k + 1]}`);
         else {
-          const s = nodeIndex.get(input.edges[e].source)!, t = nodeIndex.get(input.edges[e].target)!;
+          const s = nodeIndex.get(ed.source)!, t = nodeIndex.get(ed.target)!;
           pts = [`${input.nodes.lon[s]} ${input.nodes.lat[s]}`, `${input.nodes.lon[t]} ${input.nodes.lat[t]}`];
         }
         ids.push(e + 1); wkt.push(`LINESTRING(${pts.join(',')})`);

@@ -30,7 +30,7 @@ const H_RUN = new Set(['-', 'b', 's']);
 const V_RUN = new Set(['|', 'b', 's']);
 
 export interface GridFixture {
-  input: EngineInput;
+  input: EngineInput<EngineEdge[]>;
   /** node id at (row, col) */
   nodeId(row: number, col: number): number;
 }
@@ -98,7 +98,7 @@ export function rng(seed: number): () => number {
 export function randomGridInput(o: {
   w: number; h: number; spacing?: number; buildings: number; sites: number; seed: number;
   dropEdges?: number; lengthJitter?: number; population?: [number, number]; capacity?: [number, number];
-}): EngineInput {
+}): EngineInput<EngineEdge[]> {
   const rand = rng(o.seed);
   const sp = o.spacing ?? 50;
   const n = o.w * o.h;

@@ -12,6 +12,7 @@ import { parseOsmFile } from '../../../server/import/osm.ts';
 import { runPlan, type PlanResult } from '../../../server/engine/plan.ts';
 import { fullPlanHooks } from '../../../server/engine/full.ts';
 import type { EngineInput } from '../../../server/engine/types.ts';
+import { edgeIdAt } from '../../../server/engine/edges.ts';
 import { modelToEngineInput } from '../../../scripts/bench/model-input.ts';
 
 const file = sharedFile('osm/beijing_wudaokou_2017.osm');
@@ -73,7 +74,7 @@ describe.skipIf(!!skip)('engine nearest distances = pgRouting (Wudaokou)', () =>
     // close the 15 edges carrying the most evacuees in the baseline
     const { flowEdge, flowPeople } = plan.flows;
     const order = Array.from(flowEdge.keys()).sort((a, b) => flowPeople[b] - flowPeople[a]).slice(0, 15).map((k) => flowEdge[k]);
-    const closedIds = order.map((e) => input.edges[e].id);
+    const closedIds = order.map((e) => edgeIdAt(input.edges, e));
     const next = runPlan(input, { hazard: 'earthquake', closedEdgeIds: closedIds }, {}, plan.context);
     const closed = next.context.graph.closed;
     expect(order.every((e) => closed[e] === 1)).toBe(true);
