@@ -13,8 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
-  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, kNearestSearch, nearestSearch, NO_PRED, pathFromLabels,
-  SearchWorkspace, type KLabels,
+  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_BY_SITE_BUDGET, kNearestSearch, nearestSearch, NO_PRED,
+  pathFromLabels, SearchWorkspace, type KLabels,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
 
@@ -176,9 +176,22 @@ function expectedPred(c: Case, per: Float64Array[], leafEdge: Int32Array, v: num
   return best;
 }
 
-describe('kNearestSearch / nearestSearch on exact random graphs equal brute force (ties: smaller site index first)', () => {
+/**
+ * Bounded searches go site by site unless that search gives up past its budget, then all sites at once. 'default'
+ * leaves the budget as it is (the small graphs here never reach it); 'gives up' makes every bounded search give up
+ * after a few labels, so the search of all sites starts from half-filled records; 'never gives up' keeps the search
+ * site by site even where all sites at once would do less work.
+ */
+const BUDGETS = { default: { ...K_BY_SITE_BUDGET }, 'gives up': { perLabel: 0.1, slack: 2 }, 'never gives up': { perLabel: Infinity, slack: 0 } };
+const withBudget = (b: typeof K_BY_SITE_BUDGET, f: () => void) => {
+  const keep = { ...K_BY_SITE_BUDGET };
+  Object.assign(K_BY_SITE_BUDGET, b);
+  try { f(); } finally { Object.assign(K_BY_SITE_BUDGET, keep); }
+};
+
+describe.each(Object.keys(BUDGETS))('kNearestSearch / nearestSearch on exact random graphs equal brute force (ties: smaller site index first); budget: %s', (budget) => {
   for (let seed = 1; seed <= 120; seed++) {
-    it(`seed ${seed}`, () => {
+    it(`seed ${seed}`, () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
       const c = randomCase(seed, true);
       const per = siteDistances(c);
       const lab = kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound);
@@ -229,10 +242,10 @@ describe('kNearestSearch / nearestSearch on exact random graphs equal brute forc
           expect(got, `edge ${e} at ${f}`).toEqual(want.slice(0, c.K));
         }
       }
-    });
+    }));
   }
 
-  it('K larger than the number of sites, and K = 1 equals nearestSearch including predecessors', () => {
+  it('K larger than the number of sites, and K = 1 equals nearestSearch including predecessors', () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
     for (let seed = 200; seed < 230; seed++) {
       const c = randomCase(seed, true);
       const big = kNearestSearch(c.g, c.entrances, c.active, 12, c.bound);
@@ -244,7 +257,7 @@ describe('kNearestSearch / nearestSearch on exact random graphs equal brute forc
       expect(Array.from(one.dist)).toEqual(Array.from(tree.dist));
       expect(Array.from(one.pred)).toEqual(Array.from(tree.pred));
     }
-  });
+  }));
 
   it('no active entrance, or all closed: nothing is labelled', () => {
     const c = randomCase(5, true);
@@ -294,9 +307,9 @@ describe('a SearchWorkspace reused across searches gives the same results as fre
   }
 });
 
-describe('same labels as the previous heap-based implementation on real-valued random graphs', () => {
+describe.each(Object.keys(BUDGETS))('same labels as the previous heap-based implementation on real-valued random graphs; budget: %s', (budget) => {
   for (let seed = 1; seed <= 60; seed++) {
-    it(`seed ${seed}`, () => {
+    it(`seed ${seed}`, () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
       const c = randomCase(seed, false);
       const lab = kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound);
       const old = legacyKNearestSearch(c.g, c.entrances, c.active, c.K, c.bound);
@@ -307,7 +320,7 @@ describe('same labels as the previous heap-based implementation on real-valued r
         expect([tree.site[v], tree.dist[v]]).toEqual([oldTree.site[v], oldTree.dist[v]]);
         for (const [s, d] of labelsOf(lab, v)) expect(pathLength(c, lab, v, s)).toBeCloseTo(d, 9);
       }
-    });
+    }));
   }
 });
 
