@@ -13,7 +13,8 @@
  *   bit (same sums, same tie rules), about twice as fast on a city: each site's search stays in a few kilobytes of
  *   records, where the search of all sites at once visits them in global distance order, a cache miss nearly every
  *   time. It gives up for the search of all sites at once when sites are too dense for the bound (a work budget).
- * - `nearestSearch`: the search of all sites at once with K = 1 (unbounded by default): every node's nearest site.
+ * - `nearestSearch`: K = 1, unbounded by default: every node's nearest site. On a large graph, site by site within
+ *   500 m and from there on by a search of all sites at once over the junctions left (`kExtend`).
  * - Ranking and ties: sites rank by (distance, site index), so on equal distance the smaller site index comes first,
  *   including for the K-th place; labels are stored in that order. The queue pops (distance, site, node) in
  *   lexicographic order, which makes every label final when popped even with zero-length edges. On equal distance for
@@ -662,10 +663,14 @@ export function kNearestSearch(
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active, prev ?? undefined);
   la.byEdge = { entStart: byEdge.entStart, entByEdge: prev && prev.entByEdge.length >= active.length ? prev.entByEdge : byEdge.entByEdge };
   const kg = searchGraph(g, entrances, K, w);
-  // site by site when the bound keeps each site's search local (see kBySite), else (the nearest site: K = 1 without a
-  // bound) or when pruning turns out weak, all sites at once
-  if (!(bound < Infinity && kBySite(g, entrances, active, kg, K, bound))) {
-    if (bound < Infinity) for (let i = 0; i < kg.recs.length; i++) kg.r32[2 * kg.recs[i]] = 0;
+  // Site by site (see kBySite) on a graph whose records do not fit in a cache, within the bound, or for the nearest
+  // site (K = 1, no bound) within nearestLocalM and on from there (kExtend); else, or when pruning turns out weak, all
+  // sites at once.
+  const local = kg.words * 8 < K_SEARCH.minBytes ? 0 : bound < Infinity ? bound : K === 1 ? K_SEARCH.nearestLocalM : 0;
+  if (local > 0 && kBySite(g, entrances, active, kg, K, local)) {
+    if (local < bound) kExtend(g, entrances, active, kg, local, w);
+  } else {
+    if (local > 0) for (let i = 0; i < kg.recs.length; i++) kg.r32[2 * kg.recs[i]] = 0;
     kAllSites(g, entrances, active, kg, K, bound, w);
   }
   const { count, site: lsite, dist: ldist, pred: lpred } = la;
@@ -680,20 +685,71 @@ export function kNearestSearch(
  * The junctions' labels from one multi-source search of all sites at once, in (distance, site, junction) order: each
  * junction settles its first K labels (its K nearest sites); a tentative label is dropped when K better ones are listed.
  */
-function kAllSites(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace): void {
+/**
+ * After kBySite with K = 1 and a bound b: every junction with a site within b has its nearest; the others get theirs
+ * by a search of all sites at once from the labelled junctions next to them and from the entrances farther than b from
+ * an end of their edge. On a shortest way from a site to a junction
+ * beyond b, the junctions within b have that site as their nearest too (a nearer one would be nearer beyond), and a way
+ * through a junction beyond b back to one within b is longer than b; so this search, in the same (distance, site,
+ * junction) order, offers each junction beyond b exactly what the search of all sites from the start would. It runs
+ * over the few junctions beyond b (1 % of the generated city within 500 m) instead of all of them.
+ */
+function kExtend(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, local: number, w: SearchWorkspace): void {
   const { r64, r32, rec, recs, KL } = kg;
-  // queue entries order ties by (site, node): sec = site·P + record offset (records are in node order)
+  // (its first keys spread over 0 .. b and the entrances' partial edges beyond b: a window wider by b)
+  const q = kQueue(g, entrances, active, kg, 1, Infinity, w, local);
+  const P = kQueueP(kg);
+  const A = 1 + 2 * KL;
+  for (let j = 0; j < recs.length; j++) {
+    const o = recs[j];
+    if ((r32[2 * o] & 255) === 0) continue;
+    // a link to an unlabelled junction is longer than b − d (else its far end would be labelled): only those links'
+    // far ends are looked at (a cache miss each), not every neighbour's
+    const d = r64[o + 1];
+    let a = o + A, next = false;
+    for (let x = 0, deg = r32[2 * o + 1]; x < deg && !next; x++) {
+      const nl = r32[2 * a + 3];
+      let nd = d;
+      for (let y = a + 2, end = a + 2 + nl; y < end && nd <= local; y++) nd += r64[y];
+      if (nd > local) next = (r32[2 * recs[r32[2 * a]]] & 255) === 0;
+      a += 2 + nl;
+    }
+    if (!next) continue;
+    // its label tentative again (none settled, one listed), for kRun to settle in order and pass on
+    r32[2 * o] = 256;
+    q.push(r64[o + 1], r32[2 * (o + 1 + KL)] * P + o);
+  }
+  // and the ways in from entrances farther than b from the ends of their edges (kBySite left them out)
+  kSeed(g, entrances, active, rec, 1, KL, P, Infinity, r64, r32, q, local);
+  kRun(1, KL, P, Infinity, recs, r64, r32, q);
+}
+
+/** Queue entries order ties by (site, node): sec = site·P + record offset (records are in node order). */
+function kQueueP(kg: KGraph): number {
   let P = 1;
   while (P <= kg.words) P *= 2;
+  return P;
+}
+
+/** The workspace's queue, emptied for a search of all sites at once (whose first keys lie within `spread` + a link). */
+function kQueue(
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace, spread = 0,
+): MonoQueue {
   let maxSite = 0;
   for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
-  if ((maxSite + 1) * P > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
+  if ((maxSite + 1) * kQueueP(kg) > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
   // the widest gap between a pushed key and the current minimum: the longest link (a little slack for the sums)
-  const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9, bound);
+  const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9 + spread, bound);
   const buckets = bucketCount(window, bound, g.nodeCount * K);
   if (w.q) w.q.reset(window, buckets);
   else w.q = new MonoQueue(window, buckets);
-  const q = w.q;
+  return w.q;
+}
+
+function kAllSites(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace): void {
+  const { r64, r32, rec, recs, KL } = kg;
+  const q = kQueue(g, entrances, active, kg, K, bound, w);
+  const P = kQueueP(kg);
   kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
   kRun(K, KL, P, bound, recs, r64, r32, q);
 }
@@ -741,9 +797,10 @@ function offerK(
   }
 }
 
+/** Offers the active entrances' labels to the ends of their edges: those farther than `from` and within `bound`. */
 function kSeed(
   g: Graph, entrances: Entrance[], active: ArrayLike<number>, rec: Int32Array, K: number, KL: number, P: number, bound: number,
-  r64: Float64Array, r32: Int32Array, q: MonoQueue,
+  r64: Float64Array, r32: Int32Array, q: MonoQueue, from = -1,
 ): void {
   const closed = g.closed;
   for (let i = 0; i < active.length; i++) {
@@ -753,8 +810,8 @@ function kSeed(
     const L = g.edgeLength[e];
     const ds = en.fraction * L, dt = (1 - en.fraction) * L;
     // an edge with an entrance joins two junctions (never a dead end, never inside a chain)
-    if (ds <= bound) offerK(rec[g.edgeSource[e]], en.siteIndex, ds, entrancePred(active[i]), K, KL, P, r64, r32, q);
-    if (dt <= bound) offerK(rec[g.edgeTarget[e]], en.siteIndex, dt, entrancePred(active[i]), K, KL, P, r64, r32, q);
+    if (ds <= bound && ds > from) offerK(rec[g.edgeSource[e]], en.siteIndex, ds, entrancePred(active[i]), K, KL, P, r64, r32, q);
+    if (dt <= bound && dt > from) offerK(rec[g.edgeTarget[e]], en.siteIndex, dt, entrancePred(active[i]), K, KL, P, r64, r32, q);
   }
 }
 
@@ -793,10 +850,13 @@ function kRun(K: number, KL: number, P: number, bound: number, recs: Int32Array,
 }
 
 /**
- * kBySite gives up past `perLabel` × K settled labels per junction, plus `slack` (see there). Mutable for tests, which
- * force either search.
+ * When kNearestSearch goes site by site (kBySite): when the search graph's records take at least `minBytes` (below
+ * that they stay in cache and the search of all sites at once, doing less work, is as fast or faster: Monaco's are
+ * ~2 MB, the generated city's 65 MB); and for the nearest site without a bound, within `nearestLocalM` (0: not at all),
+ * then on from there (kExtend). kBySite gives up past `perLabel` × K + `perJunction` settled labels per junction, plus
+ * `slack`. Mutable for tests, which force each way.
  */
-export const K_BY_SITE_BUDGET = { perLabel: 2, slack: 1024 };
+export const K_SEARCH = { minBytes: 16e6, perLabel: 2, perJunction: 2, slack: 1024, nearestLocalM: 500 };
 
 // kBySite scratch: active entrances grouped by site, and the binary heap of one site's search (distance, junction)
 let ksOrder = new Int32Array(64), ksStart = new Int32Array(64);
@@ -813,10 +873,10 @@ let khD = new Float64Array(256), khJ = new Int32Array(256);
  * in a small region of the records (~90 junctions within 500 m in the generated city) instead of visiting them in
  * global distance order, where nearly every label and offer was a cache miss.
  *
- * Its work is the number of sites within the bound of each junction, less what pruning saves; the search of all sites
- * at once settles at most K labels per junction. So it gives up (returns false, the records half filled) once it has
- * settled K_BY_SITE_BUDGET × K labels per junction: sites far denser than the bound × K (the nearest site, K = 1, over a
- * whole city is the extreme) are searched all at once.
+ * Its work is the number of sites within the bound of each junction, less what pruning saves (5.8 settled labels per
+ * junction for K = 6 within 500 m in the generated city, 3.1 for K = 1); the search of all sites at once settles at
+ * most K labels per junction, each a cache miss. So it gives up (returns false, the records half filled) past the
+ * budget of K_SEARCH: sites far denser than the bound (or, with K = 1, a bound far too wide) are searched all at once.
  */
 function kBySite(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number): boolean {
   const { recs, jix, KL, r64, r32, sDist: dist, sPred: pred, sStamp: stamp } = kg;
@@ -836,7 +896,7 @@ function kBySite(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg:
   start[0] = 0;
   const A = 1 + 2 * KL;
   let hD = khD, hJ = khJ;
-  let budget = K_BY_SITE_BUDGET.perLabel * K * recs.length + K_BY_SITE_BUDGET.slack;
+  let budget = (K_SEARCH.perLabel * K + K_SEARCH.perJunction) * recs.length + K_SEARCH.slack;
   for (let s = 0; s < nS; s++) {
     if (start[s] === start[s + 1]) continue;
     // stamps: 2·id = tentative in this site's search, 2·id + 1 = settled

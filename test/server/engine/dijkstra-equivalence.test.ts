@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
-  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_BY_SITE_BUDGET, kNearestSearch, nearestSearch, NO_PRED,
+  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_SEARCH, kNearestSearch, nearestSearch, NO_PRED,
   pathFromLabels, SearchWorkspace, type KLabels,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
@@ -177,16 +177,25 @@ function expectedPred(c: Case, per: Float64Array[], leafEdge: Int32Array, v: num
 }
 
 /**
- * Bounded searches go site by site unless that search gives up past its budget, then all sites at once. 'default'
- * leaves the budget as it is (the small graphs here never reach it); 'gives up' makes every bounded search give up
- * after a few labels, so the search of all sites starts from half-filled records; 'never gives up' keeps the search
- * site by site even where all sites at once would do less work.
+ * On large graphs, bounded searches (and the nearest site within K_SEARCH.nearestLocalM) go site by site unless that
+ * search gives up past its budget, then all sites at once; these graphs are small, so: 'default' searches all sites at
+ * once; 'site by site' as on a large graph (the budget is never reached here, and everything lies within 500 m);
+ * 'gives up' makes every site-by-site search give up after a few labels, so the search of all sites starts from
+ * half-filled records; 'never gives up…' keeps it site by site even where all sites at once would do less work, and
+ * finds the nearest site beyond 3 m by extending from there (kExtend); the last does so beyond 12 m.
  */
-const BUDGETS = { default: { ...K_BY_SITE_BUDGET }, 'gives up': { perLabel: 0.1, slack: 2 }, 'never gives up': { perLabel: Infinity, slack: 0 } };
-const withBudget = (b: typeof K_BY_SITE_BUDGET, f: () => void) => {
-  const keep = { ...K_BY_SITE_BUDGET };
-  Object.assign(K_BY_SITE_BUDGET, b);
-  try { f(); } finally { Object.assign(K_BY_SITE_BUDGET, keep); }
+const BUDGETS = {
+  default: { ...K_SEARCH },
+  'site by site': { ...K_SEARCH, minBytes: 0 },
+  'gives up': { ...K_SEARCH, minBytes: 0, perLabel: 0.1, perJunction: 0, slack: 2 },
+  'never gives up, nearest site by site within 3 m': { ...K_SEARCH, minBytes: 0, perLabel: Infinity, slack: 0, nearestLocalM: 3 },
+  // (farther than most graphs' longest link: kExtend's first keys spread wider than the queue's usual window)
+  'nearest site by site within 12 m': { ...K_SEARCH, minBytes: 0, nearestLocalM: 12 },
+};
+const withBudget = (b: typeof K_SEARCH, f: () => void) => {
+  const keep = { ...K_SEARCH };
+  Object.assign(K_SEARCH, b);
+  try { f(); } finally { Object.assign(K_SEARCH, keep); }
 };
 
 describe.each(Object.keys(BUDGETS))('kNearestSearch / nearestSearch on exact random graphs equal brute force (ties: smaller site index first); budget: %s', (budget) => {
@@ -489,3 +498,34 @@ function legacyNearestSearch(g: Graph, entrances: Entrance[], active: ArrayLike<
   }
   return { dist, site, pred };
 }
+
+describe('the nearest site beyond nearestLocalM (kExtend)', () => {
+  it('equals the search of all sites at once on a long ladder, far longer than its longest link', () => {
+    // two rails of N nodes joined by a 1 m rung at every node: every node is a junction, every link ≤ 1 m long, so
+    // the labelled junctions it starts from lie across several of the queue's windows from 0
+    const N = 400;
+    const ids = new Float64Array(2 * N), lon = new Float64Array(2 * N), lat = new Float64Array(2 * N);
+    for (let i = 0; i < 2 * N; i++) { ids[i] = i + 1; lon[i] = 116 + (i % N) * 1e-5; lat[i] = 40 + Math.floor(i / N) * 1e-5; }
+    const edges: EngineEdge[] = [];
+    const add = (a: number, b: number, lengthM: number) => edges.push({ id: edges.length + 1, source: a + 1, target: b + 1, lengthM, highway: 'footway', widthM: null, coords: [] });
+    for (let i = 0; i + 1 < N; i++) { add(i, i + 1, 0.25 + (i % 7) / 8); add(N + i, N + i + 1, 0.25 + (i % 5) / 8); }
+    for (let i = 0; i < N; i++) add(i, N + i, 1);
+    const g = buildGraph({ nodes: { ids, lon, lat }, edges });
+    // three sites near one end and one in the middle, entrances mid-rung
+    const entrances: Entrance[] = [3, 10, 11, 200].map((i, s) => ({
+      siteIndex: s, edgeIndex: g.edgeIndexById.get(2 * (N - 1) + i + 1)!, fraction: 0.5, point: [0, 0], distanceM: 0, how: 'snapped' as const,
+    }));
+    const active = entrances.map((_, i) => i);
+    let want: ReturnType<typeof nearestSearch> | null = null;
+    withBudget(BUDGETS.default, () => { want = nearestSearch(g, entrances, active); });
+    for (const local of [5, 7.3, 20, 33.3, 60]) {
+      withBudget({ ...K_SEARCH, minBytes: 0, nearestLocalM: local }, () => {
+        const got = nearestSearch(g, entrances, active);
+        expect(Array.from(got.dist), `within ${local} m`).toEqual(Array.from(want!.dist));
+        expect(Array.from(got.site), `within ${local} m`).toEqual(Array.from(want!.site));
+        expect(Array.from(got.pred), `within ${local} m`).toEqual(Array.from(want!.pred));
+      });
+    }
+    expect(want!.site[N - 1]).toBe(3);
+  });
+});
