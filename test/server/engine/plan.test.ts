@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildingRows, planRouteCoords, prepareContext, runPlan } from '../../../server/engine/plan.ts';
+import { K_SEARCH } from '../../../server/engine/dijkstra.ts';
 import { routeNodes } from '../../../server/engine/routes.ts';
 import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
 import { bruteDistances } from './brute.ts';
@@ -184,6 +185,29 @@ describe('runPlan on random graphs', () => {
     ];
     const ctx = prepareContext(input);
     for (const o of runs) expect(key(runPlan(input, o, {}, ctx))).toBe(key(runPlan(input, o)));
+  });
+
+  it('gives the same plan whether its searches go site by site (as on a city) or all sites at once', () => {
+    // two levels, zones, closures, a community plan; the nearest site beyond 100 m found by kExtend
+    const input = randomGridInput({ w: 14, h: 11, spacing: 50, buildings: 220, sites: 11, seed: 8, dropEdges: 0.1, lengthJitter: 0.3, capacity: [100, 600] });
+    input.sites.forEach((s, i) => { if (i % 3 === 0) s.level = 'fixed'; });
+    const [x0, y0] = metresLonLat(-10, -10), [x1, y1] = metresLonLat(320, 300);
+    input.zones = [{ id: 1, name: '东片', rings: [[x0, y0, x1, y0, x1, y1, x0, y1, x0, y0]], siteIds: [input.sites[0].id, input.sites[2].id, input.sites[5].id] }];
+    const key = (p: ReturnType<typeof runPlan>) => JSON.stringify([
+      Array.from(p.buildings.site), Array.from(p.buildings.distance), Array.from(p.buildings.nearestSite), Array.from(p.buildings.nearestDistance),
+      Array.from(p.buildings.covered), Array.from(p.routes.steps), Array.from(p.routes.partEntrance), p.unplaced, p.totals, p.coverage.coveredShare,
+    ]);
+    const runs: Parameters<typeof runPlan>[1][] = [{}, { closedEdgeIds: [input.edges[7].id, input.edges[30].id] }, { communityIds: [2] }, { searchMode: 'multi', communityIds: [1] }];
+    const keep = { ...K_SEARCH };
+    try {
+      for (const o of runs) {
+        const want = key(runPlan(input, o));
+        Object.assign(K_SEARCH, { minBytes: 0, nearestLocalM: 100 });
+        const got = key(runPlan(input, o));
+        Object.assign(K_SEARCH, keep);
+        expect(got).toBe(want);
+      }
+    } finally { Object.assign(K_SEARCH, keep); }
   });
 
   it('rejects bad options with a clear message', () => {
