@@ -254,7 +254,12 @@ describe('near-segment index', () => {
       }
     }
     const buildings: EngineBuilding[] = pts.map(([x, y], i) => ({ id: i + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] }));
+    // the first snap makes no lists; the second makes them where points fall
+    const first = snapBuildings(ix, buildings, 250);
+    expect(nl.at.every((x) => x === -1)).toBe(true);
     const s = snapBuildings(ix, buildings, 250);
+    expect(Array.from(s.snapX)).toEqual(Array.from(first.snapX));
+    expect(Array.from(s.edge)).toEqual(Array.from(first.edge));
     const hit = newHit();
     buildings.forEach((_, i) => {
       const ok = bruteNearest(g, s.doorX[i], s.doorY[i], 250, hit);
@@ -266,7 +271,7 @@ describe('near-segment index', () => {
     for (let c = 0; c < nl.at.length; c++) { if (nl.at[c] >= 0) made++; else if (nl.at[c] === -2) none++; }
     expect(made).toBeGreaterThan(500);
     expect(none).toBeGreaterThan(10);
-    // the same answers with the lists made (the second call reads them only)
+    // the same answers with the lists made (the third call reads them only)
     const again = snapBuildings(ix, buildings, 250);
     expect(Array.from(again.snapX)).toEqual(Array.from(s.snapX));
     expect(Array.from(again.edge)).toEqual(Array.from(s.edge));
