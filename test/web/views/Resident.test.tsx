@@ -78,7 +78,8 @@ describe('resident page', () => {
     // Announced to screen readers.
     expect(card.closest('[aria-live]')!.getAttribute('aria-live')).toBe('polite');
     expect(screen.getByRole('heading', { name: '请随身携带' })).toBeTruthy();
-    expect(document.title).toBe('7号楼 · 社区疏散规划');
+    // (set by an effect, which may run just after the card is in the DOM)
+    await waitFor(() => expect(document.title).toBe('7号楼 · 社区疏散规划'));
     // The route goes to deck.gl, and the camera fits it.
     await waitFor(() => expect(routeLayer()?.props.data.length).toBe(1));
     await waitFor(() => {
