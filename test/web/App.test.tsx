@@ -76,7 +76,7 @@ describe('app shell', () => {
     server.use(http.get('*/api/auth/me', () => HttpResponse.json({ user: null, csrfToken: null })));
     renderAt('/inspector');
     expect(await screen.findByRole('heading', { level: 1, name: '检查' })).toBeTruthy();
-    expect(document.title).toBe('检查 · 社区疏散规划');
+    await waitFor(() => expect(document.title).toBe('检查 · 社区疏散规划'));
     expect(await screen.findByRole('button', { name: '登录' })).toBeTruthy();
   });
 
