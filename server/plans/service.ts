@@ -27,13 +27,12 @@ const caches = new WeakMap<Db, Promise<Cached>>();
 export async function engineState(db: Db): Promise<Cached> {
   const { version } = await getDataVersion(db);
   const hit = caches.get(db);
-  if (hit) {
-    const c = await hit.catch(() => null);
-    if (c && c.version === version) return c;
-  }
+  const prev = hit ? await hit.catch(() => null) : null;
+  if (prev && prev.version === version) return prev;
   const p = (async () => {
     const input = await loadEngineInput(db);
-    return { version, input, context: prepareContext(input) };
+    // the previous version's graph, index (and building snaps) when the edit left the network (and buildings) alone
+    return { version, input, context: prepareContext(input, {}, prev?.context) };
   })();
   caches.set(db, p);
   return p;

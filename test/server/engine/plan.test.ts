@@ -210,6 +210,41 @@ describe('runPlan on random graphs', () => {
     } finally { Object.assign(K_SEARCH, keep); }
   });
 
+  it('a context for a new data version keeps the previous graph, index and snaps while roads and buildings are the same', () => {
+    const make = () => randomGridInput({ w: 10, h: 8, spacing: 50, buildings: 120, sites: 6, seed: 4, dropEdges: 0.1, capacity: [100, 500] });
+    const input = make();
+    const prev = prepareContext(input);
+    runPlan(input, {}, {}, prev);
+    expect(prev.baseSnaps).not.toBeNull();
+    const key = (p: ReturnType<typeof runPlan>) => JSON.stringify([Array.from(p.buildings.site), Array.from(p.buildings.distance), Array.from(p.routes.steps), p.totals]);
+    // a site's capacity and a building's people change (new objects, as the database loader makes them)
+    const edited = make();
+    edited.sites[2].capacity = 40;
+    edited.buildings[7].population += 50;
+    const ctx = prepareContext(edited, {}, prev);
+    expect(ctx.graph).toBe(prev.graph);
+    expect(ctx.index).toBe(prev.index);
+    expect(ctx.baseSnaps).toBe(prev.baseSnaps);
+    expect(key(runPlan(edited, {}, {}, ctx))).toBe(key(runPlan(edited)));
+    // a building moves: the same graph, new snaps
+    const moved = make();
+    (moved.buildings[3].ring as number[])[0] += 1e-4;
+    const ctx2 = prepareContext(moved, {}, ctx);
+    expect(ctx2.graph).toBe(prev.graph);
+    expect(ctx2.baseSnaps).toBeNull();
+    expect(key(runPlan(moved, {}, {}, ctx2))).toBe(key(runPlan(moved)));
+    // a path's length, its width class or a node changes: a new graph
+    for (const change of [(x: typeof input) => { x.edges[5].lengthM += 1; }, (x: typeof input) => { x.edges[9].highway = 'steps'; }, (x: typeof input) => { (x.nodes.lat as Float64Array)[4] += 1e-6; }]) {
+      const roads = make();
+      change(roads);
+      const c = prepareContext(roads, {}, ctx);
+      expect(c.graph).not.toBe(prev.graph);
+      expect(key(runPlan(roads, {}, {}, c))).toBe(key(runPlan(roads)));
+    }
+    // other widths: a new graph
+    expect(prepareContext(edited, { widthByHighway: { footway: 9 } }, ctx).graph).not.toBe(prev.graph);
+  });
+
   it('rejects bad options with a clear message', () => {
     const input = randomGridInput({ w: 3, h: 3, buildings: 1, sites: 1, seed: 1 });
     expect(() => runPlan(input, { hazard: 'tsunami' as never })).toThrow(/hazard/);
