@@ -2,7 +2,8 @@ import { beforeAll, expect, it } from 'vitest';
 import { forEachDb } from '../../helpers/db.ts';
 import { loadDemoDistrict } from '../../helpers/demo.ts';
 import type { Db, Queryable } from '../../../server/db/index.ts';
-import { computePlan, latestPlanId, runAndSavePlan, savePlan } from '../../../server/plans/service.ts';
+import { computePlan, engineState, latestPlanId, runAndSavePlan, savePlan } from '../../../server/plans/service.ts';
+import { bumpDataVersion } from '../../../server/api/data-version.ts';
 import { loadEngineInput } from '../../../server/plans/load.ts';
 import { edgeCount } from '../../../server/engine/edges.ts';
 import { planCsvFiles } from '../../../server/plans/export.ts';
@@ -23,6 +24,21 @@ forEachDb('plans service', (db) => {
     expect(park.rings[0].length).toBeGreaterThanOrEqual(8);
     const cd = input.sites.find((x) => x.kind === 'civil_defence_work')!;
     expect(cd.hazards).toContain('air_raid');
+  });
+
+  it('keeps the walking graph across a data version whose edit left the roads alone, not across a road edit', async () => {
+    const before = await engineState(db());
+    await db().query('UPDATE sites SET capacity_override = COALESCE(capacity_override, capacity) + 10 WHERE id = (SELECT min(id) FROM sites)');
+    await bumpDataVersion(db());
+    const after = await engineState(db());
+    expect(after.version).not.toBe(before.version);
+    expect(after.input).not.toBe(before.input);
+    expect(after.context.graph).toBe(before.context.graph);
+    await db().query('UPDATE road_edges SET length_m = length_m + 1 WHERE id = (SELECT min(id) FROM road_edges)');
+    await bumpDataVersion(db());
+    const roads = await engineState(db());
+    expect(roads.context.graph).not.toBe(before.context.graph);
+    expect(roads.context.graph.edgeLength[0]).toBe(before.context.graph.edgeLength[0] + 1);
   });
 
   it('saves a plan whose assignments account for every resident, in one version', async () => {
