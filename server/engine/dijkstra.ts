@@ -697,8 +697,8 @@ export function kNearestSearch(
 function kExtend(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, local: number, w: SearchWorkspace): void {
   const { r64, r32, rec, recs, KL } = kg;
   // (its first keys spread over 0 .. b and the entrances' partial edges beyond b: a window wider by b)
-  const q = kQueue(g, entrances, active, kg, 1, Infinity, w, local);
   const P = kQueueP(kg);
+  const q = kQueue(g, entrances, active, kg, 1, Infinity, w, P, local);
   const A = 1 + 2 * KL;
   for (let j = 0; j < recs.length; j++) {
     const o = recs[j];
@@ -731,13 +731,16 @@ function kQueueP(kg: KGraph): number {
   return P;
 }
 
-/** The workspace's queue, emptied for a search of all sites at once (whose first keys lie within `spread` + a link). */
+/**
+ * The workspace's queue, emptied for a search of all sites at once with keys sec = site·P + record (see kQueueP),
+ * whose first keys lie within `spread` + a link.
+ */
 function kQueue(
-  g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace, spread = 0,
+  g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace, P: number, spread = 0,
 ): MonoQueue {
   let maxSite = 0;
   for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
-  if ((maxSite + 1) * kQueueP(kg) > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
+  if ((maxSite + 1) * P > 2 ** 53) throw new Error('kNearestSearch: too many sites for the queue key');
   // the widest gap between a pushed key and the current minimum: the longest link (a little slack for the sums)
   const window = Math.min(kg.maxLink * (1 + 1e-9) + 1e-9 + spread, bound);
   const buckets = bucketCount(window, bound, g.nodeCount * K);
@@ -748,8 +751,8 @@ function kQueue(
 
 function kAllSites(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace): void {
   const { r64, r32, rec, recs, KL } = kg;
-  const q = kQueue(g, entrances, active, kg, K, bound, w);
   const P = kQueueP(kg);
+  const q = kQueue(g, entrances, active, kg, K, bound, w, P);
   kSeed(g, entrances, active, rec, K, KL, P, bound, r64, r32, q);
   kRun(K, KL, P, bound, recs, r64, r32, q);
 }
@@ -895,7 +898,6 @@ function kBySite(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg:
   for (let s = nS; s > 0; s--) start[s] = start[s - 1];
   start[0] = 0;
   const A = 1 + 2 * KL;
-  let hD = khD, hJ = khJ;
   let budget = (K_SEARCH.perLabel * K + K_SEARCH.perJunction) * recs.length + K_SEARCH.slack;
   for (let s = 0; s < nS; s++) {
     if (start[s] === start[s + 1]) continue;
@@ -912,18 +914,11 @@ function kBySite(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg:
       for (let end = 0; end < 2; end++) {
         const nd = end === 0 ? en.fraction * L : (1 - en.fraction) * L;
         if (!(nd <= bound)) continue;
-        const j = jix[end === 0 ? edgeSource[e] : edgeTarget[e]];
-        if (stamp[j] === open) {
-          if (nd > dist[j]) continue;
-          if (nd === dist[j]) { if (predRank(pr) < predRank(pred[j])) pred[j] = pr; continue; }
-        }
-        stamp[j] = open; dist[j] = nd; pred[j] = pr;
-        if (hLen === hD.length) { const a = new Float64Array(2 * hLen); a.set(hD); hD = khD = a; const b = new Int32Array(2 * hLen); b.set(hJ); hJ = khJ = b; }
-        hLen = heapUp(hD, hJ, hLen, nd, j);
+        hLen = kOffer(stamp, dist, pred, open, hLen, jix[end === 0 ? edgeSource[e] : edgeTarget[e]], nd, pr);
       }
     }
     while (hLen > 0) {
-      const d = hD[0], j = hJ[0];
+      const hD = khD, hJ = khJ, d = hD[0], j = hJ[0];
       hLen--;
       if (hLen > 0) heapDown(hD, hJ, hLen, hD[hLen], hJ[hLen]);
       if (stamp[j] !== open || dist[j] !== d) continue;
@@ -952,24 +947,32 @@ function kBySite(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg:
         if (r32[2 * a + 2] !== pr) {
           let nd = d;
           for (let y = a + 2, end = a + 2 + nl; y < end && nd <= bound; y++) nd += r64[y];
-          if (nd <= bound) {
-            const t = r32[2 * a], via = r32[2 * a + 1], st = stamp[t];
-            if (st === done) { a += 2 + nl; continue; }
-            if (st === open) {
-              const od = dist[t];
-              if (nd > od) { a += 2 + nl; continue; }
-              if (nd === od) { if (predRank(via) < predRank(pred[t])) pred[t] = via; a += 2 + nl; continue; }
-            }
-            stamp[t] = open; dist[t] = nd; pred[t] = via;
-            if (hLen === hD.length) { const b1 = new Float64Array(2 * hLen); b1.set(hD); hD = khD = b1; const b2 = new Int32Array(2 * hLen); b2.set(hJ); hJ = khJ = b2; }
-            hLen = heapUp(hD, hJ, hLen, nd, t);
-          }
+          if (nd <= bound && stamp[r32[2 * a]] !== done) hLen = kOffer(stamp, dist, pred, open, hLen, r32[2 * a], nd, r32[2 * a + 1]);
         }
         a += 2 + nl;
       }
     }
   }
   return true;
+}
+
+/**
+ * Offers distance nd with predecessor pr to junction j in the current site's search (stamp `open` = tentative in it;
+ * j is not settled in it): kept when shorter, or as long with the preferred predecessor. Returns the heap's length.
+ */
+function kOffer(
+  stamp: Int32Array, dist: Float64Array, pred: Int32Array, open: number, hLen: number, j: number, nd: number, pr: number,
+): number {
+  if (stamp[j] === open) {
+    if (nd > dist[j]) return hLen;
+    if (nd === dist[j]) { if (predRank(pr) < predRank(pred[j])) pred[j] = pr; return hLen; }
+  }
+  stamp[j] = open; dist[j] = nd; pred[j] = pr;
+  if (hLen === khD.length) {
+    const a = new Float64Array(2 * hLen); a.set(khD); khD = a;
+    const b = new Int32Array(2 * hLen); b.set(khJ); khJ = b;
+  }
+  return heapUp(khD, khJ, hLen, nd, j);
 }
 
 /** Adds (d, j) to the binary heap of hLen entries ordered by (distance, junction); returns the new length. */
