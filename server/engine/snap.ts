@@ -47,8 +47,9 @@ export interface SegmentIndex {
  * on the graph's geometry only: a city has millions of cells and buildings are in few of them. Cells farther than
  * `NEAREST_LISTS_MAX_M` from the network, or whose list would be long, get none and are searched as before.
  * Lists are made and read from the index's second snap of buildings on. One snap does not pay for them: making one
- * costs about what it saves over ~15 queries (Monaco: ~1.4 µs against ~0.09 µs a query), and the plan stage `snap`
- * of a new context took 1,030–1,058 ms with them on the generated city, 612–618 ms without (Monaco 163 against 95).
+ * costs about what it saves over ~15 queries (an estimate from Monaco: ~1.4 µs to make one, ~0.09 µs saved a query),
+ * and the plan stage `snap` of a new context took 1,030–1,058 ms with them on the generated city, 612–618 ms without
+ * (Monaco 163 against 95).
  * The first snap of a new context is the common case (the server makes one per data version); a context that snaps
  * again (another `maxSnapM`, the benchmark's re-snaps) gets them.
  */
