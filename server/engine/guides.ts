@@ -126,7 +126,10 @@ export interface GuideAssignment {
 }
 
 export interface GuideResult {
-  needs: GuideNeed[];
+  /** The needs as objects (made on first read). */
+  readonly needs: GuideNeed[];
+  /** needs.length, without making the objects */
+  needCount: number;
   assignments: GuideAssignment[];
   shortfall: number;
   totalNeeded: number;
@@ -205,13 +208,19 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
 /** `computeGuides` on columns (same result as on the equivalent objects). */
 export function computeGuidesFromColumns(input: GuideColumns, options: GuideOptions = {}): GuideResult {
   const rule: GuideRule = { ...DEFAULT_GUIDE_RULE, ...(options.rule ?? {}) };
-  const needs: GuideNeed[] = [];
-  const bc = input.buildings;
-  let totalNeeded = 0;
+  const bc = input.buildings, jc = input.junctions ?? null;
+  const { junctionMinPeople, junctionPeoplePerGuide } = rule;
+  // room for every building with people and every junction above the threshold (the rule may still skip some)
+  let room = 0;
+  for (let i = 0; i < bc.count; i++) if (bc.people[i] > 0) room++;
+  if (jc) for (let i = 0; i < jc.count; i++) { const p = jc.people[i]; if (p >= junctionMinPeople && p > 0) room++; }
+  const nc = needColumns(room);
+  let L = 0, totalNeeded = 0;
   {
     // the rule texts repeat: one string per (stairwells, per-residents, high-rise, floors) combination
     const { perStairwell, residentsPerGuide, highRiseFloors, highRiseExtraPerStairwell } = rule;
-    const texts = new Map<number, string>(), lowTexts = new Array<string | undefined>(1024);
+    const texts = new Map<number, number>(), lowTexts = new Int32Array(1024).fill(-1);
+    const text = (t: string) => { nc.texts.push(t); return nc.texts.length - 1; };
     const bId = bc.id, bPeople = bc.people, bLevels = bc.levels, bWells = bc.stairwells ?? null, bLon = bc.lon, bLat = bc.lat;
     for (let i = 0; i < bc.count; i++) {
       const people = bPeople[i];
@@ -222,55 +231,58 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
       const high = highRiseFloors > 0 && levels >= highRiseFloors ? wells * highRiseExtraPerStairwell * Math.floor(levels / highRiseFloors) : 0;
       const guides = wells * perStairwell + byPeople + high;
       if (!(guides > 0)) continue;
-      let text: string | undefined;
+      let t: number;
       if (wells === 1 && high === 0 && byPeople < 1024) { // the usual case: one stairwell, no high-rise extra
-        text = lowTexts[byPeople];
-        if (text === undefined) text = lowTexts[byPeople] = buildingRuleText(1, byPeople, 0, levels, rule);
+        t = lowTexts[byPeople];
+        if (t < 0) t = lowTexts[byPeople] = text(buildingRuleText(1, byPeople, 0, levels, rule));
       } else {
         // key = stairwells | high-rise | floors | per-residents in 6 + 12 + 10 + 16 bits (else no cache)
         const lv = high > 0 ? levels : 0;
         const key = wells < 64 && high >= 0 && high < 4096 && lv < 1024 && byPeople < 65536 && Number.isInteger(high) && Number.isInteger(lv)
           ? ((wells * 4096 + high) * 1024 + lv) * 65536 + byPeople : -1;
-        if (key >= 0) {
-          text = texts.get(key);
-          if (text === undefined) { text = buildingRuleText(wells, byPeople, high, levels, rule); texts.set(key, text); }
-        } else text = buildingRuleText(wells, byPeople, high, levels, rule);
+        const known = key >= 0 ? texts.get(key) : undefined;
+        if (known !== undefined) t = known;
+        else { t = text(buildingRuleText(wells, byPeople, high, levels, rule)); if (key >= 0) texts.set(key, t); }
       }
-      const id = unboxed(bId[i]);
-      needs.push({ id: 'B-' + id, kind: 'building', buildingIndex: i, buildingId: id, nodeIndex: -1, lon: bLon[i], lat: bLat[i], people: unboxed(people), guides, assigned: 0, rule: text });
+      nc.kind[L] = 0; nc.ref[L] = i; nc.id[L] = bId[i]; nc.lon[L] = bLon[i]; nc.lat[L] = bLat[i]; nc.people[L] = people; nc.guides[L] = guides;
+      nc.rule[L++] = t;
       totalNeeded += guides;
     }
   }
-  const jc = input.junctions;
   if (jc) {
-    const { junctionMinPeople, junctionPeoplePerGuide } = rule;
     // one text per rounded flow (a Map: a preallocated table per call costs more than the few junctions)
-    const texts = new Map<number, string>();
+    const texts = new Map<number, number>();
     const jNode = jc.nodeIndex, jPeople = jc.people, jLon = jc.lon, jLat = jc.lat;
     for (let i = 0; i < jc.count; i++) {
       const people = jPeople[i];
       if (!(people >= junctionMinPeople) || people <= 0) continue;
       const guides = Math.max(1, Math.ceil(people / junctionPeoplePerGuide));
       const r = Math.round(people);
-      let text = texts.get(r);
-      if (text === undefined) { text = `${r} people, 1 per ${junctionPeoplePerGuide}`; texts.set(r, text); }
-      const node = unboxed(jNode[i]);
-      needs.push({ id: node >= 0 ? 'J-' + node : 'J-x' + i, kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: node, lon: jLon[i], lat: jLat[i], people: unboxed(people), guides, assigned: 0, rule: text });
+      let t = texts.get(r);
+      if (t === undefined) { nc.texts.push(`${r} people, 1 per ${junctionPeoplePerGuide}`); texts.set(r, (t = nc.texts.length - 1)); }
+      nc.kind[L] = 1; nc.ref[L] = i; nc.id[L] = jNode[i]; nc.lon[L] = jLon[i]; nc.lat[L] = jLat[i]; nc.people[L] = people; nc.guides[L] = guides;
+      nc.rule[L++] = t;
       totalNeeded += guides;
     }
   }
+  nc.count = L;
   const volunteers = input.volunteers ?? [];
-  const result: GuideResult = { needs, assignments: [], shortfall: totalNeeded, totalNeeded, totalAssigned: 0, volunteersWithoutHome: [], totalDistanceM: 0 };
-  if (volunteers.length === 0 || needs.length === 0) return result;
+  // the need objects (a city: ~250k, ~50 MB of heap per plan) are made on first read: the plan's own stages and its
+  // summaries read the columns and the totals
+  let objects: GuideNeed[] | null = null;
+  const result: GuideResult = {
+    get needs(): GuideNeed[] { return (objects ??= needObjects(nc)); },
+    needCount: L, assignments: [], shortfall: totalNeeded, totalNeeded, totalAssigned: 0, volunteersWithoutHome: [], totalDistanceM: 0,
+  };
+  if (volunteers.length === 0 || L === 0) return result;
 
   // ---- geometry: local equirectangular projection (metres) ---------------------------------------------------------
   let latSum = 0;
-  for (const n of needs) latSum += n.lat;
-  const lat0 = latSum / needs.length;
+  for (let n = 0; n < L; n++) latSum += nc.lat[n];
+  const lat0 = latSum / L;
   const kx = EARTH_R * DEG * Math.cos(lat0 * DEG), ky = EARTH_R * DEG;
-  const L = needs.length;
   const nx = new Float64Array(L), ny = new Float64Array(L);
-  for (let n = 0; n < L; n++) { nx[n] = needs[n].lon * kx; ny[n] = needs[n].lat * ky; }
+  for (let n = 0; n < L; n++) { nx[n] = nc.lon[n] * kx; ny[n] = nc.lat[n] * ky; }
   const homeById = new Map<number, number>();
   for (let i = 0; i < bc.count; i++) homeById.set(bc.id[i], i);
   const V = volunteers.length;
@@ -293,9 +305,9 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   index.finish();
 
   const free = new Int32Array(L); // slots still open per need
-  for (let n = 0; n < L; n++) free[n] = needs[n].guides;
+  for (let n = 0; n < L; n++) free[n] = nc.guides[n];
   const load = new Int32Array(V);
-  const needVols: number[][] = needs.map(() => []);
+  const needVols: number[][] = Array.from({ length: L }, () => []);
   const volNeeds: number[][] = volunteers.map(() => []);
   const candidates: number[][] = volunteers.map(() => []);
   let open = totalNeeded;
@@ -509,8 +521,8 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
     for (const n of volNeeds[v].slice().sort((a, b) => cost(v, a) - cost(v, b))) {
       const d = cost(v, n);
       total += d;
-      needs[n].assigned++;
-      result.assignments.push({ volunteerIndex: v, volunteerId: volunteers[v].id, volunteerName: volunteers[v].name, needIndex: n, needId: needs[n].id, distanceM: d });
+      nc.assigned[n]++;
+      result.assignments.push({ volunteerIndex: v, volunteerId: volunteers[v].id, volunteerName: volunteers[v].name, needIndex: n, needId: needId(nc, n), distanceM: d });
     }
   }
   result.totalAssigned = result.assignments.length;
@@ -519,6 +531,59 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   return result;
   }
 }
+
+/** A result's needs as columns (need n < count): buildings first, in input order, then junctions. */
+interface NeedColumns {
+  count: number;
+  /** 0 building, 1 junction */
+  kind: Uint8Array;
+  /** the building's index, or the junction's index in the input columns */
+  ref: Int32Array;
+  /** the building's id, or the junction's node index */
+  id: Float64Array;
+  lon: Float64Array; lat: Float64Array; people: Float64Array; guides: Float64Array;
+  assigned: Int32Array;
+  /** index into texts */
+  rule: Int32Array;
+  texts: string[];
+}
+
+/** Columns for n needs, views of one buffer (one external allocation, not nine). */
+function needColumns(n: number): NeedColumns {
+  const buf = new ArrayBuffer(n * (5 * 8 + 3 * 4 + 1));
+  let off = 0;
+  const f64 = () => { const a = new Float64Array(buf, off, n); off += 8 * n; return a; };
+  const i32 = () => { const a = new Int32Array(buf, off, n); off += 4 * n; return a; };
+  return {
+    count: 0, id: f64(), lon: f64(), lat: f64(), people: f64(), guides: f64(), ref: i32(), assigned: i32(), rule: i32(),
+    kind: new Uint8Array(buf, off, n), texts: [],
+  };
+}
+
+function needId(c: NeedColumns, n: number): string {
+  const id = unboxed(c.id[n]);
+  return c.kind[n] === 0 ? 'B-' + id : id >= 0 ? 'J-' + id : 'J-x' + c.ref[n];
+}
+
+function needObjects(c: NeedColumns): GuideNeed[] {
+  const out: GuideNeed[] = new Array(c.count);
+  for (let n = 0; n < c.count; n++) {
+    const building = c.kind[n] === 0, id = unboxed(c.id[n]);
+    out[n] = new NeedObject(needId(c, n), building ? 'building' : 'junction', building ? c.ref[n] : -1, building ? id : null, building ? -1 : id,
+      c.lon[n], c.lat[n], unboxed(c.people[n]), unboxed(c.guides[n]), c.assigned[n], c.texts[c.rule[n]]);
+  }
+  return out;
+}
+
+// A constructor rather than an object literal, as the signs' (signs.ts): literals' allocation sites get pretenured.
+/** new NeedObject(...) = { id, kind, buildingIndex, buildingId, nodeIndex, lon, lat, people, guides, assigned, rule } */
+const NeedObject = function (this: GuideNeed, id: string, kind: GuideNeed['kind'], buildingIndex: number, buildingId: number | null,
+  nodeIndex: number, lon: number, lat: number, people: number, guides: number, assigned: number, rule: string) {
+  this.id = id; this.kind = kind; this.buildingIndex = buildingIndex; this.buildingId = buildingId; this.nodeIndex = nodeIndex;
+  this.lon = lon; this.lat = lat; this.people = people; this.guides = guides; this.assigned = assigned; this.rule = rule;
+} as unknown as new (id: string, kind: GuideNeed['kind'], buildingIndex: number, buildingId: number | null, nodeIndex: number, lon: number,
+  lat: number, people: number, guides: number, assigned: number, rule: string) => GuideNeed;
+NeedObject.prototype = Object.prototype;
 
 /**
  * Exact assignment as a min-cost flow: source → volunteer (capacity maxDuties) → need (capacity 1 per pair, cost =

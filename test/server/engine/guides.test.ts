@@ -58,6 +58,19 @@ describe('guide needs', () => {
     }, { rule: { junctionPeoplePerGuide: 400 } });
     expect(res.needs.map((n) => [n.id, n.guides])).toEqual([['B-1', 1 + 2 + 1], ['B-3', 1], ['J-7', 2]]);
     expect(res.totalNeeded).toBe(7);
+    // the objects are made once, on first read, and are plain objects with every field
+    expect(res.needCount).toBe(3);
+    expect(res.needs).toBe(res.needs);
+    expect(res.needs[0]).toEqual({
+      id: 'B-1', kind: 'building', buildingIndex: 0, buildingId: 1, nodeIndex: -1, lon: res.needs[0].lon, lat: res.needs[0].lat, people: 250,
+      guides: 4, assigned: 0, rule: '1 stairwell × 1 + 2 per 100 residents + 1 high-rise (12 floors)',
+    });
+    expect(Object.getPrototypeOf(res.needs[0])).toBe(Object.prototype);
+    expect(res.needs[2]).toEqual({
+      id: 'J-7', kind: 'junction', buildingIndex: -1, buildingId: null, nodeIndex: 7, lon: 116.3, lat: 40, people: 800, guides: 2, assigned: 0,
+      rule: '800 people, 1 per 400',
+    });
+    expect(JSON.parse(JSON.stringify(res)).needs).toHaveLength(3);
   });
 
   it('with no roster reports needs only', () => {
