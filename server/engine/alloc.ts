@@ -67,6 +67,16 @@ export type TakeColumn = <T extends ColumnType>(type: T, n: number, fill: number
 const MAKE = { f64: (n: number) => new Float64Array(n), i32: (n: number) => new Int32Array(n), u8: (n: number) => new Uint8Array(n) };
 const typeOf = (a: Column): ColumnType => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'u8');
 
+/** Hands out a view of n elements (contents unspecified). */
+export type TakeView = <T extends ColumnType>(type: T, n: number) => ColumnOf[T];
+
+/** The bucketed lengths of `Spares.takeAtLeast`: 1024, then each 25 % more (rounded up to 256), the first ≥ n. */
+export function bucketLength(n: number): number {
+  let b = 1024;
+  while (b < n) b = Math.ceil((b * 1.25) / 256) * 256;
+  return b;
+}
+
 export class Spares {
   private free = new Map<string, Column[]>();
   /** How many arrays were handed out again instead of allocated (for tests and benchmarks). */
@@ -78,6 +88,18 @@ export class Spares {
     if (!a) return (fill === 0 ? MAKE[type](n) : MAKE[type](n).fill(fill)) as ColumnOf[T];
     this.reused++;
     return a.fill(fill) as ColumnOf[T];
+  }
+  /**
+   * A whole array of at least n elements, of a bucketed length (1024, then steps of 25 %), contents as left: plans of
+   * about the same size (a plan after a small edit) share spares. Callers use a view of its first n and hand the whole
+   * array back.
+   */
+  takeAtLeast<T extends ColumnType>(type: T, n: number): ColumnOf[T] {
+    const len = bucketLength(n);
+    const a = this.free.get(type + len)?.pop() as ColumnOf[T] | undefined;
+    if (!a) return MAKE[type](len) as ColumnOf[T];
+    this.reused++;
+    return a;
   }
   /** A copy of `src` (in a spare when there is one). */
   copy<A extends Column>(src: A): A {

@@ -3,7 +3,7 @@
  * in `ms.signs` / `ms.guides`. Pure, like the rest of the engine.
  */
 import { computeSigns, computeSignsFromPlan, type SignOptions, type SignResult, type SignRoute } from './signs.ts';
-import { planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
+import { planAllocator, planRouteCoords, type PlanHooks, type PlanResult } from './plan.ts';
 import { routeNodes } from './routes.ts';
 import { computeGuidesFromColumns, type GuideOptions, type GuideResult, type GuideVolunteer } from './guides.ts';
 import type { SignResult as Signs } from './signs.ts';
@@ -96,6 +96,7 @@ export function planGuides(plan: PlanResult, volunteers: GuideVolunteer[] | null
       volunteers,
     },
     options,
+    planAllocator(plan),
   );
 }
 

@@ -26,7 +26,7 @@
  */
 import Flatbush from 'flatbush';
 import FlatQueue from 'flatqueue';
-import { unboxed } from './alloc.ts';
+import { unboxed, type TakeView } from './alloc.ts';
 
 export interface GuideBuilding {
   id: number;
@@ -205,8 +205,11 @@ export function computeGuides(input: GuideInput, options: GuideOptions = {}): Gu
   }, options);
 }
 
-/** `computeGuides` on columns (same result as on the equivalent objects). */
-export function computeGuidesFromColumns(input: GuideColumns, options: GuideOptions = {}): GuideResult {
+/**
+ * `computeGuides` on columns (same result as on the equivalent objects). `take` gives the result's need columns (a
+ * plan's recycled spares, see planAllocator); by default they are new.
+ */
+export function computeGuidesFromColumns(input: GuideColumns, options: GuideOptions = {}, take?: TakeView): GuideResult {
   const rule: GuideRule = { ...DEFAULT_GUIDE_RULE, ...(options.rule ?? {}) };
   const bc = input.buildings, jc = input.junctions ?? null;
   const { junctionMinPeople, junctionPeoplePerGuide } = rule;
@@ -214,7 +217,7 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   let room = 0;
   for (let i = 0; i < bc.count; i++) if (bc.people[i] > 0) room++;
   if (jc) for (let i = 0; i < jc.count; i++) { const p = jc.people[i]; if (p >= junctionMinPeople && p > 0) room++; }
-  const nc = needColumns(room);
+  const nc = needColumns(room, take);
   let L = 0, totalNeeded = 0;
   {
     // the rule texts repeat: one string per (stairwells, per-residents, high-rise, floors) combination
@@ -548,16 +551,22 @@ interface NeedColumns {
   texts: string[];
 }
 
-/** Columns for n needs, views of one buffer (one external allocation, not nine). */
-function needColumns(n: number): NeedColumns {
-  const buf = new ArrayBuffer(n * (5 * 8 + 3 * 4 + 1));
-  let off = 0;
-  const f64 = () => { const a = new Float64Array(buf, off, n); off += 8 * n; return a; };
-  const i32 = () => { const a = new Int32Array(buf, off, n); off += 4 * n; return a; };
-  return {
-    count: 0, id: f64(), lon: f64(), lat: f64(), people: f64(), guides: f64(), ref: i32(), assigned: i32(), rule: i32(),
-    kind: new Uint8Array(buf, off, n), texts: [],
+/** Columns for n needs (assigned zeroed; the rest is written need by need): from `take`, else views of one new buffer. */
+function needColumns(n: number, take?: TakeView): NeedColumns {
+  let f64: () => Float64Array, i32: () => Int32Array, u8: () => Uint8Array;
+  if (take) { f64 = () => take('f64', n); i32 = () => take('i32', n); u8 = () => take('u8', n); }
+  else {
+    const buf = new ArrayBuffer(n * (5 * 8 + 3 * 4 + 1));
+    let off = 0;
+    f64 = () => { const a = new Float64Array(buf, off, n); off += 8 * n; return a; };
+    i32 = () => { const a = new Int32Array(buf, off, n); off += 4 * n; return a; };
+    u8 = () => new Uint8Array(buf, off, n);
+  }
+  const c: NeedColumns = {
+    count: 0, id: f64(), lon: f64(), lat: f64(), people: f64(), guides: f64(), ref: i32(), assigned: i32(), rule: i32(), kind: u8(), texts: [],
   };
+  c.assigned.fill(0);
+  return c;
 }
 
 function needId(c: NeedColumns, n: number): string {

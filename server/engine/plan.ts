@@ -19,7 +19,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
-import { Spares, type Column, type TakeColumn } from './alloc.ts';
+import { Spares, type Column, type TakeColumn, type TakeView } from './alloc.ts';
 import { toEdgeColumns } from './edges.ts';
 import type { EngineBuilding, EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
@@ -123,6 +123,12 @@ class PlanReuse {
     if (!this.points || !this.points.fits(g, nS)) this.points = new PointSearcher(g, nS);
     this.pointIndex = indexEntrancesByEdge(g.edgeCount, entrances, active, this.pointIndex);
     return { ps: this.points, byEdge: this.pointIndex };
+  }
+  /** the route steps' scratch (a plan copies its steps out of it) */
+  stepBuf: Int32Array = new Int32Array(0);
+  steps(n: number): Int32Array {
+    if (this.stepBuf.length < n) this.stepBuf = new Int32Array(Math.max(1024, Math.ceil(n * 1.25)));
+    return this.stepBuf;
   }
   /** Candidate scratch for n candidates. */
   candidates(n: number): this {
@@ -285,6 +291,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const owned: Column[] = [], temp: Column[] = [];
   const col: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); owned.push(a); return a; };
   const tmp: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); temp.push(a); return a; };
+  /** the plan's own columns whose length varies from plan to plan (bucketed spares, contents unspecified) */
+  const view: TakeView = (type, n) => { const a = spares.takeAtLeast(type, n); owned.push(a); return a.subarray(0, n) as never; };
   // closures (what-if) on a private copy of the flags
   let g: Graph = g0;
   if (options.closedEdgeIds.length > 0) {
@@ -530,9 +538,10 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   // --- routes
   const P = ar.partCand.length;
-  const partBuilding = new Int32Array(P), partSite = new Int32Array(P), partPeople = new Float64Array(P), partDistance = new Float64Array(P);
-  const partEntrance = new Int32Array(P), partVia = new Int32Array(P), stepStart = new Int32Array(P + 1);
-  let steps = new Int32Array(Math.max(1024, P * 8));
+  // (every element is written below: each part once, stepStart[P] after the loop)
+  const partBuilding = view('i32', P), partSite = view('i32', P), partPeople = view('f64', P), partDistance = view('f64', P);
+  const partEntrance = view('i32', P), partVia = view('i32', P), stepStart = view('i32', P + 1);
+  let steps = reuse.steps(P * 8);
   let nSteps = 0;
   const buf: number[] = [];
   const site = col('i32', nB, -1), distance = col('f64', nB, NaN);
@@ -568,7 +577,10 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (best >= 0) { site[b] = partSite[best]; distance[b] = partDistance[best]; }
   }
   stepStart[P] = nSteps;
-  const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: steps.slice(0, nSteps) };
+  reuse.stepBuf = steps;
+  const routeSteps = view('i32', nSteps);
+  routeSteps.set(steps.subarray(0, nSteps));
+  const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: routeSteps };
   const flows = flowsAndClearance(g, routes, snaps.edge, entrances, options.walkSpeedMps, options.flowCapacity);
   const tRoutes = now();
 
@@ -595,6 +607,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     context: g === g0 ? ctx : { ...ctx, graph: g, index: ix, baseSnaps: null, baseSnapMax: -1, baseEntrances: null, baseEntrancesMax: -1 },
   };
 
+  // (the hooks may add columns of their own: planAllocator)
+  ownedColumns.set(result, owned);
   const tS0 = now();
   if (hooks.signs) result.signs = hooks.signs(result);
   const tS1 = now();
@@ -611,7 +625,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
   // the temporary columns are free for the next plan; the plan's own ones once it is recycled
   spares.give(...temp);
-  ownedColumns.set(result, owned);
   result.ms = {
     graph: tGraph - t0, snap: tSnap - tGraph, assign: tAssign - tSnap, routes: tRoutes - tAssign,
     signs: tS1 - tS0, guides: tG1 - tS1, coverage: tCov - tG1, total: tCov - t0,
@@ -621,6 +634,22 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
 
 /** Each plan's own city-sized columns (not those shared with its context's baseline), for `recyclePlan`. */
 const ownedColumns = new WeakMap<PlanResult, Column[]>();
+
+/**
+ * Result columns for a stage that runs on a plan (its signs and guides hooks): views of whole spares of its context,
+ * handed back with the plan's own columns by `recyclePlan` — a city plan's signs alone are ~45 MB of columns, and that
+ * much fresh external memory per plan starts a full collection of the heap. Contents are unspecified.
+ */
+export function planAllocator(plan: PlanResult): TakeView {
+  const owned = ownedColumns.get(plan), spares = plan.context.reuse?.spares;
+  if (!owned || !spares) return (type, n) => MAKE_VIEW[type](n) as never;
+  return (type, n) => {
+    const whole = spares.takeAtLeast(type, n);
+    owned.push(whole);
+    return whole.subarray(0, n) as never;
+  };
+}
+const MAKE_VIEW = { f64: (n: number) => new Float64Array(n), i32: (n: number) => new Int32Array(n), u8: (n: number) => new Uint8Array(n) };
 
 /**
  * Hands a plan the caller has finished with back to its context: the next plans of the context refill its city-sized

@@ -27,7 +27,8 @@
  * arrays, see Workspace). Cost is linear in the total number of route vertices plus the number of signs.
  */
 import { pointAtFraction, type Graph } from './graph.ts';
-import type { PlanResult } from './plan.ts';
+import { planAllocator, type PlanResult } from './plan.ts';
+import type { TakeView } from './alloc.ts';
 import type { RouteTable } from './routes.ts';
 import type { Entrance } from './types.ts';
 
@@ -197,7 +198,7 @@ export function computeSigns(input: SignInput, options: SignOptions = {}): SignR
 export function computeSignsFromPlan(plan: PlanResult, options: SignOptions = {}): SignResult {
   const { input, graph } = plan.context;
   // the input's sites are SignSites as they are (id, name, point): no per-call copy of the city's sites
-  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites, options);
+  return buildSigns(graph, new PlanRoutes(plan), new PlanBuildings(plan), input.sites, options, planAllocator(plan));
 }
 
 /**
@@ -476,8 +477,11 @@ class PlanBuildings implements BuildingSource {
  * compiles). Signs are kept as columns (typed arrays, arrows as linked lists) until the end, where each `Sign` and
  * `SignArrow` is built exactly once, in output order, with its id and a right-sized arrow list.
  */
-function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: SignSite[], options: SignOptions): SignResult {
-  const b = new SignBuilder(g, src, bsrc, sites, options, workspaceOf(g));
+/** Result columns: fresh ones, when no plan recycles them (see planAllocator). */
+const freshView: TakeView = (type, n) => (type === 'f64' ? new Float64Array(n) : type === 'i32' ? new Int32Array(n) : new Uint8Array(n)) as never;
+
+function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: SignSite[], options: SignOptions, take: TakeView = freshView): SignResult {
+  const b = new SignBuilder(g, src, bsrc, sites, options, workspaceOf(g), take);
   const R = src.count;
   for (let r = 0; r < R; r++) b.locate(r);
   b.groupByNode();
@@ -715,7 +719,8 @@ class SignBuilder {
   readonly notes: string[] = [TURN_NOTE, EXIT_NOTE, SPACING_NOTE];
   readonly approaches: number[][] = [];
 
-  constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions, readonly w: Workspace) {
+  constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions, readonly w: Workspace,
+    readonly take: TakeView) {
     this.turnDeg = options.turnDeg ?? 30;
     this.spacingM = options.spacingM ?? 150;
     this.tol = options.directionTolDeg ?? 3;
@@ -733,7 +738,7 @@ class SignBuilder {
     this.routeStartBearing = w.routeStartBearing; this.routeEndBearing = w.routeEndBearing;
     this.plan = src instanceof PlanRoutes ? src : null;
     this.nodeSign = w.nodeSign; // −1 at every node once groupByNode has run (it first uses it for ranks)
-    this.routeSignStart = new Int32Array(R + 1);
+    this.routeSignStart = take('i32', R + 1);
     this.exitSign = w.exitSign;
     this.exitSign.fill(-1, 0, maxB + 1);
     this.overviewSign = new Array(sites.length);
@@ -1264,12 +1269,19 @@ class SignBuilder {
 
   /** the result: the signs as columns copied out of the workspace (the next call on this graph reuses it), objects on first read */
   finish(): SignResult {
-    const { w } = this;
+    const { w, take } = this;
     const n = this.nSigns;
-    const arrowStart = new Int32Array(n + 1);
+    // the result's columns come from `take` (a plan's recycled spares) and are filled here, every element
+    const copy = <A extends Float64Array | Int32Array | Uint8Array>(from: A, type: 'f64' | 'i32' | 'u8'): A => {
+      const a = take(type, n) as A;
+      a.set(from.subarray(0, n) as never);
+      return a;
+    };
+    const arrowStart = take('i32', n + 1);
+    arrowStart[0] = 0;
     for (let i = 0; i < n; i++) arrowStart[i + 1] = arrowStart[i] + w.sArrows[i];
     const A = arrowStart[n];
-    const arrowBearing = new Float64Array(A), arrowSite = new Int32Array(A), arrowDist = new Float64Array(A);
+    const arrowBearing = take('f64', A), arrowSite = take('i32', A), arrowDist = take('f64', A);
     for (let i = 0; i < n; i++) {
       for (let t = w.sHead[i], k = arrowStart[i]; t >= 0; t = w.aNext[t], k++) { arrowBearing[k] = w.aBearing[t]; arrowSite[k] = w.aSite[t]; arrowDist[k] = w.aDist[t]; }
     }
@@ -1281,9 +1293,9 @@ class SignBuilder {
     }
     const nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
     const cols: SignColumns = {
-      n, kind: w.sKind.slice(0, n), lon: w.sLon.slice(0, n), lat: w.sLat.slice(0, n), facing: w.sFacing.slice(0, n),
-      node: w.sNode.slice(0, n), building: w.sBuilding.slice(0, n), routes: w.sRoutes.slice(0, n), people: w.sPeople.slice(0, n),
-      app: w.sApp.slice(0, n), note: w.sNote.slice(0, n), notes: this.notes, approaches: this.approaches,
+      n, kind: copy(w.sKind, 'u8'), lon: copy(w.sLon, 'f64'), lat: copy(w.sLat, 'f64'), facing: copy(w.sFacing, 'f64'),
+      node: copy(w.sNode, 'i32'), building: copy(w.sBuilding, 'i32'), routes: copy(w.sRoutes, 'i32'), people: copy(w.sPeople, 'f64'),
+      app: copy(w.sApp, 'i32'), note: copy(w.sNote, 'i32'), notes: this.notes, approaches: this.approaches,
       arrowStart, arrowBearing, arrowSite, arrowDist, siteIds, siteNames,
       exits: {
         building: this.exitBuilding.slice(0, nExits), sign: Int32Array.from(this.exitBuilding.slice(0, nExits), (b) => this.exitSign[b]),
@@ -1301,7 +1313,7 @@ class SignBuilder {
     // junction and turn signs at graph nodes, in output order: what the guides read (no sign objects needed)
     let nj = 0;
     for (let i = 0; i < n; i++) if ((cols.kind[i] === K_JUNCTION || cols.kind[i] === K_TURN) && cols.node[i] >= 0) nj++;
-    const nodeSigns = { count: nj, nodeIndex: new Int32Array(nj), lon: new Float64Array(nj), lat: new Float64Array(nj), people: new Float64Array(nj) };
+    const nodeSigns = { count: nj, nodeIndex: take('i32', nj), lon: take('f64', nj), lat: take('f64', nj), people: take('f64', nj) };
     for (let i = 0, j = 0; i < n; i++) {
       if (!((cols.kind[i] === K_JUNCTION || cols.kind[i] === K_TURN) && cols.node[i] >= 0)) continue;
       nodeSigns.nodeIndex[j] = cols.node[i]; nodeSigns.lon[j] = cols.lon[i]; nodeSigns.lat[j] = cols.lat[i]; nodeSigns.people[j] = cols.people[i]; j++;
@@ -1314,7 +1326,7 @@ class SignBuilder {
       get signs(): Sign[] { return (signs ??= signObjects(cols)); },
       get schedule(): string { return (csv ??= signScheduleCsv(this.signs, bom)); },
       routeSignStart: this.routeSignStart,
-      routeSignIndex: w.routeSigns.slice(0, this.nRouteSigns),
+      routeSignIndex: (() => { const a = take('i32', this.nRouteSigns); a.set(w.routeSigns.subarray(0, this.nRouteSigns)); return a; })(),
       counts,
       nodeSigns,
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
+import { bucketLength, Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
 
 describe('unboxed', () => {
   it('returns the same number (−0, fractions, large and odd values included)', () => {
@@ -79,5 +79,27 @@ describe('Spares', () => {
     sp.give(...many);
     const back = new Set(Array.from({ length: 40 }, () => sp.take('u8', 2, 0)));
     expect(many.filter((m) => back.has(m)).length).toBe(32);
+  });
+
+  it('takeAtLeast: a whole array of the bucketed length, shared by sizes in one bucket, contents as left', () => {
+    expect([0, 1, 1024].map(bucketLength)).toEqual([1024, 1024, 1024]);
+    expect(bucketLength(1025)).toBe(1280);
+    for (let n = 1; n < 5e6; n = Math.ceil(n * 1.7) + 3) {
+      const b = bucketLength(n);
+      expect(b).toBeGreaterThanOrEqual(n);
+      expect(b % 256).toBe(0);
+      expect(b).toBeLessThanOrEqual(Math.max(1024, Math.ceil(n * 1.25) + 256));
+    }
+    const sp = new Spares();
+    const a = sp.takeAtLeast('i32', 1100);
+    expect(a.length).toBe(1280);
+    a.fill(9);
+    sp.give(a);
+    const b = sp.takeAtLeast('i32', 1200); // another size in the same bucket
+    expect(b).toBe(a);
+    expect(b[1199]).toBe(9); // not refilled
+    expect(sp.reused).toBe(1);
+    expect(sp.takeAtLeast('i32', 1200)).not.toBe(a);
+    expect(sp.takeAtLeast('f64', 2000)).toBeInstanceOf(Float64Array);
   });
 });

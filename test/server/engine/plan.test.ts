@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildingRows, planRouteCoords, prepareContext, runPlan } from '../../../server/engine/plan.ts';
+import { buildingRows, planRouteCoords, prepareContext, recyclePlan, runPlan, type PlanResult } from '../../../server/engine/plan.ts';
+import { fullPlanHooks } from '../../../server/engine/full.ts';
+import type { SignResult } from '../../../server/engine/signs.ts';
+import type { GuideResult } from '../../../server/engine/guides.ts';
 import { K_SEARCH } from '../../../server/engine/dijkstra.ts';
 import { routeNodes } from '../../../server/engine/routes.ts';
 import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
@@ -300,5 +303,39 @@ describe('point searches (one bounded search per building) give the multi-source
     const small = { ...input, buildings: few, communities: [...input.communities, { id: 9, name: '小区' }] };
     expect(runPlan(small, { communityIds: [9] }).search).toBe('point');
     expect(runPlan(small, { communityIds: [1] }).search).toBe('multi');
+  });
+});
+
+describe('recycled columns', () => {
+  it('a plan that refills a recycled plan\'s columns, whatever they hold, equals a plan on a fresh context (signs and guides too)', () => {
+    const input = randomGridInput({ w: 12, h: 9, spacing: 60, buildings: 160, sites: 6, seed: 17, dropEdges: 0.08, population: [20, 500], capacity: [300, 1200] });
+    input.buildings.forEach((b, i) => { if (i % 9 === 0) b.levels = 11 + (i % 15); });
+    const volunteers = [0, 40, 80, 120].map((b, i) => ({ id: i + 1, name: `v${i + 1}`, homeBuildingId: input.buildings[b].id, maxDuties: 2 }));
+    const hooks = fullPlanHooks({ volunteers });
+    const view = (p: PlanResult) => {
+      const signs = p.signs as SignResult, guides = p.guides as GuideResult;
+      return {
+        routes: p.routes, flows: p.flows, totals: p.totals,
+        signs: signs.signs, routeSignStart: signs.routeSignStart, routeSignIndex: signs.routeSignIndex, nodeSigns: signs.nodeSigns,
+        needs: guides.needs, assignments: guides.assignments,
+      };
+    };
+    const want = view(runPlan(structuredClone(input), {}, hooks));
+    const first = runPlan(input, {}, hooks);
+    const ctx = first.context, spares = ctx.reuse!.spares;
+    recyclePlan(first);
+    // poison every spare: a column handed out again must be written in full before anything reads it
+    const free = (spares as unknown as { free: Map<string, (Float64Array | Int32Array | Uint8Array)[]> }).free;
+    let poisoned = 0;
+    for (const list of free.values()) for (const a of list) { new Uint8Array(a.buffer, a.byteOffset, a.byteLength).fill(0x7b); poisoned++; }
+    expect(poisoned).toBeGreaterThan(20);
+    const reusedBefore = spares.reused;
+    const again = runPlan(input, {}, hooks, ctx);
+    // routes, signs and guides took recycled columns (bucketed: the same shapes come back)
+    expect(spares.reused - reusedBefore).toBeGreaterThan(20);
+    expect(view(again)).toEqual(want);
+    // and once more, recycling the plan just made
+    recyclePlan(again);
+    expect(view(runPlan(input, {}, hooks, ctx))).toEqual(want);
   });
 });
