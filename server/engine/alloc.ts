@@ -59,6 +59,25 @@ export function scratchFor(cache: WeakMap<object, Scratch>, key: object): Scratc
   return s.reset();
 }
 
+/**
+ * Typed arrays for what a plan context keeps: the graph, the segment index, the search graphs and the stages'
+ * workspaces — made once per network and reused by every plan on it. They sit on a SharedArrayBuffer where the runtime
+ * has one (Node; a browser page only when cross-origin isolated, else a plain ArrayBuffer): V8 counts each new
+ * ArrayBuffer towards its external-memory limit and starts a full mark-compact of the whole heap after every 64 MB of
+ * them (about 14 while a city's context, ~900 MB of arrays, is built: 150–250 ms each, a third of the cold plan),
+ * and it does not count shared buffers. Measured: twenty 48 MB ArrayBuffers cost 3 mark-compacts, as many shared ones
+ * none. Nothing is shared between threads: these are ordinary arrays to the engine, and
+ * process.memoryUsage().arrayBuffers still reports them. Not for arrays a plan drops: uncounted garbage waits for a
+ * collection something else starts.
+ */
+const LastingBuffer: new (bytes: number) => ArrayBufferLike = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer;
+export const lasting = {
+  f64: (n: number): Float64Array => new Float64Array(new LastingBuffer(8 * n)),
+  i32: (n: number): Int32Array => new Int32Array(new LastingBuffer(4 * n)),
+  u8: (n: number): Uint8Array => new Uint8Array(new LastingBuffer(n)),
+  buffer: (bytes: number): ArrayBufferLike => new LastingBuffer(bytes),
+};
+
 export type ColumnType = 'f64' | 'i32' | 'u8';
 export interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }
 export type Column = ColumnOf[ColumnType];

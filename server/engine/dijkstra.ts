@@ -35,6 +35,7 @@
 import FlatQueue from 'flatqueue';
 import type { Entrance } from './types.ts';
 import type { Graph } from './graph.ts';
+import { lasting } from './alloc.ts';
 
 /** Predecessor code: ≥ 0 = edge index walked to reach the node; ≤ -2 = seeded by entrance (-2 - entranceIndex); -1 = none. */
 export const NO_PRED = -1;
@@ -235,7 +236,7 @@ export interface NearestTree {
 export function deadEnds(g: Graph, byEdge: EntranceEdgeIndex): { leafEdge: Int32Array; count: number } {
   const { adjStart, adjNode, adjEdge, closed } = g;
   const n = g.nodeCount;
-  const leafEdge = new Int32Array(n).fill(-1);
+  const leafEdge = lasting.i32(n).fill(-1); // kept by the search graph
   let count = 0;
   for (let v = 0; v < n; v++) {
     let open = 0, le = -1, lw = -1;
@@ -413,7 +414,9 @@ function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
       ws.free.splice(i, 1);
     }
   }
-  if (!a) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K), byEdge: null };
+  // (a workspace's arrays are kept for its later searches: `lasting`, see alloc.ts)
+  if (!a && ws.implicit) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K), byEdge: null };
+  if (!a) a = { count: lasting.u8(n), site: lasting.i32(n * K), dist: lasting.f64(n * K), pred: lasting.i32(n * K), byEdge: null };
   if (!ws.implicit) ws.handed.push(a);
   return a;
 }
@@ -503,14 +506,15 @@ function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
   const kind = new Uint8Array(n);
   const nInterior = kClassify(g, leafEdge, byEdge, kind);
   const chainOf = new Int32Array(n).fill(-1);
-  // every chain has at least one node: at most nInterior chains, nInterior + chains edges
-  const cStart = new Int32Array(nInterior + 1);
-  const cNode = new Int32Array(nInterior);
-  const cEdge = new Int32Array(2 * nInterior);
-  const cLen = new Float64Array(2 * nInterior);
-  const cA = new Int32Array(nInterior), cB = new Int32Array(nInterior);
+  // every chain has at least one node: at most nInterior chains, nInterior + chains edges (what the search graph keeps
+  // is `lasting`, see alloc.ts)
+  const cStart = lasting.i32(nInterior + 1);
+  const cNode = lasting.i32(nInterior);
+  const cEdge = lasting.i32(2 * nInterior);
+  const cLen = lasting.f64(2 * nInterior);
+  const cA = lasting.i32(nInterior), cB = lasting.i32(nInterior);
   // rec first holds each junction's link words
-  const rec = new Int32Array(n).fill(-1);
+  const rec = lasting.i32(n).fill(-1);
   const nChains = kChains(g, leafEdge, kind, chainOf, cStart, cNode, cEdge, cLen, cA, cB, rec);
   let words = 0, nj = 0;
   for (let v = 0; v < n; v++) {
@@ -521,10 +525,10 @@ function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
     nj++;
   }
   if (words >= 2 ** 30) throw new Error('kNearestSearch: graph too large');
-  const recs = new Int32Array(nj);
-  const jix = new Int32Array(n).fill(-1);
+  const recs = lasting.i32(nj);
+  const jix = lasting.i32(n).fill(-1);
   for (let v = 0, i = 0; v < n; v++) if (kind[v] === 1) { recs[i] = rec[v]; jix[v] = i++; }
-  const buf = new ArrayBuffer(Math.max(8, words * 8));
+  const buf = lasting.buffer(Math.max(8, words * 8));
   const r64 = new Float64Array(buf), r32 = new Int32Array(buf);
   const maxLink = kFill(g, leafEdge, kind, chainOf, cA, cB, cStart, cNode, cEdge, cLen, KL, jix, rec, r64, r32);
   let nOrphans = 0;
@@ -533,7 +537,7 @@ function kGraph(g: Graph, byEdge: EntranceEdgeIndex, KL: number): KGraph {
   for (let v = 0, i = 0; v < n; v++) if (kind[v] === 2 && chainOf[v] < 0) orphans[i++] = v;
   return {
     KL, r64, r32, rec, recs, jix, words, maxLink, leafEdge, nChains, cA, cB, cStart, cNode, cEdge, cLen, orphans,
-    sDist: new Float64Array(nj), sPred: new Int32Array(nj), sStamp: new Int32Array(nj), sId: 0,
+    sDist: lasting.f64(nj), sPred: lasting.i32(nj), sStamp: lasting.i32(nj), sId: 0,
   };
 }
 
@@ -1222,7 +1226,7 @@ export interface PointWorkspace {
   nTouched: number;
 }
 export function pointWorkspace(g: Graph): PointWorkspace {
-  return { dist: new Float64Array(g.nodeCount).fill(Infinity), pred: new Int32Array(g.nodeCount).fill(NO_PRED), touched: new Int32Array(g.nodeCount), nTouched: 0 };
+  return { dist: lasting.f64(g.nodeCount).fill(Infinity), pred: lasting.i32(g.nodeCount).fill(NO_PRED), touched: lasting.i32(g.nodeCount), nTouched: 0 };
 }
 
 /**

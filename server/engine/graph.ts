@@ -10,6 +10,7 @@
  * scale (≤ 30 km) the scale error across the extent is well under 1 % (it grows with cos φ over the extent), which is
  * fine for choosing the nearest edge and for snap legs; network lengths always come from the input.
  */
+import { lasting } from './alloc.ts';
 import { toEdgeColumns } from './edges.ts';
 import type { EngineInput } from './types.ts';
 
@@ -229,7 +230,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     if (b > maxLat) maxLat = b;
   }
   const proj = n > 0 ? makeProjection((minLon + maxLon) / 2, (minLat + maxLat) / 2) : makeProjection(0, 0);
-  const x = new Float64Array(n), y = new Float64Array(n);
+  const x = lasting.f64(n), y = lasting.f64(n);
   for (let i = 0; i < n; i++) {
     x[i] = (lon[i] - proj.lon0) * proj.kx;
     y[i] = (lat[i] - proj.lat0) * proj.ky;
@@ -240,11 +241,12 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const widths = { ...DEFAULT_WIDTH_BY_HIGHWAY, ...(opts.widthByHighway ?? {}) };
   const fallbackWidth = opts.defaultWidthM ?? FALLBACK_WIDTH_M;
 
-  const edgeId = new Float64Array(m);
-  const edgeSource = new Int32Array(m);
-  const edgeTarget = new Int32Array(m);
-  const edgeLength = new Float64Array(m);
-  const edgeWidth = new Float64Array(m);
+  // (the graph's own arrays are `lasting`, see alloc.ts; working ones are not)
+  const edgeId = lasting.f64(m);
+  const edgeSource = lasting.i32(m);
+  const edgeTarget = lasting.i32(m);
+  const edgeLength = lasting.f64(m);
+  const edgeWidth = lasting.f64(m);
   const degree = new Int32Array(n + 1);
   let geomPoints = 0;
   const classWidth = cols.highways.map((h) => widths[h] ?? fallbackWidth);
@@ -274,12 +276,12 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const edgeIndexById = IdIndex.from(edgeId);
 
   // CSR adjacency.
-  const adjStart = new Int32Array(n + 1);
+  const adjStart = lasting.i32(n + 1);
   for (let v = 0; v < n; v++) adjStart[v + 1] = adjStart[v] + degree[v];
   const fill = adjStart.slice(0, n);
-  const adjNode = new Int32Array(2 * m);
-  const adjEdge = new Int32Array(2 * m);
-  const adjLen = new Float64Array(2 * m);
+  const adjNode = lasting.i32(2 * m);
+  const adjEdge = lasting.i32(2 * m);
+  const adjLen = lasting.f64(2 * m);
   for (let e = 0; e < m; e++) {
     const s = edgeSource[e], t = edgeTarget[e], len = edgeLength[e];
     let k = fill[s]++;
@@ -289,10 +291,10 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   }
 
   // Projected geometry, oriented source → target.
-  const geomStart = new Int32Array(m + 1);
-  const geomX = new Float64Array(geomPoints);
-  const geomY = new Float64Array(geomPoints);
-  const geomCum = new Float64Array(geomPoints);
+  const geomStart = lasting.i32(m + 1);
+  const geomX = lasting.f64(geomPoints);
+  const geomY = lasting.f64(geomPoints);
+  const geomCum = lasting.f64(geomPoints);
   let p = 0;
   for (let e = 0; e < m; e++) {
     geomStart[e] = p;
@@ -325,7 +327,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
 
   return {
     nodeCount: n, edgeCount: m, proj, nodeIds, lon, lat, x, y,
-    edgeId, edgeSource, edgeTarget, edgeLength, edgeWidth, closed: new Uint8Array(m),
+    edgeId, edgeSource, edgeTarget, edgeLength, edgeWidth, closed: lasting.u8(m),
     adjStart, adjNode, adjEdge, adjLen, geomStart, geomX, geomY, geomCum, edgeIndexById,
   };
 }

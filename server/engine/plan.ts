@@ -19,7 +19,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
-import { Spares, type Column, type TakeColumn, type TakeView } from './alloc.ts';
+import { lasting, Spares, type Column, type TakeColumn, type TakeView } from './alloc.ts';
 import { toEdgeColumns } from './edges.ts';
 import type { EngineBuilding, EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
@@ -104,10 +104,10 @@ export interface PlanContext {
 class PlanReuse {
   open = new SearchWorkspace();
   closed = new SearchWorkspace();
-  cSite = new Int32Array(0);
-  cDist = new Float64Array(0);
-  cVia = new Int32Array(0);
-  cLab = new Int32Array(0);
+  cSite: Int32Array = new Int32Array(0);
+  cDist: Float64Array = new Float64Array(0);
+  cVia: Int32Array = new Int32Array(0);
+  cLab: Int32Array = new Int32Array(0);
   points: PointSearcher | null = null;
   pointIndex: EntranceEdgeIndex | undefined;
   /** columns of recycled plans (`recyclePlan`) and plans' temporary columns, for the next plan to refill */
@@ -127,12 +127,12 @@ class PlanReuse {
   /** the route steps' scratch (a plan copies its steps out of it) */
   stepBuf: Int32Array = new Int32Array(0);
   steps(n: number): Int32Array {
-    if (this.stepBuf.length < n) this.stepBuf = new Int32Array(Math.max(1024, Math.ceil(n * 1.25)));
+    if (this.stepBuf.length < n) this.stepBuf = lasting.i32(Math.max(1024, Math.ceil(n * 1.25)));
     return this.stepBuf;
   }
   /** Candidate scratch for n candidates. */
   candidates(n: number): this {
-    if (this.cSite.length < n) { this.cSite = new Int32Array(n); this.cDist = new Float64Array(n); this.cVia = new Int32Array(n); this.cLab = new Int32Array(n); }
+    if (this.cSite.length < n) { this.cSite = lasting.i32(n); this.cDist = lasting.f64(n); this.cVia = lasting.i32(n); this.cLab = lasting.i32(n); }
     return this;
   }
 }

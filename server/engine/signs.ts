@@ -28,7 +28,7 @@
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import { planAllocator, type PlanResult } from './plan.ts';
-import type { TakeView } from './alloc.ts';
+import { lasting, type TakeView } from './alloc.ts';
 import type { RouteTable } from './routes.ts';
 import type { Entrance } from './types.ts';
 
@@ -498,7 +498,8 @@ const KINDS: SignKind[] = ['junction', 'turn', 'exit', 'stairwell', 'overview', 
 /**
  * Typed scratch kept per graph (WeakMap, so it goes with the graph) and reused by the next call on it: a city plan
  * needs ~150 MB of typed arrays (Monaco ~2 MB), and allocating that much external memory on every call makes V8 start
- * a full mark-compact of the whole heap (seconds at city scale). Only the result's own arrays are allocated per call.
+ * a full mark-compact of the whole heap (seconds at city scale). Its large arrays are `lasting` (alloc.ts), so even the
+ * first call's do not; the result's own columns come from the plan's spares (planAllocator).
  */
 class Workspace {
   readonly sc = new Scratch();
@@ -509,64 +510,64 @@ class Workspace {
    */
   readonly nodeSign: Int32Array;
   /** the distinct nodes passed (ascending after groupByNode) */
-  nodes = new Int32Array(0);
+  nodes: Int32Array = new Int32Array(0);
   touched = 0;
   /** the passages through nodes[k], node order: q records slotStart[k] .. slotStart[k+1]-1 (slotFill: a cursor) */
-  slotStart = new Int32Array(0);
-  slotFill = new Int32Array(0);
+  slotStart: Int32Array = new Int32Array(0);
+  slotFill: Int32Array = new Int32Array(0);
   // per passage, route order
-  pNode = new Int32Array(0);
-  pIn = new Float64Array(0);
-  pOut = new Float64Array(0);
-  pRem = new Float64Array(0);
-  pCum = new Float64Array(0);
-  pRoute = new Int32Array(0);
+  pNode: Int32Array = new Int32Array(0);
+  pIn: Float64Array = new Float64Array(0);
+  pOut: Float64Array = new Float64Array(0);
+  pRem: Float64Array = new Float64Array(0);
+  pCum: Float64Array = new Float64Array(0);
+  pRoute: Int32Array = new Int32Array(0);
   // per passage, node order: [in, out, rem, people] records, and the site
-  q = new Float64Array(0);
-  qSite = new Int32Array(0);
+  q: Float64Array = new Float64Array(0);
+  qSite: Int32Array = new Int32Array(0);
   /**
    * Pass 1 piece summaries (SignBuilder.fastLocate), direct-mapped by step (edge·2 + dir): a bounded cache (~9 MB)
    * kept with the graph — a summary depends only on the graph's geometry, the step and its start point.
    */
-  readonly ent = new Float64Array((PIECE_SLOTS + 1) * ENT).fill(-1);
-  seg = new Float64Array(64);
+  readonly ent = lasting.f64((PIECE_SLOTS + 1) * ENT).fill(-1);
+  seg: Float64Array = new Float64Array(64);
   // per route
-  routeFirst = new Int32Array(0);
-  routeGeomLen = new Float64Array(0);
-  routeStartBearing = new Float64Array(0);
-  routeEndBearing = new Float64Array(0);
-  routeSigns = new Int32Array(0);
+  routeFirst: Int32Array = new Int32Array(0);
+  routeGeomLen: Float64Array = new Float64Array(0);
+  routeStartBearing: Float64Array = new Float64Array(0);
+  routeEndBearing: Float64Array = new Float64Array(0);
+  routeSigns: Int32Array = new Int32Array(0);
   // per building
-  exitSign = new Int32Array(0);
+  exitSign: Int32Array = new Int32Array(0);
   // per busiest node: direction clusters and the node's arrows
-  inDirs = new Float64Array(0);
-  inWeight = new Float64Array(0);
-  outDirs = new Float64Array(0);
-  arB = new Float64Array(0);
-  arD = new Float64Array(0);
-  arS = new Int32Array(0);
+  inDirs: Float64Array = new Float64Array(0);
+  inWeight: Float64Array = new Float64Array(0);
+  outDirs: Float64Array = new Float64Array(0);
+  arB: Float64Array = new Float64Array(0);
+  arD: Float64Array = new Float64Array(0);
+  arS: Int32Array = new Int32Array(0);
   // sign columns (facing / arrow bearing NaN = null)
-  sKind = new Uint8Array(0);
-  sLon = new Float64Array(0);
-  sLat = new Float64Array(0);
-  sFacing = new Float64Array(0);
-  sPeople = new Float64Array(0);
-  sNode = new Int32Array(0);
-  sBuilding = new Int32Array(0);
-  sRoutes = new Int32Array(0);
-  sApp = new Int32Array(0);
-  sHead = new Int32Array(0);
-  sTail = new Int32Array(0);
-  sArrows = new Int32Array(0);
+  sKind: Uint8Array = new Uint8Array(0);
+  sLon: Float64Array = new Float64Array(0);
+  sLat: Float64Array = new Float64Array(0);
+  sFacing: Float64Array = new Float64Array(0);
+  sPeople: Float64Array = new Float64Array(0);
+  sNode: Int32Array = new Int32Array(0);
+  sBuilding: Int32Array = new Int32Array(0);
+  sRoutes: Int32Array = new Int32Array(0);
+  sApp: Int32Array = new Int32Array(0);
+  sHead: Int32Array = new Int32Array(0);
+  sTail: Int32Array = new Int32Array(0);
+  sArrows: Int32Array = new Int32Array(0);
   /** index into SignBuilder.notes */
-  sNote = new Int32Array(0);
+  sNote: Int32Array = new Int32Array(0);
   // arrows: linked per sign
-  aNext = new Int32Array(0);
-  aBearing = new Float64Array(0);
-  aDist = new Float64Array(0);
-  aSite = new Int32Array(0);
+  aNext: Int32Array = new Int32Array(0);
+  aBearing: Float64Array = new Float64Array(0);
+  aDist: Float64Array = new Float64Array(0);
+  aSite: Int32Array = new Int32Array(0);
   constructor(N: number) {
-    this.nodeSign = new Int32Array(N).fill(-1);
+    this.nodeSign = lasting.i32(N).fill(-1);
   }
 
   /** nodeSign back to −1 everywhere (at the last call's nodes); run before a call writes it */
@@ -583,9 +584,8 @@ class Workspace {
     this.nodes = a.i32(n); this.slotStart = a.i32(n + 1); this.slotFill = a.i32(n);
   }
 
-  // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one ArrayBuffer, as are all
-  // sign columns and all arrow columns: V8 weighs new external memory at each ArrayBuffer, and many large ones at
-  // once make it start one full collection of the whole heap after another.
+  // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one buffer, as are all sign
+  // columns and all arrow columns (one allocation per growth instead of a dozen).
   capP = -1;
   capR = -1;
   capB = -1;
@@ -629,11 +629,11 @@ class Workspace {
   }
 }
 
-/** Typed views carved out of one ArrayBuffer (8-byte views first, then 4-, then 1-byte ones). */
+/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): the workspace's, `lasting` (alloc.ts). */
 class Arena {
-  readonly buf: ArrayBuffer;
+  readonly buf: ArrayBufferLike;
   off = 0;
-  constructor(bytes: number) { this.buf = new ArrayBuffer(bytes); }
+  constructor(bytes: number) { this.buf = lasting.buffer(bytes); }
   f64(n: number) { const a = new Float64Array(this.buf, this.off, n); this.off += 8 * n; return a; }
   i32(n: number) { const a = new Int32Array(this.buf, this.off, n); this.off += 4 * n; return a; }
   u8(n: number) { const a = new Uint8Array(this.buf, this.off, n); this.off += n; return a; }
@@ -1127,7 +1127,7 @@ class SignBuilder {
 
   pushRouteSign(i: number): void {
     const w = this.w;
-    if (this.nRouteSigns === w.routeSigns.length) { const t = new Int32Array(w.routeSigns.length * 2); t.set(w.routeSigns); w.routeSigns = t; }
+    if (this.nRouteSigns === w.routeSigns.length) { const t = lasting.i32(w.routeSigns.length * 2); t.set(w.routeSigns); w.routeSigns = t; }
     w.routeSigns[this.nRouteSigns++] = i;
   }
 

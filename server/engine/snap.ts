@@ -18,6 +18,7 @@
  */
 import type { EngineBuilding, EngineSite, Entrance, Snap } from './types.ts';
 import type { Graph } from './graph.ts';
+import { lasting } from './alloc.ts';
 
 export interface SegmentIndex {
   g: Graph;
@@ -107,7 +108,7 @@ export interface NearGrid {
  * written in the same pass.
  */
 function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: number, rows: number, withXY: (filled: number) => boolean): { start: Int32Array; seg: Int32Array; xy: Float64Array | null } {
-  const counts = new Int32Array(cols * rows + 1);
+  const counts = lasting.i32(cols * rows + 1);
   const half2 = cell * Math.SQRT1_2 * (cell * Math.SQRT1_2) * 1.0001;
   const { geomX, geomY, geomStart } = g;
   let fill: Int32Array | null = null, seg: Int32Array | null = null, xy: Float64Array | null = null;
@@ -149,8 +150,8 @@ function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: numb
       let filled = 0;
       for (let c = 0; c < cols * rows; c++) { if (counts[c + 1] > 0) filled++; counts[c + 1] += counts[c]; }
       fill = counts.slice(0, cols * rows);
-      seg = new Int32Array(counts[cols * rows]);
-      if (withXY(filled)) xy = new Float64Array(4 * seg.length);
+      seg = lasting.i32(counts[cols * rows]);
+      if (withXY(filled)) xy = lasting.f64(4 * seg.length);
     }
   }
   return { start: counts, seg: seg!, xy };
@@ -159,7 +160,8 @@ function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: numb
 /** Builds the grid index over all edge segments (open or closed; closed ones are filtered at query time). */
 export function buildSegmentIndex(g: Graph): SegmentIndex {
   const P = g.geomStart[g.edgeCount];
-  const pointEdge = new Int32Array(P);
+  // (the index's arrays, its nearest lists and its snaps' scratch are `lasting`, see alloc.ts)
+  const pointEdge = lasting.i32(P);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   let nSeg = 0;
   for (let e = 0; e < g.edgeCount; e++) {
@@ -209,8 +211,8 @@ function nearestLists(ng: NearGrid, w: number, h: number): NearestLists {
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAREST_LISTS_MAX_CELLS) cell *= 1.25;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
   return {
-    minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: new Int32Array(cols * rows).fill(LIST_UNMADE),
-    pool: new Int32Array(4096), used: 0, stamp: new Int32Array(ng.pointEdge.length).fill(-1), snaps: 0,
+    minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: lasting.i32(cols * rows).fill(LIST_UNMADE),
+    pool: lasting.i32(4096), used: 0, stamp: lasting.i32(ng.pointEdge.length).fill(-1), snaps: 0,
   };
 }
 
@@ -233,7 +235,7 @@ function makeList(nl: NearestLists, ng: NearGrid, ci: number, r: number, c: numb
   if (cb >= nCols) cb = nCols - 1;
   if (ra < 0) ra = 0;
   if (rb >= nRows) rb = nRows - 1;
-  if (nl.used + NEAREST_LISTS_MAX_LEN + 2 > nl.pool.length) { const grown = new Int32Array(nl.pool.length * 2); grown.set(nl.pool); nl.pool = grown; }
+  if (nl.used + NEAREST_LISTS_MAX_LEN + 2 > nl.pool.length) { const grown = lasting.i32(nl.pool.length * 2); grown.set(nl.pool); nl.pool = grown; }
   const pool = nl.pool, head = nl.used;
   let len = 0;
   for (let row = ra; row <= rb; row++) {
@@ -298,7 +300,7 @@ function buildNearGrid(g: Graph, minX: number, minY: number, w: number, h: numbe
 /** The near grid over filled cell lists with their inline geometry: adds the distance transform of empty cells. */
 function nearGrid(minX: number, minY: number, cell: number, cols: number, rows: number, start: Int32Array, seg: Int32Array, xy: Float64Array, pointEdge: Int32Array): NearGrid {
   // Chebyshev distance transform of the non-empty cells (two chamfer passes, 8-neighbourhood, unit steps: exact).
-  const empty = new Uint8Array(cols * rows);
+  const empty = lasting.u8(cols * rows);
   for (let c = 0; c < cols * rows; c++) empty[c] = start[c + 1] > start[c] ? 0 : 255;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -599,8 +601,8 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
   const out: BuildingSnaps = into ?? {
-    edge: new Int32Array(n).fill(-1), fraction: new Float64Array(n), distance: new Float64Array(n).fill(Infinity),
-    doorX: new Float64Array(n), doorY: new Float64Array(n), snapX: new Float64Array(n), snapY: new Float64Array(n),
+    edge: lasting.i32(n).fill(-1), fraction: lasting.f64(n), distance: lasting.f64(n).fill(Infinity),
+    doorX: lasting.f64(n), doorY: lasting.f64(n), snapX: lasting.f64(n), snapY: lasting.f64(n),
   };
   const { edge: oEdge, fraction: oFraction, distance: oDistance, doorX: oDoorX, doorY: oDoorY, snapX: oSnapX, snapY: oSnapY } = out;
   const { geomCum, geomStart } = g;
@@ -619,7 +621,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
     const ring = bd.ring;
     if (ring && ring.length >= 6) {
       const m = ring.length & ~1;
-      if (len + m > flat.length) { const grown = new Float64Array(Math.max(len + m, Math.ceil(1.25 * flat.length))); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
+      if (len + m > flat.length) { const grown = lasting.f64(Math.max(len + m, Math.ceil(1.25 * flat.length))); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
       for (let i = 0; i < m; i += 2) { flat[len + i] = (ring[i] - lon0) * kx; flat[len + i + 1] = (ring[i + 1] - lat0) * ky; }
       projectedCentroid(flat, len, m >> 1, c);
       qx[k] = c[0]; qy[k] = c[1]; ringAt[k] = len; ringPts[k] = m >> 1;
@@ -635,7 +637,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const order = cellOrder(w, count, ng);
   // the query points and rings copied into that order (independent reads, which the processor overlaps), so that the
   // searches read them in turn
-  if (w.sorted.length < len) w.sorted = new Float64Array(len);
+  if (w.sorted.length < len) w.sorted = lasting.f64(len);
   const sorted = w.sorted, { sx, sy, sAt } = w;
   for (let j = 0, to = 0; j < count; j++) {
     const k = order[j], at = ringAt[k];
@@ -700,9 +702,9 @@ function snapWork(ix: SegmentIndex, count: number): SnapWork {
   if (w === undefined || w.qx.length < count) {
     const m = Math.max(count, 64);
     w = {
-      qx: new Float64Array(m), qy: new Float64Array(m), ringAt: new Int32Array(m), ringPts: new Int32Array(m), flat: w?.flat ?? new Float64Array(16 * m),
-      sx: new Float64Array(m), sy: new Float64Array(m), sAt: new Int32Array(m), sorted: w?.sorted ?? new Float64Array(0),
-      key: new Int32Array(m), order: new Int32Array(m), tmp: new Int32Array(m), counts: new Int32Array(1 << 12),
+      qx: lasting.f64(m), qy: lasting.f64(m), ringAt: lasting.i32(m), ringPts: lasting.i32(m), flat: w?.flat ?? lasting.f64(16 * m),
+      sx: lasting.f64(m), sy: lasting.f64(m), sAt: lasting.i32(m), sorted: w?.sorted ?? lasting.f64(0),
+      key: lasting.i32(m), order: lasting.i32(m), tmp: lasting.i32(m), counts: new Int32Array(1 << 12),
     };
     works.set(ix.near, w);
   }
@@ -1148,6 +1150,6 @@ function entranceStarts(base: Entrance[], nS: number): Int32Array {
 const stampsByIndex = new WeakMap<Int32Array, { seen: Int32Array; next: number }>();
 function segmentStamps(ix: SegmentIndex): { seen: Int32Array; next: number } {
   let st = stampsByIndex.get(ix.pointEdge);
-  if (!st) { st = { seen: new Int32Array(ix.pointEdge.length).fill(-1), next: 0 }; stampsByIndex.set(ix.pointEdge, st); }
+  if (!st) { st = { seen: lasting.i32(ix.pointEdge.length).fill(-1), next: 0 }; stampsByIndex.set(ix.pointEdge, st); }
   return st;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLength, Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
+import { bucketLength, lasting, Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
+import { buildGraph } from '../../../server/engine/graph.ts';
+import { gridFixture } from './fixtures.ts';
 
 describe('unboxed', () => {
   it('returns the same number (−0, fractions, large and odd values included)', () => {
@@ -101,5 +103,27 @@ describe('Spares', () => {
     expect(sp.reused).toBe(1);
     expect(sp.takeAtLeast('i32', 1200)).not.toBe(a);
     expect(sp.takeAtLeast('f64', 2000)).toBeInstanceOf(Float64Array);
+  });
+});
+
+describe('lasting', () => {
+  it('gives zeroed typed arrays of the asked length that V8 does not count as new external memory (Node)', () => {
+    const a = lasting.f64(5), b = lasting.i32(3), c = lasting.u8(7);
+    expect([a.constructor, b.constructor, c.constructor]).toEqual([Float64Array, Int32Array, Uint8Array]);
+    expect([a.length, b.length, c.length]).toEqual([5, 3, 7]);
+    expect([...a, ...b, ...c].every((x) => x === 0)).toBe(true);
+    a[4] = 1.5; b[2] = -7;
+    expect([a[4], b[2]]).toEqual([1.5, -7]);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // what matters: a context's ~1 GB of arrays does not push V8 towards a full collection per 64 MB
+    const before = process.memoryUsage().external;
+    const big = lasting.f64(16 * 2 ** 20); // 128 MB
+    expect(process.memoryUsage().external - before).toBeLessThan(16 * 2 ** 20);
+    expect(process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(big.byteLength);
+  });
+
+  it('holds the graph\'s arrays', () => {
+    const g = buildGraph(gridFixture('S--+--B').input);
+    for (const a of [g.x, g.edgeSource, g.adjNode, g.geomCum, g.closed]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });
