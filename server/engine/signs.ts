@@ -556,6 +556,12 @@ class Workspace {
   sBuilding: Int32Array = new Int32Array(0);
   sRoutes: Int32Array = new Int32Array(0);
   sApp: Int32Array = new Int32Array(0);
+  // approach lists (a junction's other approaches, an overview board's): per list its first / last entry, per entry the
+  // bearing and the next entry — typed, not a JS array per sign (~120k lists in a city plan)
+  apHead: Int32Array = new Int32Array(0);
+  apTail: Int32Array = new Int32Array(0);
+  apVal: Float64Array = new Float64Array(0);
+  apNext: Int32Array = new Int32Array(0);
   sHead: Int32Array = new Int32Array(0);
   sTail: Int32Array = new Int32Array(0);
   sArrows: Int32Array = new Int32Array(0);
@@ -618,6 +624,19 @@ class Workspace {
     this.sArrows = grown(this.sArrows, a.i32(n), keep);
     this.sNote = grown(this.sNote, a.i32(n), keep);
     this.sKind = grown(this.sKind, a.u8(n), keep);
+  }
+  /** room for `lists` approach lists and `entries` entries (keeping the first `keepL` / `keepE`) */
+  growApproaches(lists: number, keepL: number, entries: number, keepE: number): void {
+    if (lists > this.apHead.length) {
+      const n = Math.max(lists, 1024, Math.ceil(this.apHead.length * 1.5));
+      const a = new Arena(8 * n);
+      this.apHead = grown(this.apHead, a.i32(n), keepL); this.apTail = grown(this.apTail, a.i32(n), keepL);
+    }
+    if (entries > this.apVal.length) {
+      const n = Math.max(entries, 1024, Math.ceil(this.apVal.length * 1.5));
+      const a = new Arena(12 * n);
+      this.apVal = grown(this.apVal, a.f64(n), keepE); this.apNext = grown(this.apNext, a.i32(n), keepE);
+    }
   }
   growArrows(arrows: number, keep: number): void {
     const n = Math.max(arrows, 1024, Math.ceil(this.aNext.length * 1.5));
@@ -717,7 +736,10 @@ class SignBuilder {
   nSigns = 0;
   nArrows = 0;
   readonly notes: string[] = [TURN_NOTE, EXIT_NOTE, SPACING_NOTE];
-  readonly approaches: number[][] = [];
+  /** approach lists and entries so far (Workspace.ap*) */
+  nApp = 0;
+  nAppEntries = 0;
+  readonly exitNames: (string | null)[] = [];
 
   constructor(readonly g: Graph, readonly src: RouteSource, readonly bsrc: BuildingSource, readonly sites: SignSite[], readonly options: SignOptions, readonly w: Workspace,
     readonly take: TakeView) {
@@ -1030,6 +1052,22 @@ class SignBuilder {
     return i;
   }
 
+  /** a new, empty approach list for sign i */
+  newApproaches(i: number): number {
+    const w = this.w, l = this.nApp++;
+    if (l >= w.apHead.length) w.growApproaches(l + 1, l, 0, 0);
+    w.apHead[l] = -1; w.apTail[l] = -1;
+    w.sApp[i] = l;
+    return l;
+  }
+  pushApproach(l: number, bearing: number): void {
+    const w = this.w, e = this.nAppEntries++;
+    if (e >= w.apVal.length) w.growApproaches(0, 0, e + 1, e);
+    w.apVal[e] = bearing; w.apNext[e] = -1;
+    if (w.apTail[l] < 0) w.apHead[l] = e; else w.apNext[w.apTail[l]] = e;
+    w.apTail[l] = e;
+  }
+
   /** append the arrow (argBearing — NaN = null —, site, argDist) to sign i */
   pushArrow(i: number, site: number): void {
     const t = this.nArrows, w = this.w;
@@ -1116,10 +1154,8 @@ class SignBuilder {
     const si = this.newSign(junction ? K_JUNCTION : K_TURN, v, -1, b - a, note);
     this.w.sLon[si] = g.lon[v]; this.w.sLat[si] = g.lat[v]; this.w.sFacing[si] = facing; this.w.sPeople[si] = ppl;
     if (nIn > 1) {
-      const approaches: number[] = new Array(nIn - 1); // not a literal: see arrowsOf
-      for (let c = 0, k = 0; c < nIn; c++) if (c !== main) approaches[k++] = inDirs[c];
-      w.sApp[si] = this.approaches.length;
-      this.approaches.push(approaches);
+      const l = this.newApproaches(si);
+      for (let c = 0; c < nIn; c++) if (c !== main) this.pushApproach(l, inDirs[c]);
     }
     for (let t = 0; t < na; t++) { this.argBearing = arB[t]; this.argDist = arD[t]; this.pushArrow(si, arS[t]); }
     this.nodeSign[v] = si;
@@ -1182,7 +1218,9 @@ class SignBuilder {
     bsrc.read(bi, facts);
     const name = facts.name;
     this.exitBuilding.push(bi); this.exitIds.push(facts.id); this.exitLevels.push(facts.levels); this.exitWells.push(facts.stairwells);
-    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? this.notes.push(EXIT_NOTE_HEAD + name + EXIT_NOTE_NAMED_TAIL) - 1 : NOTE_EXIT);
+    // a named building's note is made with its sign object (a string per building otherwise: ~10 MB in a city plan)
+    this.exitNames.push(name || null);
+    const ei = this.newSign(K_EXIT, -1, bi, 0, name ? NOTE_EXIT_NAMED : NOTE_EXIT);
     this.w.sLon[ei] = door[0]; this.w.sLat[ei] = door[1]; this.w.sFacing[ei] = facing;
     this.exitSign[bi] = ei;
     return ei;
@@ -1250,17 +1288,16 @@ class SignBuilder {
       oi = this.newSign(K_OVERVIEW, -1, -1, 0, note);
       this.w.sLon[oi] = endLon; this.w.sLat[oi] = endLat; this.w.sFacing[oi] = endBearing;
       ov.push(endLon, endLat, oi);
-      w.sApp[oi] = this.approaches.length;
-      this.approaches.push([]);
+      this.newApproaches(oi);
       this.argBearing = into; this.argDist = 0;
       this.pushArrow(oi, s);
     } else {
       const facing = w.sFacing[oi];
       if (facing === facing && endBearing === endBearing && angleDiff(facing, endBearing) > tol) {
-        const app = this.approaches[w.sApp[oi]];
-        let c = 0;
-        while (c < app.length && !(angleDiff(app[c], endBearing) <= tol)) c++;
-        if (c === app.length) app.push(endBearing);
+        const l = w.sApp[oi];
+        let e = w.apHead[l];
+        while (e >= 0 && !(angleDiff(w.apVal[e], endBearing) <= tol)) e = w.apNext[e];
+        if (e < 0) this.pushApproach(l, endBearing);
       }
     }
     w.sRoutes[oi]++; w.sPeople[oi] += src.people[r];
@@ -1291,15 +1328,22 @@ class SignBuilder {
       const site = arrowSite[k];
       if (!siteNames.has(site)) { siteIds.set(site, this.siteId(site)); siteNames.set(site, this.siteName(site)); }
     }
+    // the approach lists as CSR (list l: appVal[appStart[l] .. appStart[l+1]-1], in the order they were added)
+    const L = this.nApp, appStart = take('i32', L + 1), appVal = take('f64', this.nAppEntries);
+    appStart[0] = 0;
+    for (let l = 0, k = 0; l < L; l++) {
+      for (let e = w.apHead[l]; e >= 0; e = w.apNext[e]) appVal[k++] = w.apVal[e];
+      appStart[l + 1] = k;
+    }
     const nExits = this.stairwellsOn ? this.exitBuilding.length : 0;
     const cols: SignColumns = {
       n, kind: copy(w.sKind, 'u8'), lon: copy(w.sLon, 'f64'), lat: copy(w.sLat, 'f64'), facing: copy(w.sFacing, 'f64'),
       node: copy(w.sNode, 'i32'), building: copy(w.sBuilding, 'i32'), routes: copy(w.sRoutes, 'i32'), people: copy(w.sPeople, 'f64'),
-      app: copy(w.sApp, 'i32'), note: copy(w.sNote, 'i32'), notes: this.notes, approaches: this.approaches,
+      app: copy(w.sApp, 'i32'), note: copy(w.sNote, 'i32'), notes: this.notes, appStart, appVal,
       arrowStart, arrowBearing, arrowSite, arrowDist, siteIds, siteNames,
       exits: {
         building: this.exitBuilding.slice(0, nExits), sign: Int32Array.from(this.exitBuilding.slice(0, nExits), (b) => this.exitSign[b]),
-        ids: this.exitIds, levels: this.exitLevels, wells: this.exitWells,
+        ids: this.exitIds, names: this.exitNames, levels: this.exitLevels, wells: this.exitWells,
       },
       perFloor: this.perFloor,
     };
@@ -1338,12 +1382,21 @@ interface SignColumns {
   n: number;
   kind: Uint8Array; lon: Float64Array; lat: Float64Array; facing: Float64Array; node: Int32Array; building: Int32Array;
   routes: Int32Array; people: Float64Array; app: Int32Array; note: Int32Array;
-  notes: string[]; approaches: number[][];
+  notes: string[];
+  /** approach list l (SignColumns.app): appVal[appStart[l] .. appStart[l+1]-1] */
+  appStart: Int32Array; appVal: Float64Array;
   arrowStart: Int32Array; arrowBearing: Float64Array; arrowSite: Int32Array; arrowDist: Float64Array;
   siteIds: Map<number, number>; siteNames: Map<number, string>;
   /** per exit sign, in output order: its building, its sign index and that building's facts */
-  exits: { building: number[]; sign: Int32Array; ids: (number | null)[]; levels: number[]; wells: number[] };
+  exits: { building: number[]; sign: Int32Array; ids: (number | null)[]; names: (string | null)[]; levels: number[]; wells: number[] };
   perFloor: boolean;
+}
+
+/** Approach list l as an array (a sign's own). */
+function approachesOf(c: SignColumns, l: number): number[] {
+  const out: number[] = new Array(c.appStart[l + 1] - c.appStart[l]); // not a literal: see arrowsOf
+  for (let k = c.appStart[l], j = 0; k < c.appStart[l + 1]; k++, j++) out[j] = c.appVal[k];
+  return out;
 }
 
 /** Sign i's arrows as objects; `down` gives the stairwell copy (bearing null). `new Array(n)` filled in place, not a
@@ -1370,10 +1423,11 @@ function signObjects(c: SignColumns): Sign[] {
   const seq = [0, 0, 0, 0, 0, 0];
   let x = 0; // exits so far
   for (let i = 0; i < c.n; i++) {
-    const kind = c.kind[i], facing = c.facing[i], app = c.app[i];
+    const kind = c.kind[i], facing = c.facing[i], app = c.app[i], note = c.note[i];
+    const xi = kind === K_EXIT ? x++ : -1;
     signs[ns++] = new SignObject(KIND_ID_PREFIX[kind] + ++seq[kind], KINDS[kind], c.lon[i], c.lat[i], facing === facing ? facing : null,
-      app < 0 ? EMPTY : c.approaches[app], arrowsOf(c, i, false), c.node[i], c.building[i], kind === K_EXIT ? exits.ids[x++] : null, null, 1,
-      c.routes[i], c.people[i], c.notes[c.note[i]]);
+      app < 0 ? EMPTY : approachesOf(c, app), arrowsOf(c, i, false), c.node[i], c.building[i], xi >= 0 ? exits.ids[xi] : null, null, 1,
+      c.routes[i], c.people[i], note === NOTE_EXIT_NAMED ? EXIT_NOTE_HEAD + exits.names[xi] + EXIT_NOTE_NAMED_TAIL : c.notes[note]);
   }
   // stairwell landings: floors × stairwells per assigned building, position = the door
   const wellNotes: string[] = [];
@@ -1438,6 +1492,8 @@ function inIndex(cum: Float64Array, i: number): number {
 const TURN_NOTE = `${KIND_ZH.turn}：转向`;
 // indexes of the shared notes in SignBuilder.notes
 const NOTE_TURN = 0, NOTE_EXIT = 1, NOTE_SPACING = 2;
+/** an exit sign's note made from its building's name (SignColumns.exits.names) */
+const NOTE_EXIT_NAMED = -2;
 const EXIT_NOTE_TAIL = '出楼门后按箭头前往疏散场所';
 const EXIT_NOTE_HEAD = `${KIND_ZH.exit}：`;
 const EXIT_NOTE = EXIT_NOTE_HEAD + EXIT_NOTE_TAIL;

@@ -286,6 +286,44 @@ S---B---+-----+-----S
     expect(res.counts.exit).toBe(3);
   });
 
+  it('lists the other approaches of a junction and of a site\'s overview board, and names the building in its exit note', () => {
+    // routes from the west and from the south reach S (and the second one twice): the board faces the first, lists
+    // the other once; the junction on a T lists its approaches other than the busiest
+    const { input, nodeId } = gridFixture(`
+B-----S
+      |
+      B`);
+    const g = buildGraph(input);
+    const v = (r: number, c: number) => nodeAt(g, nodeId(r, c));
+    const routes = [
+      makeRoute(g, [v(0, 0), v(0, 6)], { buildingIndex: 0, siteIndex: 0 }),
+      makeRoute(g, [v(2, 6), v(0, 6)], { buildingIndex: 1, siteIndex: 0 }),
+      makeRoute(g, [v(2, 6), v(0, 6)], { buildingIndex: 1, siteIndex: 0 }),
+    ];
+    const buildings = input.buildings.map((b, i) => ({ id: b.id, name: i === 1 ? '3号楼' : null, levels: 2, point: b.point }));
+    const res = computeSigns({ graph: g, routes, buildings, sites: [{ id: 1, name: '东广场' }] }, { spacingM: 0 });
+    const board = res.signs.filter((s) => s.kind === 'overview');
+    expect(board.map((s) => [Math.round(s.facing!), s.approaches.map(Math.round)])).toEqual([[90, [0]]]);
+    const notes = res.signs.filter((s) => s.kind === 'exit').map((s) => [s.buildingIndex, s.note]);
+    expect(notes).toEqual([[0, '楼门出口指示牌：出楼门后按箭头前往疏散场所'], [1, '楼门出口指示牌：3号楼 出楼门后按箭头前往疏散场所']]);
+    expect(parseCsv(res.schedule).some((r) => r.includes('楼门出口指示牌：3号楼 出楼门后按箭头前往疏散场所'))).toBe(true);
+    // a T: from the north (50 people, the busiest: the sign faces them) and from the west (30) → one other approach
+    const t = gridFixture(`
+        B
+        |
+S---B---+-----S`);
+    const gt = buildGraph(t.input);
+    const w = (r: number, c: number) => nodeAt(gt, t.nodeId(r, c));
+    const tr = [
+      makeRoute(gt, [w(2, 4), w(2, 8), w(2, 14)], { buildingIndex: 1, siteIndex: 1, people: 30 }),
+      makeRoute(gt, [w(0, 8), w(2, 8), w(2, 14)], { buildingIndex: 0, siteIndex: 1, people: 50 }),
+    ];
+    const tb = t.input.buildings.map((b) => ({ id: b.id, levels: 2, point: b.point }));
+    const j = computeSigns({ graph: gt, routes: tr, buildings: tb, sites: [{ id: 1, name: '西' }, { id: 2, name: '东' }] }, { spacingM: 0 })
+      .signs.filter((s) => s.nodeIndex === w(2, 8));
+    expect(j.map((s) => [s.kind, Math.round(s.facing!), s.approaches.map(Math.round)])).toEqual([['junction', 180, [90]]]);
+  });
+
   it('reports distance remaining = route length − travelled, decreasing along each route', () => {
     const { g, routes, buildings, sites } = randomNetwork(3, 12, 10, 80);
     const res = computeSigns({ graph: g, routes, buildings, sites }, { spacingM: 100 });
