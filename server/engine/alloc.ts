@@ -88,6 +88,16 @@ const typeOf = (a: Column): ColumnType => (a instanceof Float64Array ? 'f64' : a
 
 /** Hands out a view of n elements (contents unspecified). */
 export type TakeView = <T extends ColumnType>(type: T, n: number) => ColumnOf[T];
+/** New arrays, for callers no plan recycles. */
+export const freshView: TakeView = (type, n) => MAKE[type](n) as never;
+/** Views of whole spares (`takeAtLeast`), each whole array listed in `owned` so that its owner can give it back. */
+export function viewsOf(spares: Spares, owned: Column[]): TakeView {
+  return (type, n) => {
+    const whole = spares.takeAtLeast(type, n);
+    owned.push(whole);
+    return whole.subarray(0, n) as never;
+  };
+}
 
 /** The bucketed lengths of `Spares.takeAtLeast`: 1024, then each 25 % more (rounded up to 256), the first ≥ n. */
 export function bucketLength(n: number): number {

@@ -19,7 +19,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
-import { lasting, Spares, type Column, type TakeColumn, type TakeView } from './alloc.ts';
+import { freshView, lasting, Spares, viewsOf, type Column, type TakeColumn, type TakeView } from './alloc.ts';
 import { toEdgeColumns } from './edges.ts';
 import type { EngineBuilding, EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
@@ -292,7 +292,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const col: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); owned.push(a); return a; };
   const tmp: TakeColumn = (type, n, fill) => { const a = spares.take(type, n, fill); temp.push(a); return a; };
   /** the plan's own columns whose length varies from plan to plan (bucketed spares, contents unspecified) */
-  const view: TakeView = (type, n) => { const a = spares.takeAtLeast(type, n); owned.push(a); return a.subarray(0, n) as never; };
+  const view = viewsOf(spares, owned);
   // closures (what-if) on a private copy of the flags
   let g: Graph = g0;
   if (options.closedEdgeIds.length > 0) {
@@ -642,14 +642,8 @@ const ownedColumns = new WeakMap<PlanResult, Column[]>();
  */
 export function planAllocator(plan: PlanResult): TakeView {
   const owned = ownedColumns.get(plan), spares = plan.context.reuse?.spares;
-  if (!owned || !spares) return (type, n) => MAKE_VIEW[type](n) as never;
-  return (type, n) => {
-    const whole = spares.takeAtLeast(type, n);
-    owned.push(whole);
-    return whole.subarray(0, n) as never;
-  };
+  return owned && spares ? viewsOf(spares, owned) : freshView;
 }
-const MAKE_VIEW = { f64: (n: number) => new Float64Array(n), i32: (n: number) => new Int32Array(n), u8: (n: number) => new Uint8Array(n) };
 
 /**
  * Hands a plan the caller has finished with back to its context: the next plans of the context refill its city-sized

@@ -28,7 +28,7 @@
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import { planAllocator, type PlanResult } from './plan.ts';
-import { lasting, type TakeView } from './alloc.ts';
+import { freshView, lasting, type TakeView } from './alloc.ts';
 import type { RouteTable } from './routes.ts';
 import type { Entrance } from './types.ts';
 
@@ -477,9 +477,6 @@ class PlanBuildings implements BuildingSource {
  * compiles). Signs are kept as columns (typed arrays, arrows as linked lists) until the end, where each `Sign` and
  * `SignArrow` is built exactly once, in output order, with its id and a right-sized arrow list.
  */
-/** Result columns: fresh ones, when no plan recycles them (see planAllocator). */
-const freshView: TakeView = (type, n) => (type === 'f64' ? new Float64Array(n) : type === 'i32' ? new Int32Array(n) : new Uint8Array(n)) as never;
-
 function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: SignSite[], options: SignOptions, take: TakeView = freshView): SignResult {
   const b = new SignBuilder(g, src, bsrc, sites, options, workspaceOf(g), take);
   const R = src.count;
