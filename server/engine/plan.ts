@@ -490,7 +490,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
         n = candidatesForSnap(g, labs[li], e, f, K, cSite, cDist, cVia, C);
         for (let j = C; j < C + n; j++) cLab[j] = li;
       }
-      // insertion into the sorted candidates so far (each search's are sorted already)
+      // insertion into the sorted candidates so far (each search's are sorted already, so the first search's stay)
+      if (C === k0) { C += n; continue; }
       for (let j = C, end = C + n; j < end; j++) {
         const s = cSite[j], d = cDist[j], v = cVia[j], l = cLab[j];
         let i = j - 1;
