@@ -25,7 +25,7 @@ import { whatIf } from '../server/engine/whatif.ts';
 import type { EngineInput } from '../server/engine/types.ts';
 import { edgeCount, edgeIdAt } from '../server/engine/edges.ts';
 import { modelToEngineInput } from './bench/model-input.ts';
-import { benchHooks, mem, median, p90, r1, r2, stageStats, STAGES, table, type Mem } from './bench/util.ts';
+import { benchHooks, gcTime, hostSpeed, mem, median, p90, r1, r2, stageStats, STAGES, table, type Mem } from './bench/util.ts';
 import { engineNearest, engineRoutes, engineSnap } from './bench/engine-nearest.ts';
 import { knnSnap, loadKnnTables, routeGeometries } from './bench/pgrouting.ts';
 import {
@@ -402,15 +402,22 @@ async function city() {
   // a full collection lands inside a plan moves it by ~0.5 s, so one warm run says little on its own
   const warm: number[] = [];
   let wp: PlanResult | null = null;
-  for (let i = 0; i < CITY_WARM_RUNS; i++) {
-    if (wp) recyclePlan(wp);
-    wp = null;
-    wp = runPlan(input, { hazard: 'earthquake' }, hooks, ctx);
-    warm.push(wp.ms.total);
-  }
+  const gc = await gcTime(() => {
+    for (let i = 0; i < CITY_WARM_RUNS; i++) {
+      if (wp) recyclePlan(wp);
+      wp = null;
+      wp = runPlan(input, { hazard: 'earthquake' }, hooks, ctx);
+      warm.push(wp.ms.total);
+    }
+  });
   wp = null;
-  res.warmSharedRuns = { runs: CITY_WARM_RUNS, medianMs: r1(median(warm)), minMs: r1(Math.min(...warm)), maxMs: r1(Math.max(...warm)), totalsMs: warm.map(r1) };
-  say(`city: ${CITY_WARM_RUNS} more warm plans on the shared context: median ${r1(median(warm))} ms (min ${r1(Math.min(...warm))}, max ${r1(Math.max(...warm))})`);
+  const per = (x: number) => r1(x / CITY_WARM_RUNS);
+  res.warmSharedRuns = {
+    runs: CITY_WARM_RUNS, medianMs: r1(median(warm)), minMs: r1(Math.min(...warm)), maxMs: r1(Math.max(...warm)), totalsMs: warm.map(r1),
+    gcPerPlan: { scavengeMs: per(gc.minorMs), markCompactMs: per(gc.majorMs) },
+  };
+  say(`city: ${CITY_WARM_RUNS} more warm plans on the shared context: median ${r1(median(warm))} ms (min ${r1(Math.min(...warm))}, max ${r1(Math.max(...warm))}); ` +
+    `garbage collection per plan: scavenges ${per(gc.minorMs)} ms, mark-compacts ${per(gc.majorMs)} ms`);
   verdict(`city plan, warm, shared context (median of ${CITY_WARM_RUNS} more runs)`, median(warm), 3000, 'ms');
   res.whatIf = whatIfBench('City', p2, hooks, RUNS);
 }
@@ -419,12 +426,16 @@ async function city() {
 
 async function main() {
   say(`bench — ${results.machine.cpu} ×${results.machine.cpus}, ${results.machine.memGB} GB, Node ${process.version}, load average ${results.machine.loadavg.join(' ')}`);
+  results.hostBefore = hostSpeed();
+  say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms (see hostSpeed in scripts/bench/util.ts)`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');
   say('\n══ Targets ══');
   for (const v of verdicts) say(v);
   results.verdicts = verdicts;
+  results.hostAfter = hostSpeed();
+  say(`host speed after: random memory access ${results.hostAfter.memLatencyNs} ns per load, CPU loop ${results.hostAfter.cpuLoopMs} ms`);
   results.finishedAt = new Date().toISOString();
   const outDir = path.join(ROOT, 'bench-results');
   mkdirSync(outDir, { recursive: true });

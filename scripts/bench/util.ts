@@ -91,3 +91,49 @@ export function stageStats(plans: Pick<PlanResult, 'ms' | 'msDetail'>[]): Record
   }
   return out;
 }
+
+/**
+ * The host's speed at memory-bound and CPU-bound work, printed with every run: the engine's city stages are
+ * memory-bound, and this machine's random-access latency has been seen to vary three- to fourfold between runs, so
+ * a city figure says little without it. Latency: a dependent pointer chase through a 128 MB random cycle (ns per
+ * load); CPU: 3·10⁸ multiply-adds in a register (ms).
+ */
+export function hostSpeed(): { memLatencyNs: number; cpuLoopMs: number } {
+  const n = 1 << 25;
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let s = 12345;
+  for (let i = n - 1; i > 0; i--) { // Sattolo: one cycle through every slot
+    s = (Math.imul(s, 1103515245) + 12345) | 0;
+    const j = (s >>> 1) % i;
+    const t = a[i]; a[i] = a[j]; a[j] = t;
+  }
+  const chase = (k: number) => { let p = 0; for (let i = 0; i < k; i++) p = a[p]; return p; };
+  const spin = (k: number) => { let x = 0; for (let i = 0; i < k; i++) x = (Math.imul(x, 1103515245) + 12345) | 0; return x; };
+  chase(1e5); spin(1e6);
+  const t0 = performance.now(); const p = chase(5e6); const t1 = performance.now();
+  const x = spin(3e8); const t2 = performance.now();
+  if (p === -1 && x === -1) console.log(''); // (keeps both results alive)
+  return { memLatencyNs: r1(((t1 - t0) / 5e6) * 1e6), cpuLoopMs: Math.round(t2 - t1) };
+}
+
+/**
+ * Time in garbage collection while `fn` runs, from the runtime's gc entries: scavenges (young generation), and the
+ * rest — mark-compacts of the whole heap, most of whose pause Node 20 reports as the finalisation of incremental
+ * marking (kind INCREMENTAL), so both kinds count (seen against --trace-gc: the same ~200 ms pauses).
+ */
+export async function gcTime<T>(fn: () => T): Promise<{ value: T; minorMs: number; majorMs: number }> {
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const out = { minorMs: 0, majorMs: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) out.minorMs += e.duration;
+      else out.majorMs += e.duration;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  const value = fn();
+  await new Promise((r) => setTimeout(r, 20)); // the entries arrive asynchronously
+  obs.disconnect();
+  return { value, minorMs: r1(out.minorMs), majorMs: r1(out.majorMs) };
+}
