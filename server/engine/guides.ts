@@ -270,7 +270,7 @@ export function computeGuidesFromColumns(input: GuideColumns, options: GuideOpti
   }
   nc.count = L;
   const volunteers = input.volunteers ?? [];
-  // the need objects (a city: ~250k, ~50 MB of heap per plan) are made on first read: the plan's own stages and its
+  // the need objects (a city: ~290k, ~50 MB of heap per plan) are made on first read: the plan's own stages and its
   // summaries read the columns and the totals
   let objects: GuideNeed[] | null = null;
   const result: GuideResult = {
