@@ -64,7 +64,7 @@ export function scratchFor(cache: WeakMap<object, Scratch>, key: object): Scratc
  * workspaces — made once per network and reused by every plan on it. They sit on a SharedArrayBuffer where the runtime
  * has one (Node; a browser page only when cross-origin isolated, else a plain ArrayBuffer): V8 counts each new
  * ArrayBuffer towards its external-memory limit and starts a full mark-compact of the whole heap after every 64 MB of
- * them (about 14 while a city's context, ~900 MB of arrays, is built: 150–250 ms each, a third of the cold plan),
+ * them (11–14 while a city's context, ~800 MB of arrays, is built: 150–250 ms each, a quarter of the cold plan),
  * and it does not count shared buffers. Measured: twenty 48 MB ArrayBuffers cost 3 mark-compacts, as many shared ones
  * none. Nothing is shared between threads: these are ordinary arrays to the engine, and
  * process.memoryUsage().arrayBuffers still reports them. Not for arrays a plan drops: uncounted garbage waits for a

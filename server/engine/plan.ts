@@ -124,10 +124,14 @@ class PlanReuse {
     this.pointIndex = indexEntrancesByEdge(g.edgeCount, entrances, active, this.pointIndex);
     return { ps: this.points, byEdge: this.pointIndex };
   }
-  /** the route steps' scratch (a plan copies its steps out of it) */
-  stepBuf: Int32Array = new Int32Array(0);
-  steps(n: number): Int32Array {
-    if (this.stepBuf.length < n) this.stepBuf = lasting.i32(Math.max(1024, Math.ceil(n * 1.25)));
+  /** the route steps' scratch (a plan copies its steps out of it): room for n, the first `keep` kept */
+  private stepBuf: Int32Array = new Int32Array(0);
+  steps(n: number, keep = 0): Int32Array {
+    if (this.stepBuf.length < n) {
+      const a = lasting.i32(Math.max(1024, Math.ceil(n * 1.25)));
+      a.set(this.stepBuf.subarray(0, keep));
+      this.stepBuf = a;
+    }
     return this.stepBuf;
   }
   /** Candidate scratch for n candidates. */
@@ -570,7 +574,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
           partEntrance[p] = pathFromLabels(g, labs[candLab[k]], node, candSite[k], buf);
           i1 = buf.length;
         }
-        if (nSteps + i1 - i0 > steps.length) { const a = new Int32Array(Math.max(steps.length * 2, nSteps + i1 - i0)); a.set(steps); steps = a; }
+        if (nSteps + i1 - i0 > steps.length) steps = reuse.steps(Math.max(steps.length * 2, nSteps + i1 - i0), nSteps);
         for (let i = i0; i < i1; i++) steps[nSteps++] = from[i];
       }
       if (best < 0 || partPeople[p] > partPeople[best]) best = p;
@@ -578,7 +582,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (best >= 0) { site[b] = partSite[best]; distance[b] = partDistance[best]; }
   }
   stepStart[P] = nSteps;
-  reuse.stepBuf = steps;
   const routeSteps = view('i32', nSteps);
   routeSteps.set(steps.subarray(0, nSteps));
   const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: routeSteps };

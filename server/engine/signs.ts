@@ -1306,9 +1306,9 @@ class SignBuilder {
     const { w, take } = this;
     const n = this.nSigns;
     // the result's columns come from `take` (a plan's recycled spares) and are filled here, every element
-    const copy = <A extends Float64Array | Int32Array | Uint8Array>(from: A, type: 'f64' | 'i32' | 'u8'): A => {
-      const a = take(type, n) as A;
-      a.set(from.subarray(0, n) as never);
+    const copy = <A extends Float64Array | Int32Array | Uint8Array>(from: A, type: 'f64' | 'i32' | 'u8', len = n): A => {
+      const a = take(type, len) as A;
+      a.set(from.subarray(0, len) as never);
       return a;
     };
     const arrowStart = take('i32', n + 1);
@@ -1367,7 +1367,7 @@ class SignBuilder {
       get signs(): Sign[] { return (signs ??= signObjects(cols)); },
       get schedule(): string { return (csv ??= signScheduleCsv(this.signs, bom)); },
       routeSignStart: this.routeSignStart,
-      routeSignIndex: (() => { const a = take('i32', this.nRouteSigns); a.set(w.routeSigns.subarray(0, this.nRouteSigns)); return a; })(),
+      routeSignIndex: copy(w.routeSigns, 'i32', this.nRouteSigns),
       counts,
       nodeSigns,
     };
