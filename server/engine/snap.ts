@@ -14,7 +14,6 @@
  *    nearest to a point in it: with no edge closed, snapping buildings scans one short list per query.
  * Queries are exact and deterministic: the least (distance², segment id) over the open segments, with the distance
  * computed by the same floating-point operations whatever cell order the search visits.
- * Buildings are snapped in grid-cell order of their centroids, so neighbours read the same lists while cached.
  */
 import type { EngineBuilding, EngineSite, Entrance, Snap } from './types.ts';
 import type { Graph } from './graph.ts';
@@ -160,7 +159,7 @@ function fillGrid(g: Graph, minX: number, minY: number, cell: number, cols: numb
 /** Builds the grid index over all edge segments (open or closed; closed ones are filtered at query time). */
 export function buildSegmentIndex(g: Graph): SegmentIndex {
   const P = g.geomStart[g.edgeCount];
-  // (the index's arrays, its nearest lists and its snaps' scratch are `lasting`, see alloc.ts)
+  // (the index's arrays and its nearest lists are `lasting`, see alloc.ts)
   const pointEdge = lasting.i32(P);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   let nSeg = 0;
@@ -610,67 +609,41 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   const far2 = (maxSnapM * 4 + 1000) * (maxSnapM * 4 + 1000);
   const max2 = maxSnapM * maxSnapM;
   const count = only ? only.length : n;
-  // Pass 1, in input order (the footprints are read where they lie in memory): every ring projected into one flat
-  // buffer and its centroid, or the building's point. The queries run in pass 2.
-  const w = snapWork(ix, count);
-  const { qx, qy, ringAt, ringPts } = w;
-  let flat = w.flat, len = 0;
+  // In input order: the footprints are read where they lie in memory. (Sorting the queries by grid cell, so that
+  // neighbours read the same cells while cached, did not pay: Monaco's re-snap took 15.5 ms sorted and 12.9 in input
+  // order; the generated city's first snap 110–367 ms sorted and 102–146 in input order, and about the same, 470–690 ms
+  // either way, with its buildings shuffled.)
+  let buf = ringScratch;
   const c = [0, 0];
   for (let k = 0; k < count; k++) {
-    const bd = buildings[only ? only[k] : k];
-    const ring = bd.ring;
-    if (ring && ring.length >= 6) {
-      const m = ring.length & ~1;
-      if (len + m > flat.length) { const grown = lasting.f64(Math.max(len + m, Math.ceil(1.25 * flat.length))); grown.set(flat.subarray(0, len)); flat = w.flat = grown; }
-      for (let i = 0; i < m; i += 2) { flat[len + i] = (ring[i] - lon0) * kx; flat[len + i + 1] = (ring[i + 1] - lat0) * ky; }
-      projectedCentroid(flat, len, m >> 1, c);
-      qx[k] = c[0]; qy[k] = c[1]; ringAt[k] = len; ringPts[k] = m >> 1;
-      len += m;
-    } else {
-      const pt = bd.point ?? (ring && ring.length >= 2 ? [ring[0], ring[1]] : null);
-      if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
-      qx[k] = (pt[0] - lon0) * kx; qy[k] = (pt[1] - lat0) * ky; ringAt[k] = -1;
-    }
-  }
-  // Pass 2. On an index larger than a processor cache, in grid-cell order of the query points: neighbouring buildings
-  // read the same cells' lists and geometry while they are in cache. A smaller index stays in cache whatever the order,
-  // and sorting would cost more than it saves (Monaco: 15.5 → 12.9 ms a snap in input order). The answers do not
-  // depend on the order.
-  let order: Int32Array | null = null, sorted = flat, sx = qx, sy = qy, sAt = ringAt;
-  if (indexBytes(ix) > SNAP_TUNING.sortMinBytes) {
-    order = cellOrder(w, count, ng);
-    // the query points and rings copied into that order (independent reads, which the processor overlaps), so that
-    // the searches read them in turn
-    if (w.sorted.length < len) w.sorted = lasting.f64(len);
-    sorted = w.sorted; sx = w.sx; sy = w.sy; sAt = w.sAt;
-    for (let j = 0, to = 0; j < count; j++) {
-      const k = order[j], at = ringAt[k];
-      sx[j] = qx[k]; sy[j] = qy[k];
-      if (at < 0) { sAt[j] = -1; continue; }
-      sAt[j] = to;
-      for (let i = at, end = at + 2 * ringPts[k]; i < end; i++) sorted[to++] = flat[i];
-    }
-  }
-  for (let j = 0; j < count; j++) {
-    const k = order === null ? j : order[j];
     const b = only ? only[k] : k;
-    let dx = sx[j], dy = sy[j];
-    let best2 = max2, direct = false;
-    const at = sAt[j];
-    if (at >= 0) {
-      // the centroid's street point; far search radius: the door may be up to the footprint's size closer than the centroid
+    const bd = buildings[b];
+    const ring = bd.ring;
+    let dx: number, dy: number, best2 = max2, direct = false;
+    if (ring && ring.length >= 6) {
+      // the ring projected, and its centroid's street point; far search radius: the door may be up to the footprint's
+      // size closer than the centroid
+      const m = ring.length & ~1;
+      if (m > buf.length) buf = ringScratch = new Float64Array(Math.max(m, 2 * buf.length));
+      for (let i = 0; i < m; i += 2) { buf[i] = (ring[i] - lon0) * kx; buf[i + 1] = (ring[i + 1] - lat0) * ky; }
+      projectedCentroid(buf, 0, m >> 1, c);
+      dx = c[0]; dy = c[1];
       if (lists !== null) searchListed(lists, ng, dx, dy, far2);
       else searchNear(ng, closed, dx, dy, far2);
       if (qSeg >= 0) {
         const o = qK << 2, t = qT;
         const hx = xy[o] + xy[o + 2] * t, hy = xy[o + 1] + xy[o + 3] * t;
-        projectedNearest(sorted, at, ringPts[k], hx, hy, c);
+        projectedNearest(buf, 0, m >> 1, hx, hy, c);
         // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
         const ex = c[0] - hx, ey = c[1] - hy;
         const bound = Math.sqrt(ex * ex + ey * ey) * (1 + 1e-9) + 1e-6;
         if (bound * bound < max2) { best2 = bound * bound; direct = true; }
         dx = c[0]; dy = c[1];
       }
+    } else {
+      const pt = bd.point ?? (ring && ring.length >= 2 ? [ring[0], ring[1]] : null);
+      if (!pt) throw new Error(`snap: building ${bd.id} has neither a ring nor a point`);
+      dx = (pt[0] - lon0) * kx; dy = (pt[1] - lat0) * ky;
     }
     oDoorX[b] = dx; oDoorY[b] = dy;
     if (lists !== null) searchListed(lists, ng, dx, dy, best2);
@@ -693,64 +666,8 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   return out;
 }
 
-/** Snaps sort their queries by grid cell when the index's geometry and nearest lists exceed `sortMinBytes` (about a
- * processor cache). Tests set it to take either way. */
-export const SNAP_TUNING = { sortMinBytes: 8 << 20 };
-
-/** Bytes of the index a snap's queries read: the near grid's entries and the nearest lists. */
-function indexBytes(ix: SegmentIndex): number {
-  const ng = ix.near, nl = ix.lists;
-  return ng.xy.byteLength + ng.seg.byteLength + ng.start.byteLength + (nl === null ? 0 : nl.at.byteLength + 4 * nl.used);
-}
-
-/** Scratch of snapBuildings (single-threaded, reused by later calls on the same index; grows to the largest call). */
-interface SnapWork {
-  qx: Float64Array; qy: Float64Array; ringAt: Int32Array; ringPts: Int32Array; flat: Float64Array;
-  /** the query points and rings in cell order */
-  sx: Float64Array; sy: Float64Array; sAt: Int32Array; sorted: Float64Array;
-  key: Int32Array; order: Int32Array; tmp: Int32Array; counts: Int32Array;
-}
-const works = new WeakMap<NearGrid, SnapWork>();
-/** The scratch kept with the near grid (shared by the index copies of what-ifs with closures; it goes with the index). */
-function snapWork(ix: SegmentIndex, count: number): SnapWork {
-  let w = works.get(ix.near);
-  if (w === undefined || w.qx.length < count) {
-    const m = Math.max(count, 64);
-    w = {
-      qx: lasting.f64(m), qy: lasting.f64(m), ringAt: lasting.i32(m), ringPts: lasting.i32(m), flat: w?.flat ?? lasting.f64(16 * m),
-      sx: lasting.f64(m), sy: lasting.f64(m), sAt: lasting.i32(m), sorted: w?.sorted ?? lasting.f64(0),
-      key: lasting.i32(m), order: lasting.i32(m), tmp: lasting.i32(m), counts: new Int32Array(1 << 12),
-    };
-    works.set(ix.near, w);
-  }
-  return w;
-}
-
-/**
- * Query points 0..count-1 (w.qx / w.qy) ordered by near-grid cell (points outside the grid first), by a stable LSD
- * radix sort in two 12-bit digits (or three, on a grid of more than 2^24 cells).
- */
-function cellOrder(w: SnapWork, count: number, ng: NearGrid): Int32Array {
-  const { qx, qy, key, counts } = w;
-  let order = w.order, tmp = w.tmp;
-  const inv = ng.inv, cols = ng.cols, rows = ng.rows;
-  for (let k = 0; k < count; k++) {
-    const c = Math.floor((qx[k] - ng.minX) * inv), r = Math.floor((qy[k] - ng.minY) * inv);
-    key[k] = c >= 0 && c < cols && r >= 0 && r < rows ? r * cols + c + 1 : 0;
-    order[k] = k;
-  }
-  const digits = cols * rows + 1 > 1 << 24 ? 3 : 2;
-  for (let d = 0; d < digits; d++) {
-    const shift = 12 * d;
-    counts.fill(0);
-    for (let k = 0; k < count; k++) counts[(key[order[k]] >>> shift) & 4095]++;
-    for (let i = 0, sum = 0; i < 4096; i++) { const v = counts[i]; counts[i] = sum; sum += v; }
-    for (let k = 0; k < count; k++) { const o = order[k]; tmp[counts[(key[o] >>> shift) & 4095]++] = o; }
-    const t = order; order = tmp; tmp = t;
-  }
-  w.order = order; w.tmp = tmp;
-  return order;
-}
+/** A footprint projected (snapBuildings runs on one thread at a time; grows to the largest ring). */
+let ringScratch = new Float64Array(256);
 
 /** ringCentroid on a ring already projected (k points in buf from `at`): the same arithmetic, so the same numbers. */
 function projectedCentroid(buf: Float64Array, at: number, k: number, out: number[]): void {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
-import { allEntrances, buildSegmentIndex, entrancesAfterClosures, nearestOnEdges, nearestOnRing, newHit, pointInRing, ringCentroid, segmentIntersectT, snapBuildings, SNAP_TUNING, type BuildingSnaps, type NearestHit, type SegmentIndex } from '../../../server/engine/snap.ts';
+import { allEntrances, buildSegmentIndex, entrancesAfterClosures, nearestOnEdges, nearestOnRing, newHit, pointInRing, ringCentroid, segmentIntersectT, snapBuildings, type NearestHit, type SegmentIndex } from '../../../server/engine/snap.ts';
 import type { EngineBuilding, EngineEdge, EngineInput, EngineSite, Entrance } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 
@@ -204,14 +204,10 @@ describe('near-segment index', () => {
     const ix = buildSegmentIndex(g);
     const p = g.proj;
     const rand = rng(9);
-    // queries in input order (a small index) and in grid-cell order (a large one): the same answers
-    const sortMin = SNAP_TUNING.sortMinBytes;
-    for (const [closedShare, sortMinBytes] of [[0, Infinity], [0, 0], [0.3, Infinity], [0.3, 0]]) {
+    for (const closedShare of [0, 0.3]) {
       for (let e = 0; e < g.edgeCount; e++) g.closed[e] = rand() < closedShare ? 1 : 0;
       for (const maxSnap of [10, 60, 250]) {
-        SNAP_TUNING.sortMinBytes = sortMinBytes;
-        let s: BuildingSnaps;
-        try { s = snapBuildings(ix, input.buildings, maxSnap); } finally { SNAP_TUNING.sortMinBytes = sortMin; }
+        const s = snapBuildings(ix, input.buildings, maxSnap);
         const hit = newHit(), c = [0, 0];
         input.buildings.forEach((bd, i) => {
           let dx: number, dy: number;
@@ -223,7 +219,7 @@ describe('near-segment index', () => {
             dx = (bd.point![0] - p.lon0) * p.kx; dy = (bd.point![1] - p.lat0) * p.ky;
           }
           const ok = bruteNearest(g, dx, dy, maxSnap, hit);
-          const what = `closed ${closedShare} sort above ${sortMinBytes} B max ${maxSnap} building ${i}`;
+          const what = `closed ${closedShare} max ${maxSnap} building ${i}`;
           expect(Object.is(s.doorX[i], dx) && Object.is(s.doorY[i], dy), what).toBe(true);
           expect(s.edge[i], what).toBe(ok ? hit.edge : -1);
           if (ok) expect(Object.is(s.fraction[i], hit.fraction) && Object.is(s.distance[i], hit.dist) && Object.is(s.snapX[i], hit.x) && Object.is(s.snapY[i], hit.y), what).toBe(true);
