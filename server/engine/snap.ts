@@ -357,16 +357,18 @@ export function newHit(): NearestHit {
 }
 
 // Result of the last nearest search (single-threaded; avoids allocating per query).
-let qBest = 0, qSeg = -1, qT = 0, qK = -1;
+let qSeg = -1, qK = -1;
+/** [best d², its t]: doubles in a typed array, as a module-level `let` holding a double allocates a number per store */
+const qF = new Float64Array(2);
 
 /**
  * The distance test of every search: entries from .. to-1 of the near grid (or, with `list`, the entries list[from ..
- * to-1]) against the best so far in qBest / qSeg / qT / qK, which it updates. Keeps the least (d², segment id) with
- * d² ≤ qBest; t and d² are computed as `segDist2` does (same operations, same rounding).
+ * to-1]) against the best so far in qF / qSeg / qK, which it updates. Keeps the least (d², segment id) with
+ * d² ≤ qF[0]; t and d² are computed as `segDist2` does (same operations, same rounding).
  */
 function scanEntries(ng: NearGrid, closed: Uint8Array | null, list: Int32Array | null, from: number, to: number, px: number, py: number): void {
   const xy = ng.xy, seg = ng.seg, pointEdge = ng.pointEdge;
-  let best = qBest, bestSeg = qSeg, bestT = qT, bestK = qK;
+  let best = qF[0], bestSeg = qSeg, bestT = qF[1], bestK = qK;
   let rej = best + best * 1e-6 + 1e-8;
   for (let i = from; i < to; i++) {
     const k = list === null ? i : list[i];
@@ -394,7 +396,7 @@ function scanEntries(ng: NearGrid, closed: Uint8Array | null, list: Int32Array |
       if (d2 < best || (bestSeg >= 0 && s < bestSeg)) { best = d2; bestSeg = s; bestT = t; bestK = k; rej = best + best * 1e-6 + 1e-8; }
     }
   }
-  qBest = best; qSeg = bestSeg; qT = bestT; qK = bestK;
+  qF[0] = best; qSeg = bestSeg; qF[1] = bestT; qK = bestK;
 }
 
 /**
@@ -408,7 +410,7 @@ function slack(d2: number): number {
 
 /**
  * Nearest open segment to (px, py) with squared distance below best2 (ties: the smaller segment id), into
- * qBest / qSeg / qT / qK. The distance and the parameter t are computed exactly as `segDist2` does (same
+ * qF / qSeg / qK. The distance and the parameter t are computed exactly as `segDist2` does (same
  * operations, same rounding), and the result is the least (d², segment id) over every segment that could be that
  * near, so it does not depend on the order cells are visited in.
  *
@@ -417,7 +419,7 @@ function slack(d2: number): number {
  * is found, then the whole disc of the best distance found (rows clipped to the disc).
  */
 function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  qBest = best2; qSeg = -1; qT = 0; qK = -1;
+  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
   const start = ng.start, runs = ng.runs;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
@@ -457,7 +459,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
     } else {
       // rows pr-up .. pr+dn meet the disc: row pr-j is (j-1)·cell + offY away, row pr+j is j·cell - offY away;
       // cells within ring r were visited already
-      const lim = slack(qBest), u = Math.sqrt(lim);
+      const lim = slack(qF[0]), u = Math.sqrt(lim);
       let ra = u >= offY ? pr - 1 - Math.floor((u - offY) * inv) : pr;
       let rb = pr + Math.floor((u + offY) * inv);
       if (ra < 0) ra = 0;
@@ -485,7 +487,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
     if (phase === 2) break;
     // every cell outside ring r is at least this far
     const reach = r * cell + inset;
-    if (reach * reach > slack(qBest)) break;
+    if (reach * reach > slack(qF[0])) break;
     if (qSeg >= 0) { phase = 2; continue; }
     if (pr - r < 0 && pc - r < 0 && pr + r >= rows && pc + r >= cols) break; // ring r already encloses the grid
     r++;
@@ -498,7 +500,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
  * arithmetic and ties): scans the rows of the square around that disc, one run of entries per row.
  */
 function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  qBest = best2; qSeg = -1; qT = 0; qK = -1;
+  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows, start = ng.start;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
   if (!Number.isFinite(pc) || !Number.isFinite(pr)) return;
@@ -528,13 +530,13 @@ function searchListed(nl: NearestLists, ng: NearGrid, px: number, py: number, be
   let head = nl.at[ci];
   if (head === LIST_UNMADE) head = makeList(nl, ng, ci, r, c);
   if (head === LIST_NONE) { searchNear(ng, null, px, py, best2); return; }
-  qBest = best2; qSeg = -1; qT = 0; qK = -1;
+  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1;
   scanEntries(ng, null, nl.pool, head + 1, head + 1 + nl.pool[head], px, py);
 }
 
 /** Fills `hit` from the search state; false (hit.edge = -1) when nothing was found. */
 function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
-  const bestSeg = qSeg, bestT = qT;
+  const bestSeg = qSeg, bestT = qF[1];
   if (bestSeg < 0) { hit.edge = -1; hit.dist = Infinity; return false; }
   const g = ix.g, xy = ix.near.xy, o = qK << 2;
   const e = ix.pointEdge[bestSeg];
@@ -545,7 +547,7 @@ function hitFromSearch(ix: SegmentIndex, hit: NearestHit): boolean {
   const total = g.geomCum[g.geomStart[e + 1] - 1];
   const along = g.geomCum[bestSeg] + (g.geomCum[bestSeg + 1] - g.geomCum[bestSeg]) * bestT;
   hit.fraction = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0;
-  hit.dist = Math.sqrt(qBest);
+  hit.dist = Math.sqrt(qF[0]);
   return true;
 }
 
@@ -631,7 +633,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       if (lists !== null) searchListed(lists, ng, dx, dy, far2);
       else searchNear(ng, closed, dx, dy, far2);
       if (qSeg >= 0) {
-        const o = qK << 2, t = qT;
+        const o = qK << 2, t = qF[1];
         const hx = xy[o] + xy[o + 2] * t, hy = xy[o + 1] + xy[o + 3] * t;
         projectedNearest(buf, 0, m >> 1, hx, hy, c);
         // the street point is on an open segment: the door's nearest one is at most this far (plus a hair)
@@ -652,11 +654,11 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
     const s = qSeg;
     if (s >= 0) {
       // as hitFromSearch
-      const o = qK << 2, t = qT;
+      const o = qK << 2, t = qF[1];
       const e = pointEdge[s];
       const total = geomCum[geomStart[e + 1] - 1];
       const along = geomCum[s] + (geomCum[s + 1] - geomCum[s]) * t;
-      oEdge[b] = e; oFraction[b] = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0; oDistance[b] = Math.sqrt(qBest);
+      oEdge[b] = e; oFraction[b] = total > 0 ? Math.min(1, Math.max(0, along / total)) : 0; oDistance[b] = Math.sqrt(qF[0]);
       oSnapX[b] = xy[o] + xy[o + 2] * t; oSnapY[b] = xy[o + 1] + xy[o + 3] * t;
     } else {
       oEdge[b] = -1; oFraction[b] = 0; oDistance[b] = Infinity;
