@@ -36,7 +36,10 @@ export interface CoverageResult {
   population: number;
   coveredPopulation: number;
   coveredShare: number;
-  uncovered: { building: number; id: number; people: number; reason: 'unreachable' | 'no_site_in_reach' }[];
+  /** buildings with people and no site in reach (ascending): made on first read (Monaco has 12k a plan) */
+  readonly uncovered: { building: number; id: number; people: number; reason: 'unreachable' | 'no_site_in_reach' }[];
+  /** uncovered.length, without making the objects */
+  uncoveredCount: number;
   /** every community, or in a plan restricted to communities (what-if), the communities of its buildings */
   communities: AreaSummary[];
   zones: AreaSummary[];
@@ -79,7 +82,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   // 200k), so building-indexed scratch is written (and zeroed) at them only, and summed in building order as before.
   const L = a.planned;
   let pop = 0, covered = 0;
-  const uncovered: CoverageResult['uncovered'] = [];
+  const uncoveredAt: number[] = [];
   const isCovered = sc.uint8(nB, false);
   const lost = sc.float64(nS);
   for (let li = 0; li < L.length; li++) {
@@ -88,7 +91,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
     const n = candStart[b + 1] - candStart[b];
     isCovered[b] = n > 0 ? 1 : 0;
     if (n > 0) covered += population[b];
-    else if (population[b] > 0) uncovered.push({ building: b, id: input.buildings[b].id, people: unboxed(population[b]), reason: snaps.edge[b] < 0 ? 'unreachable' : 'no_site_in_reach' });
+    else if (population[b] > 0) uncoveredAt.push(b);
     if (n === 1) lost[candSite[candStart[b]]] += population[b];
   }
   // sites: coverage lost written back, what the criticality ranking reads, and the eligible capacity (the site
@@ -160,7 +163,7 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   const addCapacity: CoverageResult['addCapacity'] = [];
   const spaces: number[] = [];
   for (const s of spaceSites(input.sites)) if (!a.eligible[s]) spaces.push(s);
-  if (spaces.length > 0 && uncovered.length > 0) {
+  if (spaces.length > 0 && uncoveredAt.length > 0) {
     const isSpace = sc.uint8(nS);
     for (const s of spaces) isSpace[s] = 1;
     const gain = sc.float64(nS);
@@ -171,10 +174,10 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
       a.entrances.forEach((en, i) => { if (isSpace[en.siteIndex] && input.sites[en.siteIndex].level === level) act.push(i); });
       if (act.length === 0) continue;
       const lab = kNearestSearch(g, a.entrances, act, K, a.options.reachM[level]);
-      for (const u of uncovered) {
-        if (snaps.edge[u.building] < 0) continue;
-        const n = candidatesForSnap(g, lab, snaps.edge[u.building], snaps.fraction[u.building], K, cs, cd, cv, 0);
-        for (let j = 0; j < n; j++) gain[cs[j]] += u.people;
+      for (const b of uncoveredAt) {
+        if (snaps.edge[b] < 0) continue;
+        const n = candidatesForSnap(g, lab, snaps.edge[b], snaps.fraction[b], K, cs, cd, cv, 0);
+        for (let j = 0; j < n; j++) gain[cs[j]] += population[b];
       }
     }
     for (const s of spaces) if (gain[s] > 0) {
@@ -195,12 +198,26 @@ export function computeCoverage(a: CoverageArgs): CoverageResult {
   }
   addCapacity.sort((x, y) => y.people - x.people || x.id - y.id);
 
+  let uncovered: CoverageResult['uncovered'] | null = null;
+  const snapEdge = snaps.edge;
   return {
-    population: pop, coveredPopulation: covered, coveredShare: pop > 0 ? covered / pop : 0, uncovered,
+    population: pop, coveredPopulation: covered, coveredShare: pop > 0 ? covered / pop : 0,
+    get uncovered() { return (uncovered ??= uncoveredObjects(uncoveredAt, input.buildings, population, snapEdge)); },
+    uncoveredCount: uncoveredAt.length,
     communities, zones,
     capacity: { total: totalCap, population: pop, shortfall: Math.max(0, pop - totalCap), unplacedAllFull: allFull },
     criticality, addCapacity,
   };
+}
+
+/** The uncovered entries of buildings `at`. */
+function uncoveredObjects(at: number[], buildings: EngineInput['buildings'], population: Float64Array, snapEdge: Int32Array): CoverageResult['uncovered'] {
+  const out: CoverageResult['uncovered'] = new Array(at.length);
+  for (let i = 0; i < at.length; i++) {
+    const b = at[i];
+    out[i] = { building: b, id: buildings[b].id, people: unboxed(population[b]), reason: snapEdge[b] < 0 ? 'unreachable' : 'no_site_in_reach' };
+  }
+  return out;
 }
 
 /**

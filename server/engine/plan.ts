@@ -245,7 +245,13 @@ export interface PlanResult {
   flows: FlowResult;
   entrances: Entrance[];
   sites: SiteResult[];
-  unplaced: { building: number; id: number; people: number; reason: UnplacedReason }[];
+  /**
+   * People who could not be placed, per building (ascending), with the reason. Made on first read from the building
+   * columns (a plan of Monaco has 12k; most plans' stages only need the totals); read it before the plan is recycled.
+   */
+  readonly unplaced: { building: number; id: number; people: number; reason: UnplacedReason }[];
+  /** unplaced.length, without making the objects */
+  unplacedCount: number;
   coverage: CoverageResult;
   totals: {
     buildings: number;
@@ -314,7 +320,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const { buildings, sites, zones } = input;
   const nB = buildings.length, nS = sites.length;
   const included = col('u8', nB, 0);
-  const population = tmp('f64', nB, 0);
+  // (the plan's own: coverage's uncovered entries read it when they are made)
+  const population = col('f64', nB, 0);
   const commSet = options.communityIds ? new Set(options.communityIds) : null;
   /** the planned buildings, ascending (loops over them stay small in a plan of one community) */
   const planned = commSet ? communityBuildings(buildings, commSet) : allIndexes(nB);
@@ -526,7 +533,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     lowerBound = { cost: lb.cost, placed: lb.placed, gap: lb.cost > 0 ? ar.cost / lb.cost - 1 : 0 };
   }
   const reason = col('u8', nB, 0);
-  const unplacedList: PlanResult['unplaced'] = [];
+  /** the unplaced buildings, ascending (their objects are made on first read of `unplaced`) */
+  const unplacedAt: number[] = [];
   // (with the totals)
   let totalPop = 0, unplacedPop = 0, splitCount = 0;
   for (let pi = 0; pi < planned.length; pi++) {
@@ -536,7 +544,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (population[b] <= 0 || un <= 1e-9) continue;
     const rc = snaps.edge[b] < 0 || nearestSite[b] < 0 && nearestBound === Infinity ? 3 : candStart[b] === candStart[b + 1] ? 1 : 2;
     reason[b] = rc;
-    unplacedList.push(new UnplacedObject(b, buildings[b].id, un, REASON_CODES[rc]!));
+    unplacedAt.push(b);
   }
   const tAssign = now();
   msDetail.nearest = tNear - tSnap; msDetail.candidates = tCand - tNear; msDetail.assign = tAssign - tCand;
@@ -591,6 +599,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   // --- result skeleton (signs / guides hooks see it)
   const siteResults = siteResultsOf(sites, eligible, why, entranceCount, routes, flows);
 
+  let unplacedObjects: PlanResult['unplaced'] | null = null;
   const result: PlanResult = {
     hazard: options.hazard, options, included,
     buildings: {
@@ -599,7 +608,9 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       nearestSite, nearestDistance, site, distance, unplaced: ar.unplaced, reason, split: ar.split,
       covered: hasCandidateInReach, zone: zoneOf, partStart: ar.partStart,
     },
-    routes, flows, entrances, sites: siteResults, unplaced: unplacedList,
+    routes, flows, entrances, sites: siteResults,
+    get unplaced() { return (unplacedObjects ??= unplacedObjectsOf(unplacedAt, buildings, ar.unplaced, reason)); },
+    unplacedCount: unplacedAt.length,
     coverage: null as unknown as CoverageResult,
     totals: {
       buildings: planned.length, population: totalPop, sites: eligible.reduce((a, x) => a + x, 0),
@@ -736,6 +747,13 @@ const UnplacedObject = function (this: PlanResult['unplaced'][number], building:
   this.building = building; this.id = id; this.people = people; this.reason = reason;
 } as unknown as new (building: number, id: number, people: number, reason: UnplacedReason) => PlanResult['unplaced'][number];
 UnplacedObject.prototype = Object.prototype;
+
+/** The unplaced entries of buildings `at`, from the plan's columns. */
+function unplacedObjectsOf(at: number[], buildings: EngineInput['buildings'], unplaced: Float64Array, reason: Uint8Array): PlanResult['unplaced'] {
+  const out: PlanResult['unplaced'] = new Array(at.length);
+  for (let i = 0; i < at.length; i++) { const b = at[i]; out[i] = new UnplacedObject(b, buildings[b].id, unplaced[b], REASON_CODES[reason[b]]!); }
+  return out;
+}
 
 /** Per-site results: eligibility, load, buildings and clearance from the route parts. */
 function siteResultsOf(sites: EngineInput['sites'], eligible: Uint8Array, why: (string | null)[], entranceCount: Int32Array, rt: RouteTable, flows: FlowResult): SiteResult[] {

@@ -98,6 +98,41 @@ S--+
     expect(plan.coverage.zones[0]).toMatchObject({ id: 8, population: 10, assignedPopulation: 10 });
   });
 
+  it('makes the unplaced and uncovered entries once, on first read, as plain objects that JSON keeps', () => {
+    // one building out of reach (no_site_in_reach, uncovered), one unreachable, one placed
+    const { input } = gridFixture(`
+S--B` + '-'.repeat(60) + `B
+
++--B`);
+    const plan = runPlan(input);
+    expect(plan.unplacedCount).toBe(2);
+    expect(plan.coverage.uncoveredCount).toBe(2);
+    const un = plan.unplaced, unc = plan.coverage.uncovered;
+    expect(plan.unplaced).toBe(un);
+    expect(plan.coverage.uncovered).toBe(unc);
+    expect(un).toEqual([
+      { building: 1, id: 2, people: 10, reason: 'no_site_in_reach' },
+      { building: 2, id: 3, people: 10, reason: 'unreachable' },
+    ]);
+    // (coverage calls a building unreachable only when it is not snapped; this one is, on a part without sites)
+    expect(unc).toEqual([
+      { building: 1, id: 2, people: 10, reason: 'no_site_in_reach' },
+      { building: 2, id: 3, people: 10, reason: 'no_site_in_reach' },
+    ]);
+    for (const o of [...un, ...unc]) expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify({ unplaced: plan.unplaced, ...plan.coverage })).uncovered).toEqual(unc);
+    expect(JSON.parse(JSON.stringify(plan)).unplaced).toEqual(un);
+    // read first after later plans on the same context ran with other populations (the plan is not recycled: what
+    // the objects are made from is its own)
+    const fresh = runPlan(input, {}, {}, plan.context);
+    input.buildings[1].population = 99; input.buildings[2].population = 77;
+    const next = runPlan(input, {}, {}, plan.context);
+    recyclePlan(next);
+    runPlan(input, {}, {}, plan.context);
+    expect(fresh.unplaced).toEqual(un);
+    expect(fresh.coverage.uncovered).toEqual(unc);
+  });
+
   it('criticality and where to add capacity', () => {
     const { input } = gridFixture(`
 S--B--+` + '-'.repeat(60) + `B--s`);
