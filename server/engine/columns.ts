@@ -3,6 +3,7 @@
  * array). The engine treats an input as unchanging once planned — a plan context already keeps its graph, snaps and
  * entrances — and a what-if of one community must not walk the city's 200k building objects to find its own.
  */
+import { lasting } from './alloc.ts';
 import type { EngineBuilding, EngineSite } from './types.ts';
 
 /** A column of one input array: `make` runs once per array (again if the array's length changed since). */
@@ -23,6 +24,29 @@ export const communityIdColumn = column((buildings: EngineBuilding[]) => {
     col[b] = typeof c === 'number' ? c : NaN;
   }
   return col;
+});
+
+/**
+ * The buildings' footprints (outer rings of at least three points) in one flat lon/lat column: building b's ring is
+ * lonLat[start[b] .. start[b+1]-1] (empty for a building given as a point). Snapping reads every ring at each snap:
+ * from here in order, instead of through each building's object and array (Monaco's re-snap: 12.9 → 10.9 ms).
+ */
+export const ringColumn = column((buildings: EngineBuilding[]) => {
+  const n = buildings.length;
+  const start = lasting.i32(n + 1);
+  let len = 0;
+  for (let b = 0; b < n; b++) {
+    start[b] = len;
+    const ring = buildings[b].ring;
+    if (ring && ring.length >= 6) len += ring.length & ~1;
+  }
+  start[n] = len;
+  const lonLat = lasting.f64(len);
+  for (let b = 0; b < n; b++) {
+    const ring = buildings[b].ring;
+    for (let i = start[b], j = 0, end = start[b + 1]; i < end; i++, j++) lonLat[i] = ring[j];
+  }
+  return { start, lonLat };
 });
 
 /** For each site, the first site with its id (itself unless an id repeats). */
