@@ -47,12 +47,14 @@ export interface SegmentIndex {
  * A cell's list is made when a query first lands in it (about a microsecond) and kept with the index, as it depends
  * on the graph's geometry only: a city has millions of cells and buildings are in few of them. Cells farther than
  * `NEAREST_LISTS_MAX_M` from the network, or whose list would be long, get none and are searched as before.
- * Lists are made and read from the index's second snap of buildings on. One snap does not pay for them: making one
- * costs about what it saves over ~15 queries (an estimate from Monaco: ~1.4 µs to make one, ~0.09 µs saved a query),
- * and the plan stage `snap` of a new context took 1,030–1,058 ms with them on the generated city, 612–618 ms without
- * (Monaco 163 against 95).
- * The first snap of a new context is the common case (the server makes one per data version); a context that snaps
- * again (another `maxSnapM`, the benchmark's re-snaps) gets them.
+ * Lists are made and read from the index's second snap of buildings on, when the first one's searches were costly.
+ * One snap does not pay for them: making one costs about what it saves over ~15 queries (an estimate from Monaco: ~1.4 µs
+ * to make one, ~0.09 µs saved a query), and the plan stage `snap` of a new context took 1,030–1,058 ms with them on the
+ * generated city, 612–618 ms without (Monaco 163 against 95). The first snap of a new context is the common case (the
+ * server makes one per data version); a context that snaps again (another `maxSnapM`, the benchmark's re-snaps) gets
+ * them if its first snap's searches visited more than `NEAREST_LISTS_MIN_RUNS` runs of entries per query:
+ * Monaco's 3.2 (a snap 17.6 ms without lists, 12.9 with), not the generated city's 1.6 (89–126 ms without, 94–120
+ * with, and ~330 ms to make them), whose buildings stand close to their streets in a dense grid.
  */
 export interface NearestLists {
   minX: number;
@@ -72,6 +74,8 @@ export interface NearestLists {
   stamp: Int32Array;
   /** snapBuildings calls on the open graph so far (lists from the second on) */
   snaps: number;
+  /** whether the first snap's searches were costly enough for lists to pay */
+  worth: boolean;
 }
 
 /**
@@ -204,6 +208,8 @@ const NEAREST_LISTS_MAX_CELLS = 6_000_000;
 const NEAREST_LISTS_MAX_M = 200;
 /** …and with at most this many segments (a cell in a knot of paths is searched as before). */
 const NEAREST_LISTS_MAX_LEN = 48;
+/** Lists from the second snap on when the first one's searches visited more runs of entries per query than this. */
+const NEAREST_LISTS_MIN_RUNS = 2;
 const LIST_UNMADE = -1, LIST_NONE = -2;
 
 function nearestLists(ng: NearGrid, w: number, h: number): NearestLists {
@@ -212,7 +218,7 @@ function nearestLists(ng: NearGrid, w: number, h: number): NearestLists {
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
   return {
     minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: lasting.i32(cols * rows).fill(LIST_UNMADE),
-    pool: lasting.i32(4096), used: 0, stamp: lasting.i32(ng.pointEdge.length).fill(-1), snaps: 0,
+    pool: lasting.i32(4096), used: 0, stamp: lasting.i32(ng.pointEdge.length).fill(-1), snaps: 0, worth: false,
   };
 }
 
@@ -359,6 +365,8 @@ export function newHit(): NearestHit {
 
 // Result of the last nearest search (single-threaded; avoids allocating per query).
 let qSeg = -1, qK = -1;
+/** searches (searchNear, searchDisc) and the runs of entries they scanned, for NearestLists.worth */
+let qSearches = 0, qRuns = 0;
 /** [best d², its t]: doubles in a typed array, as a module-level `let` holding a double allocates a number per store */
 const qF = new Float64Array(2);
 
@@ -420,7 +428,7 @@ function slack(d2: number): number {
  * is found, then the whole disc of the best distance found (rows clipped to the disc).
  */
 function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1;
+  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1; qSearches++;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows;
   const start = ng.start, runs = ng.runs;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
@@ -485,6 +493,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
       }
     }
     for (let i = 0; i < nr; i += 2) scanEntries(ng, closed, null, runs[i], runs[i + 1], px, py);
+    qRuns += nr >> 1;
     if (phase === 2) break;
     // every cell outside ring r is at least this far
     const reach = r * cell + inset;
@@ -501,7 +510,7 @@ function searchNear(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
  * arithmetic and ties): scans the rows of the square around that disc, one run of entries per row.
  */
 function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: number, best2: number): void {
-  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1;
+  qF[0] = best2; qSeg = -1; qF[1] = 0; qK = -1; qSearches++;
   const cell = ng.cell, inv = ng.inv, cols = ng.cols, rows = ng.rows, start = ng.start;
   const pc = Math.floor((px - ng.minX) * inv), pr = Math.floor((py - ng.minY) * inv);
   if (!Number.isFinite(pc) || !Number.isFinite(pr)) return;
@@ -517,6 +526,7 @@ function searchDisc(ng: NearGrid, closed: Uint8Array | null, px: number, py: num
   if (ca < 0) ca = 0;
   if (cb >= cols) cb = cols - 1;
   if (ca <= cb) for (let row = ra; row <= rb; row++) scanEntries(ng, closed, null, start[row * cols + ca], start[row * cols + cb + 1], px, py);
+  if (ca <= cb && ra <= rb) qRuns += rb - ra + 1;
 }
 
 /**
@@ -599,7 +609,9 @@ function anyClosed(g: Graph): boolean {
 export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], maxSnapM: number, only?: Int32Array | null, into?: BuildingSnaps): BuildingSnaps {
   const g = ix.g, p = g.proj, ng = ix.near, closed = anyClosed(g) ? g.closed : null;
   // the nearest lists hold for the open graph only, and are used from its second snap on (see NearestLists)
-  const lists = closed === null && ix.lists !== null && ix.lists.snaps++ > 0 ? ix.lists : null;
+  const first = closed === null && ix.lists !== null && ix.lists.snaps++ === 0;
+  const lists = closed === null && ix.lists !== null && !first && ix.lists.worth ? ix.lists : null;
+  qSearches = 0; qRuns = 0;
   const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
   const out: BuildingSnaps = into ?? {
@@ -666,6 +678,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       oSnapX[b] = dx; oSnapY[b] = dy;
     }
   }
+  if (first) ix.lists!.worth = qRuns > NEAREST_LISTS_MIN_RUNS * qSearches;
   return out;
 }
 

@@ -254,9 +254,11 @@ describe('near-segment index', () => {
       }
     }
     const buildings: EngineBuilding[] = pts.map(([x, y], i) => ({ id: i + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] }));
-    // the first snap makes no lists; the second makes them where points fall
+    // the first snap makes no lists; the second makes them where points fall (these points are far from paths and
+    // between them: the searches visit many runs of entries, so lists pay)
     const first = snapBuildings(ix, buildings, 250);
     expect(nl.at.every((x) => x === -1)).toBe(true);
+    expect(nl.worth).toBe(true);
     const s = snapBuildings(ix, buildings, 250);
     expect(Array.from(s.snapX)).toEqual(Array.from(first.snapX));
     expect(Array.from(s.edge)).toEqual(Array.from(first.edge));
@@ -275,6 +277,29 @@ describe('near-segment index', () => {
     const again = snapBuildings(ix, buildings, 250);
     expect(Array.from(again.snapX)).toEqual(Array.from(s.snapX));
     expect(Array.from(again.edge)).toEqual(Array.from(s.edge));
+  });
+
+  it('makes no nearest lists when the first snap of an index searched cheaply (buildings on their paths)', () => {
+    const input = randomNetwork(11);
+    const g = buildGraph(input);
+    const ix = buildSegmentIndex(g);
+    const nl = ix.lists!;
+    const p = g.proj;
+    // a point at the middle of every segment: each search ends in the point's own cell
+    const buildings: EngineBuilding[] = [];
+    for (let e = 0; e < g.edgeCount; e++) {
+      for (let i = g.geomStart[e]; i + 1 < g.geomStart[e + 1]; i++) {
+        const x = (g.geomX[i] + g.geomX[i + 1]) / 2, y = (g.geomY[i] + g.geomY[i + 1]) / 2;
+        buildings.push({ id: buildings.length + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] });
+      }
+    }
+    const first = snapBuildings(ix, buildings, 250);
+    expect(nl.worth).toBe(false);
+    const again = snapBuildings(ix, buildings, 250);
+    expect(nl.at.every((x) => x === -1)).toBe(true);
+    expect(Array.from(again.edge)).toEqual(Array.from(first.edge));
+    expect(Array.from(again.snapX)).toEqual(Array.from(first.snapX));
+    for (let k = 0; k < buildings.length; k++) expect(first.distance[k]).toBeLessThan(1e-6);
   });
 
   it('breaks an exact tie between two segments by the smaller segment id, and skips it when closed', () => {
