@@ -246,8 +246,8 @@ export interface PlanResult {
   entrances: Entrance[];
   sites: SiteResult[];
   /**
-   * People who could not be placed, per building (ascending), with the reason. Made on first read from the building
-   * columns (a plan of Monaco has 12k; most plans' stages only need the totals); read it before the plan is recycled.
+   * People who could not be placed, per building (ascending), with the reason. Made on first read from the plan's
+   * columns (a plan of Monaco has 12k; its stages only need the totals); read it before the plan is recycled.
    */
   readonly unplaced: { building: number; id: number; people: number; reason: UnplacedReason }[];
   /** unplaced.length, without making the objects */
