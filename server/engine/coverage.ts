@@ -36,7 +36,7 @@ export interface CoverageResult {
   population: number;
   coveredPopulation: number;
   coveredShare: number;
-  /** buildings with people and no site in reach (ascending): made on first read (Monaco has 12k a plan) */
+  /** buildings with people and no site in reach (ascending): made on first read (5,400 in a plan of Monaco) */
   readonly uncovered: { building: number; id: number; people: number; reason: 'unreachable' | 'no_site_in_reach' }[];
   /** uncovered.length, without making the objects */
   uncoveredCount: number;

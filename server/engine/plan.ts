@@ -247,7 +247,7 @@ export interface PlanResult {
   sites: SiteResult[];
   /**
    * People who could not be placed, per building (ascending), with the reason. Made on first read from the plan's
-   * columns (a plan of Monaco has 12k; its stages only need the totals); read it before the plan is recycled.
+   * columns (6,831 in a plan of Monaco; its stages only need the totals); read it before the plan is recycled.
    */
   readonly unplaced: { building: number; id: number; people: number; reason: UnplacedReason }[];
   /** unplaced.length, without making the objects */
