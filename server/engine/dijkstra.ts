@@ -283,6 +283,111 @@ export function nearestForSnap(g: Graph, tree: NearestTree, e: number, f: number
   if (out[1] > tree.bound) { out[0] = -1; out[1] = Infinity; out[2] = -1; }
 }
 
+/**
+ * The NearestTree of all the `lab` search's sites without a bound (what nearestSearch(g, entrances, active) gives, the
+ * same distances, sites and predecessors) from k-nearest labels `lab` of those sites within lab.bound, so that a plan
+ * whose candidate search covers every active site need not search for the nearest again: a node with a label has its
+ * first as its nearest; the others — every site farther than the bound — get theirs by a search from the labelled nodes
+ * next to them, over the unlabelled nodes only. On a shortest way from a site to an unlabelled node, the last labelled
+ * node has that site (or one as near) first, so the search offers each unlabelled node what the search of all sites from
+ * the start would, adding the same lengths in the same order; ties rank as there, by (distance, site). Pass the same
+ * workspace as for `lab`: its K = 1 result arrays are used.
+ */
+export function nearestFromLabels(g: Graph, lab: KLabels, ws?: SearchWorkspace): NearestTree {
+  const n = g.nodeCount, K = lab.K;
+  const la = labelArrays(n, 1, workspaceFor(g, ws));
+  const { count: done, site, dist, pred } = la;
+  const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
+  const lc = lab.count, ls = lab.site, ld = lab.dist, lp = lab.pred;
+  for (let v = 0; v < n; v++) {
+    if (lc[v] > 0) { done[v] = 1; site[v] = ls[v * K]; dist[v] = ld[v * K]; pred[v] = lp[v * K]; }
+    else { done[v] = 0; site[v] = -1; dist[v] = Infinity; pred[v] = NO_PRED; }
+  }
+  // seeds: the unlabelled nodes next to labelled ones, and the unlabelled ends of the active entrances' edges
+  let hLen = 0;
+  for (let v = 0; v < n; v++) {
+    if (done[v]) continue;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const u = adjNode[k], e = adjEdge[k];
+      if (!done[u] || closed[e]) continue;
+      hLen = nfOffer(v, dist[u] + adjLen[k], site[u], e, dist, site, pred, hLen);
+    }
+  }
+  const { entStart, entByEdge } = lab.byEdge, entrances = lab.entrances;
+  for (let e = 0; e < g.edgeCount; e++) {
+    if (entStart[e] === entStart[e + 1] || closed[e]) continue;
+    const L = g.edgeLength[e], a = g.edgeSource[e], b = g.edgeTarget[e];
+    if (done[a] && done[b]) continue;
+    for (let k = entStart[e]; k < entStart[e + 1]; k++) {
+      const i = entByEdge[k], en = entrances[i], s = en.siteIndex;
+      for (let end = 0; end < 2; end++) {
+        const v = end === 0 ? a : b;
+        if (done[v]) continue;
+        hLen = nfOffer(v, end === 0 ? en.fraction * L : (1 - en.fraction) * L, s, entrancePred(i), dist, site, pred, hLen);
+      }
+    }
+  }
+  while (hLen > 0) {
+    const d = nfD[0], s = nfS[0], v = nfV[0];
+    hLen = nfPop(hLen);
+    if (done[v] || d !== dist[v] || s !== site[v]) continue;
+    done[v] = 1;
+    for (let k = adjStart[v], end = adjStart[v + 1]; k < end; k++) {
+      const w = adjNode[k], e = adjEdge[k];
+      if (done[w] || closed[e]) continue;
+      hLen = nfOffer(w, d + adjLen[k], s, e, dist, site, pred, hLen);
+    }
+  }
+  for (let v = 0; v < n; v++) done[v] = dist[v] < Infinity ? 1 : 0;
+  return { dist, site, pred, byEdge: lab.byEdge, entrances: lab.entrances, bound: Infinity };
+}
+
+/**
+ * Offers (distance nd, site s, predecessor pr) to unsettled node v: taken when (nd, s) ranks first, and on the same
+ * (nd, s) the preferred predecessor (predRank) is kept, as the searches do. Returns the heap's length.
+ */
+function nfOffer(v: number, nd: number, s: number, pr: number, dist: Float64Array, site: Int32Array, pred: Int32Array, hLen: number): number {
+  const d = dist[v];
+  if (nd < d || (nd === d && s < site[v])) {
+    dist[v] = nd; site[v] = s; pred[v] = pr;
+    return nfPush(hLen, nd, s, v);
+  }
+  if (nd === d && s === site[v] && predRank(pr) < predRank(pred[v])) pred[v] = pr;
+  return hLen;
+}
+
+// nearestFromLabels' binary heap of (distance, site, node), least (distance, site) first
+let nfD = new Float64Array(256), nfS = new Int32Array(256), nfV = new Int32Array(256);
+function nfPush(len: number, d: number, s: number, v: number): number {
+  if (len === nfD.length) {
+    const D = new Float64Array(2 * len), S = new Int32Array(2 * len), V = new Int32Array(2 * len);
+    D.set(nfD); S.set(nfS); V.set(nfV); nfD = D; nfS = S; nfV = V;
+  }
+  let i = len;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (nfD[p] < d || (nfD[p] === d && nfS[p] <= s)) break;
+    nfD[i] = nfD[p]; nfS[i] = nfS[p]; nfV[i] = nfV[p]; i = p;
+  }
+  nfD[i] = d; nfS[i] = s; nfV[i] = v;
+  return len + 1;
+}
+function nfPop(len: number): number {
+  const last = --len;
+  if (last === 0) return 0;
+  const d = nfD[last], s = nfS[last], v = nfV[last];
+  let i = 0;
+  const half = last >> 1;
+  while (i < half) {
+    let c = 2 * i + 1;
+    if (c + 1 < last && (nfD[c + 1] < nfD[c] || (nfD[c + 1] === nfD[c] && nfS[c + 1] < nfS[c]))) c++;
+    if (nfD[c] > d || (nfD[c] === d && nfS[c] >= s)) break;
+    nfD[i] = nfD[c]; nfS[i] = nfS[c]; nfV[i] = nfV[c]; i = c;
+  }
+  nfD[i] = d; nfS[i] = s; nfV[i] = v;
+  return len;
+}
+
 /** Up to K nearest distinct sites per node, ordered by (distance, site index), all within `bound`. */
 export interface KLabels {
   K: number;

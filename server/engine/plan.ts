@@ -1,9 +1,10 @@
 /**
  * runPlan: the whole planning engine for one hazard.
  *
- *   graph → snap (buildings, site entrances) → nearest site (one multi-source Dijkstra) → candidates (bounded
- *   k-nearest per level and zone group) → capacity-aware assignment → routes, flows, clearance → signs / guides
- *   (hooks filled by their own modules) → coverage, criticality, where to add capacity.
+ *   graph → snap (buildings, site entrances) → candidates (bounded k-nearest per level and zone group) → nearest site
+ *   (one multi-source Dijkstra: the candidate search's, carried on beyond its bound when it has every site) →
+ *   capacity-aware assignment → routes, flows, clearance → signs / guides (hooks filled by their own modules) →
+ *   coverage, criticality, where to add capacity.
  *
  * Pure: no I/O. Big per-building outputs are typed arrays (columnar, indexed by building index = position in
  * input.buildings); use `buildingRows` / `routeCoords` to materialise objects for APIs and files.
@@ -12,7 +13,8 @@ import { z } from 'zod';
 import { buildGraph, type Graph } from './graph.ts';
 import { allEntrances, buildSegmentIndex, entrancesAfterClosures, pointInRing, snapBuildings, type BuildingSnaps, type SegmentIndex } from './snap.ts';
 import {
-  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher, SearchWorkspace,
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestFromLabels, nearestSearch, pathFromLabels, PointSearcher,
+  SearchWorkspace,
   type EntranceEdgeIndex, type KLabels, type NearestTree,
 } from './dijkstra.ts';
 import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignResult } from './assign.ts';
@@ -383,7 +385,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   }
   const activeAll = activeEntrances(entranceSite, eligible);
 
-  // --- nearest site for every building (one multi-source search, or one bounded search per building)
+  // --- nearest site for every building (point mode: one bounded search per building; else after the candidate
+  // searches, below)
   const sw = reuse.searches(g === g0);
   const point = pointMode ? reuse.pointSearch(g, nS, entrances, activeAll) : null;
   const nearestSite = col('i32', nB, -1), nearestDistance = col('f64', nB, Infinity);
@@ -393,14 +396,6 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       if (point.ps.search(g, entrances, point.byEdge, eligible, snaps.edge[b], snaps.fraction[b], 1, nearestBound) > 0) {
         nearestSite[b] = point.ps.site[0]; nearestDistance[b] = point.ps.dist[0];
       }
-    }
-  } else {
-    const nearest: NearestTree = nearestSearch(g, entrances, activeAll, nearestBound, sw);
-    const hit = [0, 0, 0];
-    for (let pi = 0; pi < planned.length; pi++) {
-      const b = planned[pi];
-      nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], hit);
-      nearestSite[b] = hit[0]; nearestDistance[b] = hit[1];
     }
   }
 
@@ -455,6 +450,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const pointSets: { allowed: Uint8Array; bound: number }[] = [];
   /** indexes into labs (pointSets) of each group's searches */
   const groupLabs: number[][] = groupKeys.map(() => []);
+  /** the lab of the unrestricted group that has every active site (when they are all of one level), -1 none */
+  let labOfAll = -1;
   for (const gi of groupOrder) {
     const key = groupKeys[gi];
     let allowed: Uint8Array = eligible;
@@ -476,9 +473,26 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       const act: number[] = [];
       for (const i of activeAll) { const s = entranceSite[i]; if (allowed[s] && sites[s].level === level) act.push(i); }
       if (act.length === 0) continue;
+      if (gi === 0 && act.length === activeAll.length) labOfAll = labs.length;
       groupLabs[gi].push(labs.length);
       labs.push(kNearestSearch(g, entrances, act, K, options.reachM[level], sw));
     }
+  }
+  // the nearest site of every building by one multi-source search: from the labels of the search that has every active
+  // site, beyond its bound (nearestFromLabels), else a search of its own — the same tree either way
+  let nearMs = 0;
+  if (!point) {
+    const t = now();
+    const nearest: NearestTree = labOfAll >= 0 && nearestBound === Infinity
+      ? nearestFromLabels(g, labs[labOfAll], sw)
+      : nearestSearch(g, entrances, activeAll, nearestBound, sw);
+    const hit = [0, 0, 0];
+    for (let pi = 0; pi < planned.length; pi++) {
+      const b = planned[pi];
+      nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], hit);
+      nearestSite[b] = hit[0]; nearestDistance[b] = hit[1];
+    }
+    nearMs = now() - t;
   }
   // building by building into the scratch (CSR order)
   const sc = reuse.candidates(nB * levels.length * K);
@@ -547,7 +561,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     unplacedAt.push(b);
   }
   const tAssign = now();
-  msDetail.nearest = tNear - tSnap; msDetail.candidates = tCand - tNear; msDetail.assign = tAssign - tCand;
+  msDetail.nearest = tNear - tSnap + nearMs; msDetail.candidates = tCand - tNear - nearMs; msDetail.assign = tAssign - tCand;
 
   // --- routes
   const P = ar.partCand.length;

@@ -13,8 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
-  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_SEARCH, kNearestSearch, nearestSearch, NO_PRED,
-  pathFromLabels, SearchWorkspace, type KLabels,
+  candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_SEARCH, kNearestSearch, nearestFromLabels, nearestSearch,
+  NO_PRED, pathFromLabels, SearchWorkspace, type KLabels,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
 
@@ -313,6 +313,31 @@ describe('a SearchWorkspace reused across searches gives the same results as fre
         if (round === 2) c.g.closed[Math.floor(rand() * c.g.edgeCount)] ^= 1;
       }
     });
+  }
+});
+
+describe.each(Object.keys(BUDGETS))('nearestFromLabels: the unbounded nearest site from bounded k-nearest labels equals nearestSearch; budget: %s', (budget) => {
+  for (const exact of [true, false]) {
+    for (let seed = 1; seed <= 60; seed++) {
+      it(`${exact ? 'exact' : 'real'} seed ${seed}`, () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
+        const c = randomCase(seed, exact);
+        const ws = new SearchWorkspace();
+        const full = nearestSearch(c.g, c.entrances, c.active, Infinity, new SearchWorkspace());
+        // bounds from none to below most links, so that anywhere from no node to nearly every node is beyond them
+        for (const bound of [c.bound, 1, 4, 9, Infinity]) {
+          for (const K of [1, c.K]) {
+            const lab = kNearestSearch(c.g, c.entrances, c.active, K, bound, ws);
+            const tree = nearestFromLabels(c.g, lab, ws);
+            const what = `bound ${bound} K ${K}`;
+            expect(Array.from(tree.site), what).toEqual(Array.from(full.site));
+            expect(Array.from(tree.dist).every((d, v) => Object.is(d, full.dist[v])), what).toBe(true);
+            expect(Array.from(tree.pred), what).toEqual(Array.from(full.pred));
+            expect(tree.bound).toBe(Infinity);
+            ws.recycle();
+          }
+        }
+      }));
+    }
   }
 });
 

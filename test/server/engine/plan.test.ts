@@ -3,7 +3,7 @@ import { buildingRows, planRouteCoords, prepareContext, recyclePlan, runPlan, ty
 import { fullPlanHooks } from '../../../server/engine/full.ts';
 import type { SignResult } from '../../../server/engine/signs.ts';
 import type { GuideResult } from '../../../server/engine/guides.ts';
-import { K_SEARCH } from '../../../server/engine/dijkstra.ts';
+import { K_SEARCH, nearestForSnap, nearestSearch } from '../../../server/engine/dijkstra.ts';
 import { routeNodes } from '../../../server/engine/routes.ts';
 import { gridFixture, metresLonLat, randomGridInput } from './fixtures.ts';
 import { bruteDistances } from './brute.ts';
@@ -146,6 +146,26 @@ S--B--+` + '-'.repeat(60) + `B--s`);
 });
 
 describe('runPlan on random graphs', () => {
+  it("nearest sites beyond the candidate search's reach are those of a search of all sites without a bound", () => {
+    // three sites on a 1.5 km grid: most buildings are beyond the 500 m reach, some on parts without a site
+    const input = randomGridInput({ w: 20, h: 16, spacing: 80, buildings: 150, sites: 3, seed: 9, dropEdges: 0.42, lengthJitter: 0.5 });
+    const plan = runPlan(input);
+    const g = plan.context.graph;
+    const active = plan.entrances.map((_, i) => i).filter((i) => plan.sites[plan.entrances[i].siteIndex].eligible);
+    const tree = nearestSearch(g, plan.entrances, active);
+    const hit = [0, 0, 0];
+    let beyond = 0, none = 0;
+    for (let b = 0; b < input.buildings.length; b++) {
+      nearestForSnap(g, tree, plan.buildings.snapEdge[b], plan.buildings.snapFraction[b], hit);
+      expect([b, plan.buildings.nearestSite[b]]).toEqual([b, hit[0]]);
+      expect(Object.is(plan.buildings.nearestDistance[b], hit[1]), `building ${b}`).toBe(true);
+      if (hit[1] > 500 && hit[1] < Infinity) beyond++;
+      if (hit[0] < 0) none++;
+    }
+    expect(beyond).toBeGreaterThan(30);
+    expect(none).toBeGreaterThan(0);
+  });
+
   it('assigned distances are true network distances (brute force) and routes add up', () => {
     const input = randomGridInput({ w: 10, h: 8, spacing: 60, buildings: 60, sites: 5, seed: 5, dropEdges: 0.2, lengthJitter: 0.5, capacity: [100, 300] });
     const plan = runPlan(input);
