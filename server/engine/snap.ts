@@ -609,8 +609,9 @@ function anyClosed(g: Graph): boolean {
 export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], maxSnapM: number, only?: Int32Array | null, into?: BuildingSnaps): BuildingSnaps {
   const g = ix.g, p = g.proj, ng = ix.near, closed = anyClosed(g) ? g.closed : null;
   // the nearest lists hold for the open graph only, and are used from its second snap on (see NearestLists)
-  const first = closed === null && ix.lists !== null && ix.lists.snaps++ === 0;
-  const lists = closed === null && ix.lists !== null && !first && ix.lists.worth ? ix.lists : null;
+  const open = closed === null ? ix.lists : null;
+  const first = open !== null && open.snaps++ === 0;
+  const lists = open !== null && !first && open.worth ? open : null;
   qSearches = 0; qRuns = 0;
   const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
@@ -678,7 +679,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
       oSnapX[b] = dx; oSnapY[b] = dy;
     }
   }
-  if (first) ix.lists!.worth = qRuns > NEAREST_LISTS_MIN_RUNS * qSearches;
+  if (first) open.worth = qRuns > NEAREST_LISTS_MIN_RUNS * qSearches;
   return out;
 }
 

@@ -146,9 +146,13 @@ S--B--+` + '-'.repeat(60) + `B--s`);
 });
 
 describe('runPlan on random graphs', () => {
-  it("nearest sites beyond the candidate search's reach are those of a search of all sites without a bound", () => {
+  it.each([
+    ['one level (from the candidate search)', false],
+    ['two levels (a search of its own)', true],
+  ])("nearest sites beyond the candidate search's reach are those of a search of all sites without a bound: %s", (_, fixed) => {
     // three sites on a 1.5 km grid: most buildings are beyond the 500 m reach, some on parts without a site
     const input = randomGridInput({ w: 20, h: 16, spacing: 80, buildings: 150, sites: 3, seed: 9, dropEdges: 0.42, lengthJitter: 0.5 });
+    if (fixed) input.sites[1].level = 'fixed';
     const plan = runPlan(input);
     const g = plan.context.graph;
     const active = plan.entrances.map((_, i) => i).filter((i) => plan.sites[plan.entrances[i].siteIndex].eligible);
