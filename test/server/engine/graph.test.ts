@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendEdgePart, buildGraph, closeEdges, components, pointAtFraction } from '../../../server/engine/graph.ts';
+import { appendEdgePart, buildGraph, closeEdges, components, hypot, pointAtFraction } from '../../../server/engine/graph.ts';
 import { gridFixture, SPACING } from './fixtures.ts';
 
 describe('buildGraph (CSR)', () => {
@@ -47,5 +47,24 @@ describe('buildGraph (CSR)', () => {
     expect(components(g).count).toBe(1);
     closeEdges(g, [1]);
     expect(components(g).count).toBe(2);
+  });
+});
+
+describe('hypot', () => {
+  it('equals Math.hypot bit for bit (geometry lengths, hence snap fractions, stay as they were)', () => {
+    // deterministic pseudo-random pairs over magnitudes from subnormal to near overflow, plus equal and opposite pairs
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const scales = [5e-324, 1e-300, 1e-10, 1, 1e3, 1e150, 1e300, 1.7e308];
+    let differ = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = (rnd() - 0.5) * scales[(rnd() * scales.length) | 0];
+      const y = rnd() < 0.1 ? (rnd() < 0.5 ? x : -x) : (rnd() - 0.5) * scales[(rnd() * scales.length) | 0];
+      if (!Object.is(hypot(x, y), Math.hypot(x, y))) differ++;
+    }
+    expect(differ).toBe(0);
+    for (const [a, b] of [[0, 0], [-0, -0], [NaN, 1], [1, NaN], [Infinity, NaN], [NaN, -Infinity], [3, 4], [1e308, 1e308], [-7, 0]]) {
+      expect(Object.is(hypot(a, b), Math.hypot(a, b))).toBe(true);
+    }
   });
 });
