@@ -64,13 +64,14 @@ export interface NearestLists {
   inv: number;
   cols: number;
   rows: number;
-  /** cell → its list's offset in `pool`; LIST_UNMADE before the first query there, LIST_NONE when it has none */
+  /** cell → its list's offset in `pool`; LIST_UNMADE before the first query there, LIST_NONE when it has none (empty
+   *  until the lists are first used: a context that snaps once never pays for its cells, 22 MB in the city) */
   at: Int32Array;
   /** lists: a length, then that many near-grid entry indexes (NearGrid.xy / seg), a segment once per list */
   pool: Int32Array;
   /** used length of `pool` */
   used: number;
-  /** scratch for making lists: per segment id, the last cell that looked at it */
+  /** scratch for making lists: per segment id, the last cell that looked at it (empty until first used, as `at`) */
   stamp: Int32Array;
   /** snapBuildings calls on the open graph so far (lists from the second on) */
   snaps: number;
@@ -217,9 +218,19 @@ function nearestLists(ng: NearGrid, w: number, h: number): NearestLists {
   while (Math.ceil(w / cell + 1) * Math.ceil(h / cell + 1) > NEAREST_LISTS_MAX_CELLS) cell *= 1.25;
   const cols = Math.ceil(w / cell) + 1, rows = Math.ceil(h / cell) + 1;
   return {
-    minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: lasting.i32(cols * rows).fill(LIST_UNMADE),
-    pool: lasting.i32(4096), used: 0, stamp: lasting.i32(ng.pointEdge.length).fill(-1), snaps: 0, worth: false,
+    minX: ng.minX, minY: ng.minY, cell, inv: 1 / cell, cols, rows, at: new Int32Array(0),
+    pool: new Int32Array(0), used: 0, stamp: new Int32Array(0), snaps: 0, worth: false,
   };
+}
+
+/** The lists ready for use: their cell table, pool and stamps are made the first time (see NearestLists.at). */
+function inUse(nl: NearestLists, ng: NearGrid): NearestLists {
+  if (nl.at.length === 0) {
+    nl.at = lasting.i32(nl.cols * nl.rows).fill(LIST_UNMADE);
+    nl.pool = lasting.i32(4096);
+    nl.stamp = lasting.i32(ng.pointEdge.length).fill(-1);
+  }
+  return nl;
 }
 
 /** Makes the list of cell `ci` (row r, column c): its offset in the pool, or LIST_NONE. */
@@ -611,7 +622,7 @@ export function snapBuildings(ix: SegmentIndex, buildings: EngineBuilding[], max
   // the nearest lists hold for the open graph only, and are used from its second snap on (see NearestLists)
   const open = closed === null ? ix.lists : null;
   const first = open !== null && open.snaps++ === 0;
-  const lists = open !== null && !first && open.worth ? open : null;
+  const lists = open !== null && !first && open.worth ? inUse(open, ng) : null;
   qSearches = 0; qRuns = 0;
   const { lon0, lat0, kx, ky } = p;
   const n = buildings.length;
