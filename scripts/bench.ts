@@ -25,7 +25,7 @@ import { whatIf } from '../server/engine/whatif.ts';
 import type { EngineInput } from '../server/engine/types.ts';
 import { edgeCount, edgeIdAt } from '../server/engine/edges.ts';
 import { modelToEngineInput } from './bench/model-input.ts';
-import { benchHooks, gcTime, hostSpeed, mem, median, p90, r1, r2, stageStats, STAGES, table, type Mem } from './bench/util.ts';
+import { benchHooks, gcTime, hostSpeed, mem, median, p90, r1, r2, settle, stageStats, STAGES, table, type Mem } from './bench/util.ts';
 import { engineNearest, engineRoutes, engineSnap } from './bench/engine-nearest.ts';
 import { knnSnap, loadKnnTables, routeGeometries } from './bench/pgrouting.ts';
 import {
@@ -207,6 +207,7 @@ async function monaco() {
   const L = await load(file, 'Monaco');
   const { input } = L;
   (L as { model: OsmModel | null }).model = null; // as for the city: only the engine input stays alive, as in the server
+  await settle();
   const hooks = benchHooks();
   const t0 = now();
   const ctx = prepareContext(input);
@@ -366,6 +367,7 @@ async function city() {
   res.buildings = input.buildings.length; res.networkVertices = input.nodes.ids.length; res.networkEdges = edgeCount(input.edges);
   res.sites = input.sites.length; res.communities = input.communities.length;
   (L as { model: OsmModel | null }).model = null; // keep only the engine input alive
+  await settle();
   const hooks = benchHooks();
   const memory: Record<string, Mem> = { ...L.mem, inputOnly: mem() };
   // run 1: no context — graph and index built inside the plan (ms.graph), snaps computed
