@@ -35,9 +35,10 @@ class Pool<A extends Column> {
 }
 
 export class Scratch {
-  private f64 = new Pool((n) => new Float64Array(n));
-  private i32 = new Pool((n) => new Int32Array(n));
-  private u8 = new Pool((n) => new Uint8Array(n));
+  // (kept as long as their key: `lasting`, below)
+  private f64 = new Pool((n) => lasting.f64(n));
+  private i32 = new Pool((n) => lasting.i32(n));
+  private u8 = new Pool((n) => lasting.u8(n));
 
   /** Starts a call: the arrays handed out before are free again. */
   reset(): this {

@@ -111,6 +111,8 @@ export interface Graph {
 /**
  * External id (any number) → index, an open-addressing hash table on typed arrays. Much cheaper than a Map for
  * 10⁶ ids that are not small integers (OSM node ids are heap numbers in a Map). Later duplicates win, like Map.set.
+ * Its tables are `lasting` (see alloc.ts): a graph keeps its edge index, and buildGraph's node index is dropped young,
+ * freed by the next scavenge.
  */
 export class IdIndex {
   private keys: Float64Array;
@@ -120,8 +122,8 @@ export class IdIndex {
   constructor(capacity: number) {
     let n = 16;
     while (n < capacity * 2) n *= 2;
-    this.keys = new Float64Array(n);
-    this.vals = new Int32Array(n).fill(-1);
+    this.keys = lasting.f64(n);
+    this.vals = lasting.i32(n).fill(-1);
     this.mask = n - 1;
   }
   /** Dense mode (ids are integers in a range ≤ 4 × count): a direct table, one memory access per lookup. */
@@ -138,7 +140,7 @@ export class IdIndex {
     }
     if (ints && n > 0 && hi - lo <= 4 * n + 1024) {
       const ix = new IdIndex(0);
-      const table = new Int32Array(hi - lo + 1).fill(-1);
+      const table = lasting.i32(hi - lo + 1).fill(-1);
       let size = 0;
       for (let i = 0; i < n; i++) { const k = ids[i] - lo; if (table[k] === -1) size++; table[k] = i; }
       ix.dense = table; ix.base = lo; ix.size = size;
@@ -187,14 +189,14 @@ export class IdIndex {
     this.dense = null;
     let n = 16;
     while (n < this.size * 2 + 2) n *= 2;
-    this.keys = new Float64Array(n); this.vals = new Int32Array(n).fill(-1); this.mask = n - 1; this.size = 0;
+    this.keys = lasting.f64(n); this.vals = lasting.i32(n).fill(-1); this.mask = n - 1; this.size = 0;
     for (let k = 0; k < t.length; k++) if (t[k] !== -1) this.set(base + k, t[k]);
   }
   private grow(): void {
     const { keys, vals } = this;
     const n = (this.mask + 1) * 2;
-    this.keys = new Float64Array(n);
-    this.vals = new Int32Array(n).fill(-1);
+    this.keys = lasting.f64(n);
+    this.vals = lasting.i32(n).fill(-1);
     this.mask = n - 1;
     this.size = 0;
     for (let i = 0; i < keys.length; i++) if (vals[i] !== -1) this.set(keys[i], vals[i]);
@@ -216,9 +218,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   }
   const cols = toEdgeColumns(edges);
   const m = cols.id.length;
-  const nodeIds = Float64Array.from(nodes.ids as ArrayLike<number>);
-  const lon = Float64Array.from(nodes.lon as ArrayLike<number>);
-  const lat = Float64Array.from(nodes.lat as ArrayLike<number>);
+  const nodeIds = lastingCopy(nodes.ids), lon = lastingCopy(nodes.lon), lat = lastingCopy(nodes.lat);
 
   // Centre of the data for the projection.
   let minLon = Infinity, maxLon = -Infinity, minLat = Infinity, maxLat = -Infinity;
@@ -241,7 +241,7 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const widths = { ...DEFAULT_WIDTH_BY_HIGHWAY, ...(opts.widthByHighway ?? {}) };
   const fallbackWidth = opts.defaultWidthM ?? FALLBACK_WIDTH_M;
 
-  // (the graph's own arrays are `lasting`, see alloc.ts; working ones are not)
+  // (the graph's own arrays are `lasting`, see alloc.ts; small working ones are not)
   const edgeId = lasting.f64(m);
   const edgeSource = lasting.i32(m);
   const edgeTarget = lasting.i32(m);
@@ -343,6 +343,13 @@ export function hypot(dx: number, dy: number): number {
   if (m === 0 || m === Infinity || r !== r || m !== m) return Math.hypot(dx, dy);
   const q = r / m;
   return Math.sqrt(1 + q * q) * m;
+}
+
+/** A graph's own copy of an input column (`lasting`, see alloc.ts). */
+function lastingCopy(a: ArrayLike<number>): Float64Array {
+  const out = lasting.f64(a.length);
+  out.set(a);
+  return out;
 }
 
 function sq(a: number, b: number): number {

@@ -607,7 +607,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const routeSteps = view('i32', nSteps);
   routeSteps.set(steps.subarray(0, nSteps));
   const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: routeSteps };
-  const flows = flowsAndClearance(g, routes, snaps.edge, entrances, options.walkSpeedMps, options.flowCapacity);
+  const flows = flowsAndClearance(g, routes, snaps.edge, entrances, options.walkSpeedMps, options.flowCapacity, view);
   const tRoutes = now();
 
   // --- result skeleton (signs / guides hooks see it)

@@ -18,6 +18,7 @@
  */
 import type { Graph } from './graph.ts';
 import { appendEdgePart } from './graph.ts';
+import { freshView, lasting, type TakeView } from './alloc.ts';
 import type { Entrance } from './types.ts';
 
 export interface RouteTable {
@@ -83,19 +84,19 @@ export interface FlowResult {
 
 /**
  * Per-edge accumulators of a graph's edges, kept zeroed between plans (keyed by the adjacency array, shared by the
- * graph copies that carry closures): only the edges a plan touched are reset.
+ * graph copies that carry closures): only the edges a plan touched are reset. `lasting` (see alloc.ts).
  */
 interface EdgeScratch { people: Float64Array; seen: Uint8Array; touched: Int32Array }
 const edgeScratch = new WeakMap<Int32Array, EdgeScratch>();
 
 export function flowsAndClearance(
   g: Graph, rt: RouteTable, snapEdge: Int32Array, entrances: Entrance[],
-  speeds: { normal: number; vulnerable: number }, flowCapacity: number,
+  speeds: { normal: number; vulnerable: number }, flowCapacity: number, take: TakeView = freshView,
 ): FlowResult {
   const P = rt.partBuilding.length;
   let sc = edgeScratch.get(g.edgeSource);
   if (!sc || sc.people.length !== g.edgeCount) {
-    edgeScratch.set(g.edgeSource, (sc = { people: new Float64Array(g.edgeCount), seen: new Uint8Array(g.edgeCount), touched: new Int32Array(g.edgeCount) }));
+    edgeScratch.set(g.edgeSource, (sc = { people: lasting.f64(g.edgeCount), seen: lasting.u8(g.edgeCount), touched: lasting.i32(g.edgeCount) }));
   }
   const { people: edgePeople, seen, touched } = sc;
   let n = 0;
@@ -122,8 +123,9 @@ export function flowsAndClearance(
     if (t > cell[1]) cell[1] = t;
   };
   for (let p = 0; p < P; p++) { cell[0] = rt.partPeople[p]; forEachEdge(p, add); }
-  const timeNormal = new Float64Array(P), timeVulnerable = new Float64Array(P);
-  const clearance = new Float64Array(P), clearanceVulnerable = new Float64Array(P), queue = new Float64Array(P);
+  // (every element of the results is written below)
+  const timeNormal = take('f64', P), timeVulnerable = take('f64', P);
+  const clearance = take('f64', P), clearanceVulnerable = take('f64', P), queue = take('f64', P);
   for (let p = 0; p < P; p++) {
     cell[1] = 0;
     forEachEdge(p, worst);
@@ -136,7 +138,7 @@ export function flowsAndClearance(
     clearanceVulnerable[p] = timeVulnerable[p] + q;
   }
   // the touched edges in ascending order: sorted when few, else read off the marks in one pass
-  const flowEdge = new Int32Array(n), flowPeople = new Float64Array(n);
+  const flowEdge = take('i32', n), flowPeople = take('f64', n);
   if (n * 32 < g.edgeCount) flowEdge.set(touched.subarray(0, n).sort());
   else for (let e = 0, k = 0; k < n; e++) if (seen[e]) flowEdge[k++] = e;
   for (let k = 0; k < n; k++) {
