@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLength, lasting, Scratch, scratchFor, Spares, unboxed } from '../../../server/engine/alloc.ts';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { bucketLength, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { gridFixture } from './fixtures.ts';
 
@@ -103,6 +105,41 @@ describe('Spares', () => {
     expect(sp.reused).toBe(1);
     expect(sp.takeAtLeast('i32', 1200)).not.toBe(a);
     expect(sp.takeAtLeast('f64', 2000)).toBeInstanceOf(Float64Array);
+  });
+});
+
+describe('Spares: lasting columns within a budget', () => {
+  it('makes lasting columns while the reachable ones stay within the budget, plain ones beyond, and counts collected ones out', async () => {
+    const budget = sparesMemory.budget;
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // what earlier tests dropped is counted out first
+    const settle = async (done: () => boolean) => {
+      for (let i = 0; i < 50 && !done(); i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+    };
+    let last = -1;
+    await settle(() => { const same = sparesMemory.outstanding === last; last = sparesMemory.outstanding; return same; });
+    try {
+      const sp = new Spares();
+      sparesMemory.budget = sparesMemory.outstanding + 3 * 8192;
+      const start = sparesMemory.outstanding;
+      let a: Float64Array | null = sp.take('f64', 1024, 0), b: Int32Array | null = sp.takeAtLeast('i32', 2048);
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const made = 8192 + 4 * bucketLength(2048);
+      expect(sparesMemory.outstanding - start).toBe(made);
+      const c = sp.take('f64', 2048, 1); // 16 KB more: over the budget
+      expect(c.buffer).toBeInstanceOf(ArrayBuffer);
+      expect([...c.subarray(0, 3)]).toEqual([1, 1, 1]);
+      expect(sparesMemory.outstanding - start).toBe(made);
+      // dropped (never given back): counted out once collected
+      a = null; b = null;
+      await settle(() => sparesMemory.outstanding <= start);
+      expect(sparesMemory.outstanding).toBe(start);
+      expect(sp.take('f64', 1024, 0).buffer).toBeInstanceOf(SharedArrayBuffer);
+    } finally {
+      sparesMemory.budget = budget;
+    }
   });
 });
 
