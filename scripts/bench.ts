@@ -12,6 +12,7 @@
  *             building's nearest distance.
  *  city       the generated city (scripts/gen-district.ts --size city) in tmp/bench-city (generated once, reused):
  *             parse, input, plan cold and warm, memory; what-if of one community.
+ * Plans are timed once the loader's memory is gone (`settle`), as a server plans long after it loaded its input.
  * Targets (issue 3): Monaco plan ≤ 30 ms warm; ≥ 20× pgRouting; city plan ≤ 3 s; what-if ≤ 100 ms.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
