@@ -90,7 +90,8 @@ describe.skipIf(!!why)('inspector in Chromium (real server, demo district)', () 
       const p = await api<{ withStation: number; communities: number }>('/api/stations/progress');
       await expect.poll(async () => (await app.page.getByTestId('station-progress').textContent()) ?? '', { timeout: 20_000 }).toContain(`${p.withStation} / ${p.communities}`);
       const teams = await api<{ checks: unknown[] }>('/api/volunteers/team-check');
-      expect(await app.page.getByTestId('table-teams').locator('tbody tr').count()).toBe(teams.checks.length);
+      // (the teams table comes from its own request: it may still be empty when the progress line shows)
+      await expect.poll(() => app.page.getByTestId('table-teams').locator('tbody tr').count(), { timeout: 20_000 }).toBe(teams.checks.length);
     });
   }, 240_000);
 });
