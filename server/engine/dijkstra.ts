@@ -338,7 +338,6 @@ export function nearestFromLabels(g: Graph, lab: KLabels, ws?: SearchWorkspace):
       hLen = nfOffer(w, d + adjLen[k], s, e, dist, site, pred, hLen);
     }
   }
-  for (let v = 0; v < n; v++) done[v] = dist[v] < Infinity ? 1 : 0;
   return { dist, site, pred, byEdge: lab.byEdge, entrances: lab.entrances, bound: Infinity };
 }
 

@@ -257,7 +257,8 @@ describe('near-segment index', () => {
     // the first snap makes no lists; the second makes them where points fall (these points are far from paths and
     // between them: the searches visit many runs of entries, so lists pay)
     const first = snapBuildings(ix, buildings, 250);
-    expect(nl.at.every((x) => x === -1)).toBe(true);
+    // (not even the cell table is made before the lists are used)
+    expect([nl.at.length, nl.used]).toEqual([0, 0]);
     expect(nl.worth).toBe(true);
     const s = snapBuildings(ix, buildings, 250);
     expect(Array.from(s.snapX)).toEqual(Array.from(first.snapX));
@@ -269,6 +270,7 @@ describe('near-segment index', () => {
       if (ok) expect(Object.is(s.distance[i], hit.dist) && Object.is(s.snapX[i], hit.x) && Object.is(s.snapY[i], hit.y) && Object.is(s.fraction[i], hit.fraction), `point ${i}`).toBe(true);
     });
     // lists were made where points fell, and cells far from the network have none
+    expect(nl.at.length).toBe(nl.cols * nl.rows);
     let made = 0, none = 0;
     for (let c = 0; c < nl.at.length; c++) { if (nl.at[c] >= 0) made++; else if (nl.at[c] === -2) none++; }
     expect(made).toBeGreaterThan(500);
@@ -296,7 +298,7 @@ describe('near-segment index', () => {
     const first = snapBuildings(ix, buildings, 250);
     expect(nl.worth).toBe(false);
     const again = snapBuildings(ix, buildings, 250);
-    expect(nl.at.every((x) => x === -1)).toBe(true);
+    expect([nl.at.length, nl.used]).toEqual([0, 0]);
     expect(Array.from(again.edge)).toEqual(Array.from(first.edge));
     expect(Array.from(again.snapX)).toEqual(Array.from(first.snapX));
     for (let k = 0; k < buildings.length; k++) expect(first.distance[k]).toBeLessThan(1e-6);
