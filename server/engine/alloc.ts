@@ -105,14 +105,21 @@ export const sparesMemory = {
 const sparesFreed = typeof FinalizationRegistry === 'function' && LastingBuffer !== ArrayBuffer
   ? new FinalizationRegistry<number>((bytes) => { sparesMemory.outstanding -= bytes; })
   : null;
-function makeSpare<T extends ColumnType>(type: T, n: number): ColumnOf[T] {
-  const bytes = n * BYTES[type];
-  if (sparesFreed === null || sparesMemory.outstanding + bytes > sparesMemory.budget) return MAKE[type](n) as ColumnOf[T];
-  const a = lasting[type](n);
+/**
+ * A buffer of `bytes` for a plan's passing working arrays: `lasting` within the budget of `sparesMemory`, plain beyond
+ * it (and where the runtime has no FinalizationRegistry or SharedArrayBuffer).
+ */
+export function budgetedBuffer(bytes: number): ArrayBufferLike {
+  if (sparesFreed === null || sparesMemory.outstanding + bytes > sparesMemory.budget) return new ArrayBuffer(bytes);
+  const buf = lasting.buffer(bytes);
   sparesMemory.outstanding += bytes;
-  // (the buffer, not the view: a plan's columns are views of whole spares, and outlive the whole ones' objects)
-  sparesFreed.register(a.buffer, bytes);
-  return a as ColumnOf[T];
+  // (the buffer, not a view: a plan's columns are views of whole spares, and outlive the whole ones' objects)
+  sparesFreed.register(buf, bytes);
+  return buf;
+}
+function makeSpare<T extends ColumnType>(type: T, n: number): ColumnOf[T] {
+  const buf = budgetedBuffer(n * BYTES[type]);
+  return (type === 'f64' ? new Float64Array(buf) : type === 'i32' ? new Int32Array(buf) : new Uint8Array(buf)) as ColumnOf[T];
 }
 
 /** Hands out a view of n elements (contents unspecified). */

@@ -19,6 +19,7 @@
  *   for the one-site-per-building problem (tests: gap ≤ 5 %).
  */
 import FlatQueue from 'flatqueue';
+import { budgetedBuffer } from './alloc.ts';
 
 export interface AssignProblem {
   nB: number;
@@ -72,7 +73,7 @@ export const EXACT_WORK = 2e6;
 const EPS = 1e-9;
 
 type NumArray = Int32Array | Float64Array | Uint8Array;
-type NumArrayCtor<A extends NumArray> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): A; BYTES_PER_ELEMENT: number };
+type NumArrayCtor<A extends NumArray> = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): A; BYTES_PER_ELEMENT: number };
 
 /**
  * Typed scratch arrays of the exact solver, reused across its calls instead of allocated per call: each is a view of
@@ -80,7 +81,7 @@ type NumArrayCtor<A extends NumArray> = { new (buffer: ArrayBuffer, byteOffset: 
  * scratch), so results built on it must be consumed before that.
  */
 export class AssignScratch {
-  private bufs = new Map<string, ArrayBuffer>();
+  private bufs = new Map<string, ArrayBufferLike>();
   /** bytes held */
   bytes = 0;
   /** n elements (with `atLeast`: all the buffer holds, ≥ n) of the named buffer, filled with `fill` (left as they are
@@ -91,7 +92,7 @@ export class AssignScratch {
     let fresh = false;
     if (!buf || buf.byteLength < need) {
       this.bytes += need - (buf?.byteLength ?? 0);
-      this.bufs.set(name, (buf = new ArrayBuffer(need)));
+      this.bufs.set(name, (buf = budgetedBuffer(need)));
       fresh = true;
     }
     const a = new Ctor(buf, 0, atLeast ? buf.byteLength / Ctor.BYTES_PER_ELEMENT : n);
@@ -100,7 +101,7 @@ export class AssignScratch {
   }
   /** the named array grown to n elements, keeping `old`'s content (new elements are 0) */
   grow<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, old: A, n: number): A {
-    const buf = new ArrayBuffer(n * Ctor.BYTES_PER_ELEMENT);
+    const buf = budgetedBuffer(n * Ctor.BYTES_PER_ELEMENT);
     this.bytes += buf.byteLength - (this.bufs.get(name)?.byteLength ?? 0);
     this.bufs.set(name, buf);
     const a = new Ctor(buf, 0, n);

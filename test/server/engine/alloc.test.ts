@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bucketLength, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
+import { bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { gridFixture } from './fixtures.ts';
 
@@ -131,6 +131,8 @@ describe('Spares: lasting columns within a budget', () => {
       const c = sp.take('f64', 2048, 1); // 16 KB more: over the budget
       expect(c.buffer).toBeInstanceOf(ArrayBuffer);
       expect([...c.subarray(0, 3)]).toEqual([1, 1, 1]);
+      // the assignment's scratch buffers share the budget: over it, plain too
+      expect(budgetedBuffer(16384)).toBeInstanceOf(ArrayBuffer);
       expect(sparesMemory.outstanding - start).toBe(made);
       // dropped (never given back): counted out once collected
       a = null; b = null;
