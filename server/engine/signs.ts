@@ -763,8 +763,9 @@ class SignBuilder {
     this.overviewSign = new Array(sites.length);
     this.overviewNote = new Int32Array(sites.length).fill(-1);
     this.M = N + sites.length + 1;
-    // first guesses (a junction / turn per few passages, an exit and an arrow or two per route); they grow if short
-    if (w.sKind.length < R + (P >> 2)) w.growSigns(R + (P >> 2), 0);
+    // first guesses (a junction / turn per two passages — the generated city has 0.4 signs besides its exits per
+    // passage —, an exit and an arrow or two per route); they grow if short
+    if (w.sKind.length < R + (P >> 1)) w.growSigns(R + (P >> 1), 0);
     if (w.aNext.length < 2 * R + (P >> 2)) w.growArrows(2 * R + (P >> 2), 0);
   }
   siteName(s: number): string { return this.siteNames[s] ?? (this.siteNames[s] = siteLabel(this.sites[s], s)); }
