@@ -1,0 +1,31 @@
+/**
+ * One cold plan in a process of its own, for `npm run bench` (city): the first plan a server runs after loading a
+ * city, without what the benchmark process did before (Monaco, pgRouting, the OSM parse) warming or loading it.
+ *
+ *   node --max-semi-space-size=32 --import tsx scripts/bench/cold-plan.ts INPUT.bin
+ *
+ * INPUT.bin is an EngineInput written with v8.serialize. Prints one JSON line: the plan's stage timings (the graph
+ * stage builds the graph and segment index inside the plan, as run 1 of the city bench), page faults and CPU time.
+ */
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runPlan } from '../../server/engine/plan.ts';
+import type { EngineInput } from '../../server/engine/types.ts';
+import { benchHooks, settle } from './util.ts';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: cold-plan.ts INPUT.bin');
+  process.exit(2);
+}
+const input = v8.deserialize(readFileSync(file)) as EngineInput;
+await settle();
+const hooks = benchHooks();
+const faults0 = process.resourceUsage().minorPageFault;
+const cpu0 = process.cpuUsage();
+const plan = runPlan(input, { hazard: 'earthquake' }, hooks);
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({
+  ms: plan.ms, msDetail: plan.msDetail, pageFaults: process.resourceUsage().minorPageFault - faults0,
+  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, personMetres: plan.totals.personMetres,
+}));
