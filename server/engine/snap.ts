@@ -943,9 +943,7 @@ export function segmentIntersectT(ax: number, ay: number, bx: number, by: number
 /** All entrances of all sites (site order), with a flat index. */
 export function allEntrances(ix: SegmentIndex, sites: EngineSite[], maxSnapM: number): Entrance[] {
   const st = segmentStamps(ix);
-  if (st.next > 2 ** 31 - 64 * (sites.length + 2)) { st.seen.fill(-1); st.next = 0; }
-  const base = st.next;
-  st.next += 64 * sites.length;
+  const base = takeStamps(st, sites.length);
   const out: Entrance[] = [];
   const shut = anyClosed(ix.g) ? ix.g.closed : null;
   for (let s = 0; s < sites.length; s++) for (const en of entrancesOf(ix, sites[s], s, maxSnapM, st.seen, base + s * 64, shut)) out.push(en);
@@ -992,10 +990,7 @@ export function entrancesAfterClosures(ix: SegmentIndex, sites: EngineSite[], ma
     }
     if (!near) continue;
     if (st === null) { st = segmentStamps(ix); shut = changed.some((e) => closed[e] !== 0) || anyClosed(g) ? closed : null; }
-    if (st.next > 2 ** 31 - 128) { st.seen.fill(-1); st.next = 0; }
-    const stampBase = st.next;
-    st.next += 64;
-    pieces.push(base.slice(from, first[s]), entrancesOf(ix, sites[s], s, maxSnapM, st.seen, stampBase, shut));
+    pieces.push(base.slice(from, first[s]), entrancesOf(ix, sites[s], s, maxSnapM, st.seen, takeStamps(st, 1), shut));
     from = first[s + 1];
   }
   pieces.push(base.slice(from, first[sites.length]));
@@ -1116,4 +1111,11 @@ function segmentStamps(ix: SegmentIndex): { seen: Int32Array; next: number } {
   let st = stampsByIndex.get(ix.pointEdge);
   if (!st) { st = { seen: lasting.i32(ix.pointEdge.length).fill(-1), next: 0 }; stampsByIndex.set(ix.pointEdge, st); }
   return st;
+}
+/** Reserves 64 unused stamps per site for `sites` sites (all marks cleared first when the stamps would run out); returns the first. */
+function takeStamps(st: { seen: Int32Array; next: number }, sites: number): number {
+  if (st.next > 2 ** 31 - 64 * (sites + 2)) { st.seen.fill(-1); st.next = 0; }
+  const base = st.next;
+  st.next += 64 * sites;
+  return base;
 }

@@ -134,6 +134,11 @@ function expectSameHit(a: NearestHit, b: NearestHit, okA: boolean, okB: boolean,
  * Random network: two clusters of polyline paths 3 km apart (so most of the grid is empty), with short, long and
  * zero-length segments, a few edges sharing their geometry, and small polygon buildings.
  */
+/** A building given as a point at projected (x, y) of projection p. */
+function pointBuilding(p: Graph['proj'], x: number, y: number, id: number): EngineBuilding {
+  return { id, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] };
+}
+
 function randomNetwork(seed: number): EngineInput {
   const rand = rng(seed);
   const ids: number[] = [], lon: number[] = [], lat: number[] = [];
@@ -253,7 +258,7 @@ describe('near-segment index', () => {
         default: pts.push([nl.minX - 400 + rand() * (nl.cols * nl.cell + 800), nl.minY - 400 + rand() * (nl.rows * nl.cell + 800)]); // often outside or far
       }
     }
-    const buildings: EngineBuilding[] = pts.map(([x, y], i) => ({ id: i + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] }));
+    const buildings = pts.map(([x, y], i) => pointBuilding(p, x, y, i + 1));
     // the first snap makes no lists; the second makes them where points fall (these points are far from paths and
     // between them: the searches visit many runs of entries, so lists pay)
     const first = snapBuildings(ix, buildings, 250);
@@ -292,7 +297,7 @@ describe('near-segment index', () => {
     for (let e = 0; e < g.edgeCount; e++) {
       for (let i = g.geomStart[e]; i + 1 < g.geomStart[e + 1]; i++) {
         const x = (g.geomX[i] + g.geomX[i + 1]) / 2, y = (g.geomY[i] + g.geomY[i + 1]) / 2;
-        buildings.push({ id: buildings.length + 1, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] });
+        buildings.push(pointBuilding(p, x, y, buildings.length + 1));
       }
     }
     const first = snapBuildings(ix, buildings, 250);
