@@ -79,6 +79,50 @@ export const lasting = {
   buffer: (bytes: number): ArrayBufferLike => new LastingBuffer(bytes),
 };
 
+/**
+ * Big working buffers that a stage holds only while it runs — a search's labels until the routes have read them, the
+ * signs' passage and sign columns — handed on to the next stage that needs one, so that a plan's stages share memory
+ * (its peak instead of the sum). Fresh memory is expensive: the first touch of every 4 KB page faults (~2 µs on our
+ * servers), and a city's first plan touches ~1 GB. `take` gives the smallest free buffer that holds the bytes and is
+ * at most about twice as large (contents unspecified), else a new `lasting` one (`fresh`: zeroed); `give` hands one
+ * back, and the owner must not use it after that. Buffers under `minBytes` are not kept, nor free buffers beyond
+ * `keepBytes` in all. One per thread (`stageBuffers`): the engine is synchronous, so a stage always gives its buffers
+ * back before the next one takes them.
+ */
+export class BufferPool {
+  private free: ArrayBufferLike[] = [];
+  /** bytes of the free buffers kept */
+  freeBytes = 0;
+  /** how many takes were served from free buffers (for tests and benchmarks) */
+  reused = 0;
+  constructor(readonly minBytes = 1 << 20, readonly keepBytes = 1 << 30) {}
+  take(bytes: number): { buf: ArrayBufferLike; fresh: boolean } {
+    let best = -1;
+    if (bytes >= this.minBytes) {
+      for (let i = 0; i < this.free.length; i++) {
+        const len = this.free[i].byteLength;
+        if (len >= bytes && len <= 2 * bytes + this.minBytes && (best < 0 || len < this.free[best].byteLength)) best = i;
+      }
+    }
+    if (best < 0) return { buf: lasting.buffer(bytes), fresh: true };
+    const buf = this.free[best];
+    this.free.splice(best, 1);
+    this.freeBytes -= buf.byteLength;
+    this.reused++;
+    return { buf, fresh: false };
+  }
+  give(buf: ArrayBufferLike): void {
+    if (buf.byteLength < this.minBytes || this.freeBytes + buf.byteLength > this.keepBytes || this.free.includes(buf)) return;
+    this.free.push(buf);
+    this.freeBytes += buf.byteLength;
+  }
+  /** Writes `byte` all over the free buffers (for tests: no stage may depend on what its memory held before). */
+  fillFree(byte: number): void {
+    for (const buf of this.free) new Uint8Array(buf).fill(byte);
+  }
+}
+export const stageBuffers = new BufferPool();
+
 export type ColumnType = 'f64' | 'i32' | 'u8';
 export interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }
 export type Column = ColumnOf[ColumnType];

@@ -35,7 +35,7 @@
 import FlatQueue from 'flatqueue';
 import type { Entrance } from './types.ts';
 import type { Graph } from './graph.ts';
-import { lasting } from './alloc.ts';
+import { lasting, stageBuffers } from './alloc.ts';
 
 /** Predecessor code: ≥ 0 = edge index walked to reach the node; ≤ -2 = seeded by entrance (-2 - entranceIndex); -1 = none. */
 export const NO_PRED = -1;
@@ -472,9 +472,10 @@ interface KGraph {
  * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
  *   entrance (any of those passed, active or not) stay the same (else rebuilt), and the queue's memory is recycled
  *   (~90 bytes per node for K = 6: 94 MB for the generated city's 1.1 M nodes);
- * - result arrays: after `recycle()`, the arrays of results returned before it are reused for new results instead of
- *   allocating n×K arrays per search (a city plan's searches allocate ~120 MB, which also triggers full GCs). Results
- *   returned after the last `recycle()` are never overwritten; without `recycle()` every result is fresh.
+ * - result arrays: a result's arrays are views of one buffer of `stageBuffers` (alloc.ts); `recycle()` declares the
+ *   results returned before it dead and gives their buffers back, for the next search or another stage (a plan gives
+ *   them back once its routes are walked: its signs then work in that memory, ~110 MB in a city, instead of faulting in
+ *   as much new memory). Results returned after the last `recycle()` are never overwritten.
  */
 export class SearchWorkspace {
   /** @internal */ g: Graph | null = null;
@@ -486,15 +487,19 @@ export class SearchWorkspace {
   /** @internal */ entEdge: Uint8Array | null = null;
   /** @internal */ kg: KGraph | null = null;
   /** @internal */ q: MonoQueue | null = null;
-  /** @internal result arrays handed out since the last recycle(), and free ones */
+  /** @internal result arrays handed out since the last recycle() (on buffers of `stageBuffers`), and entrance
+   *  indexes free for reuse */
   handed: LabelArrays[] = [];
-  /** @internal */ free: LabelArrays[] = [];
+  /** @internal */ freeByEdge: EntranceEdgeIndex[] = [];
   /** @internal workspaces made by the search itself keep no result arrays */
   implicit = false;
 
   /** Declares every result returned so far through this workspace dead: their arrays may be reused. */
   recycle(): void {
-    for (const a of this.handed) this.free.push(a);
+    for (const a of this.handed) {
+      stageBuffers.give(a.buf);
+      if (a.byEdge) this.freeByEdge.push(a.byEdge);
+    }
     this.handed.length = 0;
   }
 }
@@ -503,24 +508,23 @@ interface LabelArrays {
   count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
   /** the result's entrance index (entByEdge: the whole array, the result has a prefix) */
   byEdge: EntranceEdgeIndex | null;
+  /** the buffer the four arrays are views of (a workspace's: from `stageBuffers`, given back by recycle()) */
+  buf: ArrayBufferLike;
 }
 
 /**
  * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
  * emptyRow for orphans, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
+ * A workspace's are views of one buffer of `stageBuffers` (alloc.ts): a plan gives them back once its routes are
+ * walked, and its signs work in that memory next.
  */
 function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
-  let a: LabelArrays | undefined;
-  if (!ws.implicit) {
-    const i = ws.free.findIndex((f) => f.count.length === n && f.site.length === n * K);
-    if (i >= 0) {
-      a = ws.free[i];
-      ws.free.splice(i, 1);
-    }
-  }
-  // (a workspace's arrays are kept for its later searches: `lasting`, see alloc.ts)
-  if (!a && ws.implicit) a = { count: new Uint8Array(n), site: new Int32Array(n * K), dist: new Float64Array(n * K), pred: new Int32Array(n * K), byEdge: null };
-  if (!a) a = { count: lasting.u8(n), site: lasting.i32(n * K), dist: lasting.f64(n * K), pred: lasting.i32(n * K), byEdge: null };
+  const m = n * K;
+  const buf = ws.implicit ? new ArrayBuffer(16 * m + n) : stageBuffers.take(16 * m + n).buf;
+  const a: LabelArrays = {
+    dist: new Float64Array(buf, 0, m), site: new Int32Array(buf, 8 * m, m), pred: new Int32Array(buf, 12 * m, m), count: new Uint8Array(buf, 16 * m, n),
+    byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, buf,
+  };
   if (!ws.implicit) ws.handed.push(a);
   return a;
 }

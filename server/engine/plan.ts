@@ -604,6 +604,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
     if (best >= 0) { site[b] = partSite[best]; distance[b] = partDistance[best]; }
   }
   stepStart[P] = nSteps;
+  // the searches' labels are read: their memory goes to the next stage that needs some (signs, see alloc.ts)
+  sw.recycle();
   const routeSteps = view('i32', nSteps);
   routeSteps.set(steps.subarray(0, nSteps));
   const routes: RouteTable = { partBuilding, partSite, partPeople, partDistance, partEntrance, partVia, stepStart, steps: routeSteps };

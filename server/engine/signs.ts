@@ -28,7 +28,7 @@
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import { planAllocator, type PlanResult } from './plan.ts';
-import { freshView, lasting, type TakeView } from './alloc.ts';
+import { freshView, lasting, stageBuffers, type TakeView } from './alloc.ts';
 import type { RouteTable } from './routes.ts';
 import type { Entrance } from './types.ts';
 
@@ -485,7 +485,9 @@ function buildSigns(g: Graph, src: RouteSource, bsrc: BuildingSource, sites: Sig
   for (let k = 0, D = b.w.touched; k < D; k++) b.nodeSignAt(k);
   for (let r = 0; r < R; r++) b.routeSignsOf(r);
   b.routeSignStart[R] = b.nRouteSigns;
-  return b.finish();
+  const result = b.finish();
+  b.w.release();
+  return result;
 }
 
 // sign kinds as small integers in the columns, in the order of SignKind's KIND_* tables below
@@ -585,6 +587,37 @@ class Workspace {
     const n = Math.ceil(D * 1.25) + 16;
     const a = new Arena(4 * (3 * n + 1));
     this.nodes = a.i32(n); this.slotStart = a.i32(n + 1); this.slotFill = a.i32(n);
+    this.hold('nodes', a);
+  }
+
+  /**
+   * The arrays below (and the nodes') are views of buffers from `stageBuffers` (alloc.ts), held for one call only: the
+   * call before — in a plan, the searches — has just given back about as much memory as they need, and the next stage
+   * takes what they give back. By role; a role's previous buffer is given back once its contents are copied.
+   */
+  private held = new Map<string, ArrayBufferLike>();
+  private hold(role: string, a: Arena): void {
+    const old = this.held.get(role);
+    if (old) stageBuffers.give(old);
+    this.held.set(role, a.buf);
+  }
+  /** Ends a call: nodeSign back to −1 and the call's buffers given back (the piece summaries and nodeSign stay). */
+  release(): void {
+    this.releaseNodes();
+    for (const buf of this.held.values()) stageBuffers.give(buf);
+    this.held.clear();
+    const i32 = new Int32Array(0), f64 = new Float64Array(0);
+    this.nodes = this.slotStart = this.slotFill = i32;
+    this.pIn = this.pOut = this.pRem = this.pCum = this.q = this.routeGeomLen = this.routeStartBearing = this.routeEndBearing = f64;
+    this.pNode = this.pRoute = this.qSite = this.routeFirst = this.routeSigns = this.exitSign = i32;
+    this.capP = this.capR = this.capB = -1;
+    this.sLon = this.sLat = this.sFacing = this.sPeople = f64;
+    this.sNode = this.sBuilding = this.sRoutes = this.sApp = this.sHead = this.sTail = this.sArrows = this.sNote = i32;
+    this.sKind = new Uint8Array(0);
+    this.apHead = this.apTail = this.apNext = i32;
+    this.apVal = f64;
+    this.aBearing = this.aDist = f64;
+    this.aNext = this.aSite = i32;
   }
 
   // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one buffer, as are all sign
@@ -603,6 +636,7 @@ class Workspace {
     this.routeGeomLen = a.f64(r); this.routeStartBearing = a.f64(r); this.routeEndBearing = a.f64(r);
     this.pNode = a.i32(p); this.pRoute = a.i32(p); this.qSite = a.i32(p);
     this.routeFirst = a.i32(r + 1); this.routeSigns = a.i32(2 * r + p); this.exitSign = a.i32(b);
+    this.hold('passages', a);
   }
   /** make room for `signs` signs (keeping the first `keep`) */
   growSigns(signs: number, keep: number): void {
@@ -621,6 +655,7 @@ class Workspace {
     this.sArrows = grown(this.sArrows, a.i32(n), keep);
     this.sNote = grown(this.sNote, a.i32(n), keep);
     this.sKind = grown(this.sKind, a.u8(n), keep);
+    this.hold('signs', a);
   }
   /** room for `lists` approach lists and `entries` entries (keeping the first `keepL` / `keepE`) */
   growApproaches(lists: number, keepL: number, entries: number, keepE: number): void {
@@ -628,11 +663,13 @@ class Workspace {
       const n = Math.max(lists, 1024, Math.ceil(this.apHead.length * 1.5));
       const a = new Arena(8 * n);
       this.apHead = grown(this.apHead, a.i32(n), keepL); this.apTail = grown(this.apTail, a.i32(n), keepL);
+      this.hold('approach lists', a);
     }
     if (entries > this.apVal.length) {
       const n = Math.max(entries, 1024, Math.ceil(this.apVal.length * 1.5));
       const a = new Arena(12 * n);
       this.apVal = grown(this.apVal, a.f64(n), keepE); this.apNext = grown(this.apNext, a.i32(n), keepE);
+      this.hold('approaches', a);
     }
   }
   growArrows(arrows: number, keep: number): void {
@@ -642,14 +679,15 @@ class Workspace {
     this.aDist = grown(this.aDist, a.f64(n), keep);
     this.aNext = grown(this.aNext, a.i32(n), keep);
     this.aSite = grown(this.aSite, a.i32(n), keep);
+    this.hold('arrows', a);
   }
 }
 
-/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): the workspace's, `lasting` (alloc.ts). */
+/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): the workspace's, from `stageBuffers` (alloc.ts). */
 class Arena {
   readonly buf: ArrayBufferLike;
   off = 0;
-  constructor(bytes: number) { this.buf = lasting.buffer(bytes); }
+  constructor(bytes: number) { this.buf = stageBuffers.take(bytes).buf; }
   f64(n: number) { const a = new Float64Array(this.buf, this.off, n); this.off += 8 * n; return a; }
   i32(n: number) { const a = new Int32Array(this.buf, this.off, n); this.off += 4 * n; return a; }
   u8(n: number) { const a = new Uint8Array(this.buf, this.off, n); this.off += n; return a; }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
+import { BufferPool, bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { gridFixture } from './fixtures.ts';
 
@@ -142,6 +142,42 @@ describe('Spares: lasting columns within a budget', () => {
     } finally {
       sparesMemory.budget = budget;
     }
+  });
+});
+
+describe('BufferPool', () => {
+  it('hands a given-back buffer to the next take it fits best (at most about twice the bytes), else a new zeroed one', () => {
+    const MB = 1 << 20;
+    const pool = new BufferPool(MB, 64 * MB);
+    const a = pool.take(10 * MB), b = pool.take(3 * MB);
+    expect([a.fresh, b.fresh, a.buf.byteLength, b.buf.byteLength]).toEqual([true, true, 10 * MB, 3 * MB]);
+    expect(new Uint8Array(a.buf).every((x) => x === 0)).toBe(true);
+    new Uint8Array(a.buf).fill(7);
+    pool.give(a.buf); pool.give(b.buf); pool.give(b.buf);
+    expect(pool.freeBytes).toBe(13 * MB);
+    // the smallest that fits: 3 MB for 2 MB, 10 MB for 4 MB would be too wasteful (more than 2·4 + 1 MB)
+    const c = pool.take(2 * MB);
+    expect(c).toEqual({ buf: b.buf, fresh: false });
+    expect(pool.take(4 * MB).buf).not.toBe(a.buf);
+    const d = pool.take(9 * MB);
+    expect(d).toEqual({ buf: a.buf, fresh: false });
+    expect(new Uint8Array(d.buf)[0]).toBe(7); // contents as left
+    expect(pool.reused).toBe(2);
+    expect(pool.freeBytes).toBe(0);
+  });
+
+  it('keeps no small buffers and no more than keepBytes of free ones', () => {
+    const MB = 1 << 20;
+    const pool = new BufferPool(MB, 5 * MB);
+    pool.give(new ArrayBuffer(MB / 2));
+    expect(pool.freeBytes).toBe(0);
+    expect(pool.take(MB / 2).fresh).toBe(true);
+    pool.give(new ArrayBuffer(4 * MB)); pool.give(new ArrayBuffer(2 * MB));
+    expect(pool.freeBytes).toBe(4 * MB);
+    pool.fillFree(9);
+    const t = pool.take(3 * MB);
+    expect(t.fresh).toBe(false);
+    expect(new Uint8Array(t.buf).every((x) => x === 9)).toBe(true);
   });
 });
 

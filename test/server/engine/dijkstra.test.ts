@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
+import { stageBuffers } from '../../../server/engine/alloc.ts';
 import {
-  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher,
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, SearchWorkspace, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineInput } from '../../../server/engine/types.ts';
 import { gridFixture, randomGridInput } from './fixtures.ts';
@@ -170,5 +171,30 @@ describe('indexEntrancesByEdge', () => {
     expect(reused.entStart).toBe(old.entStart);
     expect(reused.entByEdge.buffer).toBe(old.entByEdge.buffer);
     check(reused);
+  });
+});
+
+describe('SearchWorkspace result memory', () => {
+  it('gives recycled labels\' memory back to the stage buffers, and searches again in whatever another stage left there', () => {
+    // ~12 k nodes: labels of K = 6 take ~1.2 MB, enough for the stage buffers to keep
+    const input = randomGridInput({ w: 110, h: 110, spacing: 40, buildings: 50, sites: 40, seed: 7, dropEdges: 0.1, lengthJitter: 0.4 });
+    const { g, ents, active } = setup(input);
+    const ws = new SearchWorkspace();
+    const first = kNearestSearch(g, ents, active, 6, 900, ws);
+    const copy = { count: first.count.slice(), site: first.site.slice(), dist: first.dist.slice(), pred: first.pred.slice() };
+    ws.recycle();
+    stageBuffers.fillFree(0xa5);
+    const reused = stageBuffers.reused;
+    const again = kNearestSearch(g, ents, active, 6, 900, ws);
+    expect(stageBuffers.reused).toBe(reused + 1);
+    expect(again.site.buffer).toBe(first.site.buffer);
+    expect(Array.from(again.count)).toEqual(Array.from(copy.count));
+    expect(Array.from(again.site)).toEqual(Array.from(copy.site));
+    expect(Array.from(again.dist)).toEqual(Array.from(copy.dist));
+    expect(Array.from(again.pred)).toEqual(Array.from(copy.pred));
+    expect(copy.count.some((c) => c === 6) && copy.count.some((c) => c < 6)).toBe(true);
+    // not recycled: a new search gets memory of its own
+    const third = kNearestSearch(g, ents, active, 6, 900, ws);
+    expect(third.site.buffer).not.toBe(again.site.buffer);
   });
 });

@@ -5,6 +5,7 @@ import { angleDiff, computeSigns, edgeBetween, SIGN_CSV_HEADER, type Sign, type 
 import type { EngineBuilding, EngineEdge, EngineInput, EngineSite } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 import { runPlan } from '../../../server/engine/plan.ts';
+import { stageBuffers } from '../../../server/engine/alloc.ts';
 import { planSigns, planSignsViaRoutes } from '../../../server/engine/full.ts';
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
@@ -533,6 +534,27 @@ S---B---+-----S`);
     const nodes = many.reduce((a, r) => a + r.nodes.length, 0);
     console.log(`computeSigns: 25,000 routes, ${nodes} route nodes, ${vertices} route vertices → ${res.signs.length} signs ${JSON.stringify(res.counts)}; best of 5: ${ms.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms cpu`);
     expect(ms).toBeLessThan(20_000); // loose: the machine is shared; figures are reported from the bench script
+  });
+
+  it('works in memory other stages used before: the same signs when its buffers come back filled with garbage', () => {
+    const { g, routes, buildings, sites } = randomNetwork(2, 30, 30, 300);
+    const many: SignRoute[] = [];
+    const bl: SignBuilding[] = [];
+    for (let i = 0; i < 6_000; i++) {
+      const rt = routes[i % routes.length];
+      many.push({ ...rt, buildingIndex: i });
+      bl.push({ ...buildings[rt.buildingIndex], id: i + 1 });
+    }
+    const ref = computeSigns({ graph: g, routes: many, buildings: bl, sites });
+    stageBuffers.fillFree(0x7f);
+    const reused = stageBuffers.reused;
+    const res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
+    expect(stageBuffers.reused).toBeGreaterThan(reused);
+    expect(res.signs.length).toBeGreaterThan(1000);
+    expect(res.signs).toEqual(ref.signs);
+    expect(res.counts).toEqual(ref.counts);
+    expect(Array.from(res.routeSignIndex)).toEqual(Array.from(ref.routeSignIndex));
+    expect(res.schedule).toBe(ref.schedule);
   });
 
   it('gives the same signs from the plan\'s route table (planSigns) as from per-route polylines (signRoutes)', () => {
