@@ -86,8 +86,8 @@ export const lasting = {
  * servers), and a city's first plan touches ~1 GB. `take` gives the smallest free buffer that holds the bytes and is
  * at most about twice as large (contents unspecified), else a new `lasting` one (`fresh`: zeroed); `give` hands one
  * back, and the owner must not use it after that. Buffers under `minBytes` are not kept, nor free buffers beyond
- * `keepBytes` in all. One per thread (`stageBuffers`): the engine is synchronous, so a stage always gives its buffers
- * back before the next one takes them.
+ * `keepBytes` in all. One per graph (`stageBuffersOf`, shared by a graph's what-if copies), so the memory goes with the
+ * city it is sized for; the engine is synchronous, so a stage always gives its buffers back before the next one takes them.
  */
 export class BufferPool {
   private free: ArrayBufferLike[] = [];
@@ -121,7 +121,13 @@ export class BufferPool {
     for (const buf of this.free) new Uint8Array(buf).fill(byte);
   }
 }
-export const stageBuffers = new BufferPool();
+const poolsByKey = new WeakMap<object, BufferPool>();
+/** The stage buffers of a graph, by one of its lasting arrays (the adjacency: what-if copies share it). */
+export function stageBuffersOf(key: object): BufferPool {
+  let p = poolsByKey.get(key);
+  if (!p) poolsByKey.set(key, (p = new BufferPool()));
+  return p;
+}
 
 export type ColumnType = 'f64' | 'i32' | 'u8';
 export interface ColumnOf { f64: Float64Array; i32: Int32Array; u8: Uint8Array }

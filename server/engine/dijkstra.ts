@@ -35,7 +35,7 @@
 import FlatQueue from 'flatqueue';
 import type { Entrance } from './types.ts';
 import type { Graph } from './graph.ts';
-import { lasting, stageBuffers } from './alloc.ts';
+import { BufferPool, lasting, stageBuffersOf } from './alloc.ts';
 
 /** Predecessor code: ≥ 0 = edge index walked to reach the node; ≤ -2 = seeded by entrance (-2 - entranceIndex); -1 = none. */
 export const NO_PRED = -1;
@@ -295,7 +295,7 @@ export function nearestForSnap(g: Graph, tree: NearestTree, e: number, f: number
  */
 export function nearestFromLabels(g: Graph, lab: KLabels, ws?: SearchWorkspace): NearestTree {
   const n = g.nodeCount, K = lab.K;
-  const la = labelArrays(n, 1, workspaceFor(g, ws));
+  const la = labelArrays(g, 1, workspaceFor(g, ws));
   const { count: done, site, dist, pred } = la;
   const { adjStart, adjNode, adjEdge, adjLen, closed } = g;
   const lc = lab.count, ls = lab.site, ld = lab.dist, lp = lab.pred;
@@ -472,7 +472,7 @@ interface KGraph {
  * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
  *   entrance (any of those passed, active or not) stay the same (else rebuilt), and the queue's memory is recycled
  *   (~90 bytes per node for K = 6: 94 MB for the generated city's 1.1 M nodes);
- * - result arrays: a result's arrays are views of one buffer of `stageBuffers` (alloc.ts); `recycle()` declares the
+ * - result arrays: a result's arrays are views of one buffer of the graph's stage buffers (alloc.ts, `stageBuffersOf`); `recycle()` declares the
  *   results returned before it dead and gives their buffers back, for the next search or another stage (a plan gives
  *   them back once its routes are walked: its signs then work in that memory, ~110 MB in a city, instead of faulting in
  *   as much new memory). Results returned after the last `recycle()` are never overwritten.
@@ -487,7 +487,7 @@ export class SearchWorkspace {
   /** @internal */ entEdge: Uint8Array | null = null;
   /** @internal */ kg: KGraph | null = null;
   /** @internal */ q: MonoQueue | null = null;
-  /** @internal result arrays handed out since the last recycle() (on buffers of `stageBuffers`), and entrance
+  /** @internal result arrays handed out since the last recycle() (on stage buffers), and entrance
    *  indexes free for reuse */
   handed: LabelArrays[] = [];
   /** @internal */ freeByEdge: EntranceEdgeIndex[] = [];
@@ -497,7 +497,7 @@ export class SearchWorkspace {
   /** Declares every result returned so far through this workspace dead: their arrays may be reused. */
   recycle(): void {
     for (const a of this.handed) {
-      stageBuffers.give(a.buf);
+      a.pool!.give(a.buf);
       if (a.byEdge) this.freeByEdge.push(a.byEdge);
     }
     this.handed.length = 0;
@@ -508,22 +508,25 @@ interface LabelArrays {
   count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
   /** the result's entrance index (entByEdge: the whole array, the result has a prefix) */
   byEdge: EntranceEdgeIndex | null;
-  /** the buffer the four arrays are views of (a workspace's: from `stageBuffers`, given back by recycle()) */
+  /** the buffer the four arrays are views of, and the pool it came from (a workspace's: its graph's stage buffers,
+   *  given back by recycle()) */
   buf: ArrayBufferLike;
+  pool: BufferPool | null;
 }
 
 /**
  * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
  * emptyRow for orphans, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
- * A workspace's are views of one buffer of `stageBuffers` (alloc.ts): a plan gives them back once its routes are
+ * A workspace's are views of one buffer of the graph's stage buffers (alloc.ts): a plan gives them back once its routes are
  * walked, and its signs work in that memory next.
  */
-function labelArrays(n: number, K: number, ws: SearchWorkspace): LabelArrays {
-  const m = n * K;
-  const buf = ws.implicit ? new ArrayBuffer(16 * m + n) : stageBuffers.take(16 * m + n).buf;
+function labelArrays(g: Graph, K: number, ws: SearchWorkspace): LabelArrays {
+  const n = g.nodeCount, m = n * K;
+  const pool = ws.implicit ? null : stageBuffersOf(g.adjStart);
+  const buf = pool === null ? new ArrayBuffer(16 * m + n) : pool.take(16 * m + n).buf;
   const a: LabelArrays = {
     dist: new Float64Array(buf, 0, m), site: new Int32Array(buf, 8 * m, m), pred: new Int32Array(buf, 12 * m, m), count: new Uint8Array(buf, 16 * m, n),
-    byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, buf,
+    byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, buf, pool,
   };
   if (!ws.implicit) ws.handed.push(a);
   return a;
@@ -768,9 +771,8 @@ export function kNearestSearch(
   g: Graph, entrances: Entrance[], active: ArrayLike<number>, K: number, bound: number, ws?: SearchWorkspace,
 ): KLabels {
   if (!(K >= 1 && K <= 255)) throw new Error(`kNearestSearch: K must be 1..255, got ${K}`);
-  const n = g.nodeCount;
   const w = workspaceFor(g, ws);
-  const la = labelArrays(n, K, w);
+  const la = labelArrays(g, K, w);
   const prev = la.byEdge;
   const byEdge = indexEntrancesByEdge(g.edgeCount, entrances, active, prev ?? undefined);
   la.byEdge = { entStart: byEdge.entStart, entByEdge: prev && prev.entByEdge.length >= active.length ? prev.entByEdge : byEdge.entByEdge };

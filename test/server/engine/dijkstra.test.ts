@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
-import { stageBuffers } from '../../../server/engine/alloc.ts';
+import { stageBuffersOf } from '../../../server/engine/alloc.ts';
 import {
   candidatesForSnap, indexEntrancesByEdge, kNearestSearch, SearchWorkspace, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher,
 } from '../../../server/engine/dijkstra.ts';
@@ -183,10 +183,11 @@ describe('SearchWorkspace result memory', () => {
     const first = kNearestSearch(g, ents, active, 6, 900, ws);
     const copy = { count: first.count.slice(), site: first.site.slice(), dist: first.dist.slice(), pred: first.pred.slice() };
     ws.recycle();
-    stageBuffers.fillFree(0xa5);
-    const reused = stageBuffers.reused;
+    const pool = stageBuffersOf(g.adjStart);
+    pool.fillFree(0xa5);
+    const reused = pool.reused;
     const again = kNearestSearch(g, ents, active, 6, 900, ws);
-    expect(stageBuffers.reused).toBe(reused + 1);
+    expect(pool.reused).toBe(reused + 1);
     expect(again.site.buffer).toBe(first.site.buffer);
     expect(Array.from(again.count)).toEqual(Array.from(copy.count));
     expect(Array.from(again.site)).toEqual(Array.from(copy.site));

@@ -5,7 +5,7 @@ import { angleDiff, computeSigns, edgeBetween, SIGN_CSV_HEADER, type Sign, type 
 import type { EngineBuilding, EngineEdge, EngineInput, EngineSite } from '../../../server/engine/types.ts';
 import { gridFixture, metresLonLat, randomGridInput, rng } from './fixtures.ts';
 import { runPlan } from '../../../server/engine/plan.ts';
-import { stageBuffers } from '../../../server/engine/alloc.ts';
+import { stageBuffersOf } from '../../../server/engine/alloc.ts';
 import { planSigns, planSignsViaRoutes } from '../../../server/engine/full.ts';
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
@@ -546,10 +546,11 @@ S---B---+-----S`);
       bl.push({ ...buildings[rt.buildingIndex], id: i + 1 });
     }
     const ref = computeSigns({ graph: g, routes: many, buildings: bl, sites });
-    stageBuffers.fillFree(0x7f);
-    const reused = stageBuffers.reused;
+    const pool = stageBuffersOf(g.adjStart);
+    pool.fillFree(0x7f);
+    const reused = pool.reused;
     const res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
-    expect(stageBuffers.reused).toBeGreaterThan(reused);
+    expect(pool.reused).toBeGreaterThan(reused);
     expect(res.signs.length).toBeGreaterThan(1000);
     expect(res.signs).toEqual(ref.signs);
     expect(res.counts).toEqual(ref.counts);
