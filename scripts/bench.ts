@@ -443,7 +443,7 @@ function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
   writeFileSync(file, v8.serialize(input));
   const script = path.join(ROOT, 'scripts/bench/cold-plan.ts');
-  const runs: { ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number } }[] = [];
+  const runs: { ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number }[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     const out = spawnSync(process.execPath, [...process.execArgv, script, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (out.status !== 0) throw new Error(`cold plan ${i + 1} failed (exit ${out.status}): ${out.stderr.slice(-2000)}`);
@@ -453,9 +453,10 @@ function coldPlans(input: EngineInput, dir: string) {
   say(table([`cold plan, ${COLD_RUNS} fresh processes (ms)`, 'median', 'min', 'max'], [
     ...STAGES.filter((k) => k !== 'total').map((k) => runs.map((r) => r.ms[k])),
     runs.map((r) => r.msDetail.candidates), runs.map((r) => r.msDetail.assign),
-    totals, noGraph, runs.map((r) => r.pageFaults), runs.map((r) => r.cpuMs.system),
+    totals, noGraph, runs.map((r) => r.pageFaults), runs.map((r) => r.cpuMs.system), runs.map((r) => r.pageFaultUs),
   ].map((xs, i) => [
-    [...STAGES.filter((k) => k !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults', 'system CPU'][i],
+    [...STAGES.filter((k) => k !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults', 'system CPU',
+      'µs per new page (probe)'][i],
     r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
   ])));
   verdict(`city plan, cold, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
@@ -463,6 +464,7 @@ function coldPlans(input: EngineInput, dir: string) {
   return {
     runs: COLD_RUNS, totalsMs: totals.map(r1), withoutGraphMs: noGraph.map(r1), medianMs: r1(median(totals)), medianWithoutGraphMs: r1(median(noGraph)),
     stagesMs: runs.map((r) => Object.fromEntries(Object.entries(r.ms).map(([k, v]) => [k, r1(v)]))), pageFaults: runs.map((r) => r.pageFaults),
+    pageFaultUs: runs.map((r) => r.pageFaultUs),
   };
 }
 
@@ -471,7 +473,8 @@ function coldPlans(input: EngineInput, dir: string) {
 async function main() {
   say(`bench — ${results.machine.cpu} ×${results.machine.cpus}, ${results.machine.memGB} GB, Node ${process.version}, load average ${results.machine.loadavg.join(' ')}`);
   results.hostBefore = hostSpeed();
-  say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms (see hostSpeed in scripts/bench/util.ts)`);
+  say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms, ` +
+    `first touch of new memory ${results.hostBefore.pageFaultUs} µs per 4 KB page (see hostSpeed in scripts/bench/util.ts)`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');

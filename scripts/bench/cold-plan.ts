@@ -5,13 +5,14 @@
  *   node --max-semi-space-size=32 --import tsx scripts/bench/cold-plan.ts INPUT.bin
  *
  * INPUT.bin is an EngineInput written with v8.serialize. Prints one JSON line: the plan's stage timings (the graph
- * stage builds the graph and segment index inside the plan, as run 1 of the city bench), page faults and CPU time.
+ * stage builds the graph and segment index inside the plan, as run 1 of the city bench), page faults, CPU time, and
+ * what a page fault cost in this process just before the plan (faultCostUs).
  */
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { runPlan } from '../../server/engine/plan.ts';
 import type { EngineInput } from '../../server/engine/types.ts';
-import { benchHooks, settle } from './util.ts';
+import { benchHooks, faultCostUs, settle } from './util.ts';
 
 const file = process.argv[2];
 if (!file) {
@@ -19,6 +20,8 @@ if (!file) {
   process.exit(2);
 }
 const input = v8.deserialize(readFileSync(file)) as EngineInput;
+// (what new memory costs in this process just now: most of a cold plan's extra time over a warm one)
+const pageFaultUs = faultCostUs();
 await settle();
 const hooks = benchHooks();
 const faults0 = process.resourceUsage().minorPageFault;
@@ -27,5 +30,5 @@ const plan = runPlan(input, { hazard: 'earthquake' }, hooks);
 const cpu = process.cpuUsage(cpu0);
 console.log(JSON.stringify({
   ms: plan.ms, msDetail: plan.msDetail, pageFaults: process.resourceUsage().minorPageFault - faults0,
-  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, personMetres: plan.totals.personMetres,
+  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, pageFaultUs, personMetres: plan.totals.personMetres,
 }));

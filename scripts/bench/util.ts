@@ -108,12 +108,26 @@ export function stageStats(plans: Pick<PlanResult, 'ms' | 'msDetail'>[]): Record
 }
 
 /**
+ * What a page fault costs here: µs to touch each 4 KB page of a new 64 MB buffer once (a SharedArrayBuffer, as the
+ * engine's city-sized arrays). A city's first plan touches ~1 GB of new memory, so at 2 µs a page that is ~0.5 s of
+ * its time; on this kind of virtual machine the cost has been seen to vary about twofold between runs.
+ */
+export function faultCostUs(): number {
+  const bytes = 64 << 20;
+  const a = new Uint8Array(new SharedArrayBuffer(bytes));
+  const t0 = performance.now();
+  for (let i = 0; i < bytes; i += 4096) a[i] = 1;
+  return r2(((performance.now() - t0) * 1000) / (bytes / 4096));
+}
+
+/**
  * The host's speed at memory-bound and CPU-bound work, printed with every run: the engine's city stages are
  * memory-bound, and this machine's random-access latency has been seen to vary three- to fourfold between runs, so
  * a city figure says little without it. Latency: a dependent pointer chase through a 128 MB random cycle (ns per
  * load); CPU: 3·10⁸ multiply-adds in a register (ms).
  */
-export function hostSpeed(): { memLatencyNs: number; cpuLoopMs: number } {
+export function hostSpeed(): { memLatencyNs: number; cpuLoopMs: number; pageFaultUs: number } {
+  const pageFaultUs = faultCostUs();
   const n = 1 << 25;
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
@@ -129,7 +143,7 @@ export function hostSpeed(): { memLatencyNs: number; cpuLoopMs: number } {
   const t0 = performance.now(); const p = chase(5e6); const t1 = performance.now();
   const x = spin(3e8); const t2 = performance.now();
   if (p === -1 && x === -1) console.log(''); // (keeps both results alive)
-  return { memLatencyNs: r1(((t1 - t0) / 5e6) * 1e6), cpuLoopMs: Math.round(t2 - t1) };
+  return { memLatencyNs: r1(((t1 - t0) / 5e6) * 1e6), cpuLoopMs: Math.round(t2 - t1), pageFaultUs };
 }
 
 /**
