@@ -95,13 +95,13 @@ export class BufferPool {
   freeBytes = 0;
   /** how many takes were served from free buffers (for tests and benchmarks) */
   reused = 0;
-  constructor(readonly minBytes = 1 << 20, readonly keepBytes = 1 << 30) {}
+  constructor(readonly minBytes = 4096, readonly keepBytes = 1 << 30) {}
   take(bytes: number): { buf: ArrayBufferLike; fresh: boolean } {
     let best = -1;
     if (bytes >= this.minBytes) {
       for (let i = 0; i < this.free.length; i++) {
         const len = this.free[i].byteLength;
-        if (len >= bytes && len <= 2 * bytes + this.minBytes && (best < 0 || len < this.free[best].byteLength)) best = i;
+        if (len >= bytes && len <= 2 * bytes + 65536 && (best < 0 || len < this.free[best].byteLength)) best = i;
       }
     }
     if (best < 0) return { buf: lasting.buffer(bytes), fresh: true };

@@ -155,7 +155,7 @@ describe('BufferPool', () => {
     new Uint8Array(a.buf).fill(7);
     pool.give(a.buf); pool.give(b.buf); pool.give(b.buf);
     expect(pool.freeBytes).toBe(13 * MB);
-    // the smallest that fits: 3 MB for 2 MB, 10 MB for 4 MB would be too wasteful (more than 2·4 + 1 MB)
+    // the smallest that fits: 3 MB for 2 MB; 10 MB for 4 MB would be too wasteful (more than 2·4 MB + 64 KB)
     const c = pool.take(2 * MB);
     expect(c).toEqual({ buf: b.buf, fresh: false });
     expect(pool.take(4 * MB).buf).not.toBe(a.buf);
