@@ -472,10 +472,11 @@ interface KGraph {
  * - the contracted search graph is kept while the graph object, its closed edges and the set of edges that carry an
  *   entrance (any of those passed, active or not) stay the same (else rebuilt), and the queue's memory is recycled
  *   (~90 bytes per node for K = 6: 94 MB for the generated city's 1.1 M nodes);
- * - result arrays: a result's arrays are views of one buffer of the graph's stage buffers (alloc.ts, `stageBuffersOf`); `recycle()` declares the
- *   results returned before it dead and gives their buffers back, for the next search or another stage (a plan gives
- *   them back once its routes are walked: its signs then work in that memory, ~110 MB in a city, instead of faulting in
- *   as much new memory). Results returned after the last `recycle()` are never overwritten.
+ * - result arrays: a result's arrays are views of one buffer of the graph's stage buffers (alloc.ts,
+ *   `stageBuffersOf`); `recycle()` declares the results returned before it dead and gives their buffers back, for the
+ *   next search or another stage (a plan gives them back once its routes are walked: its signs then work in that
+ *   memory, ~110 MB in a city, instead of faulting in as much new memory). Results returned after the last `recycle()`
+ *   are never overwritten.
  */
 export class SearchWorkspace {
   /** @internal */ g: Graph | null = null;
@@ -487,8 +488,8 @@ export class SearchWorkspace {
   /** @internal */ entEdge: Uint8Array | null = null;
   /** @internal */ kg: KGraph | null = null;
   /** @internal */ q: MonoQueue | null = null;
-  /** @internal result arrays handed out since the last recycle() (on stage buffers), and entrance
-   *  indexes free for reuse */
+  /** @internal result arrays handed out since the last recycle() (on stage buffers), and entrance indexes free for
+   *  reuse */
   handed: LabelArrays[] = [];
   /** @internal */ freeByEdge: EntranceEdgeIndex[] = [];
   /** @internal workspaces made by the search itself keep no result arrays */
@@ -517,8 +518,8 @@ interface LabelArrays {
 /**
  * Result arrays for n nodes × K labels, contents undefined: the label writers (kJunctionLabels, kChainLabels,
  * emptyRow for orphans, kLeafLabels) write every node's count and whole row, free slots as -1 / Infinity / NO_PRED.
- * A workspace's are views of one buffer of the graph's stage buffers (alloc.ts): a plan gives them back once its routes are
- * walked, and its signs work in that memory next.
+ * A workspace's are views of one buffer of the graph's stage buffers (alloc.ts): a plan gives them back once its
+ * routes are walked, and its signs work in that memory next.
  */
 function labelArrays(g: Graph, K: number, ws: SearchWorkspace): LabelArrays {
   const n = g.nodeCount, m = n * K;

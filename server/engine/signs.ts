@@ -591,9 +591,9 @@ class Workspace {
   }
 
   /**
-   * The arrays below (and the nodes') are views of the graph's stage buffers (alloc.ts), held for one call only: the
-   * call before — in a plan, the searches — has just given back about as much memory as they need, and the next stage
-   * takes what they give back. By role; a role's previous buffer is given back once its contents are copied.
+   * The per-call arrays (nodes, passages, signs, approaches, arrows) are views of the graph's stage buffers (alloc.ts),
+   * held for one call only: in a plan, the searches have just given back about as much memory as they need, and the
+   * stages after take it back from here. By role; a role's previous buffer is given back once its contents are copied.
    */
   private held = new Map<string, ArrayBufferLike>();
   private hold(role: string, a: Arena): void {
@@ -683,7 +683,7 @@ class Workspace {
   }
 }
 
-/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): the workspace's, from its stage buffers (alloc.ts). */
+/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): from the workspace's stage buffers. */
 class Arena {
   readonly buf: ArrayBufferLike;
   off = 0;
