@@ -84,7 +84,7 @@ export const lasting = {
  * signs' passage and sign columns — handed on to the next stage that needs one, so that a plan's stages share memory
  * (its peak instead of the sum). Fresh memory is expensive: the first touch of every 4 KB page faults (~2 µs on our
  * servers), and a city's first plan touches ~1 GB. `take` gives the smallest free buffer that holds the bytes and is
- * at most about twice as large (contents unspecified), else a new `lasting` one (`fresh`: zeroed); `give` hands one
+ * at most about twice as large (contents unspecified), else a new (zeroed) `lasting` one; `give` hands one
  * back, and the owner must not use it after that. Buffers under `minBytes` are not kept, nor free buffers beyond
  * `keepBytes` in all. One per graph (`stageBuffersOf`, shared by a graph's what-if copies), so the memory goes with the
  * city it is sized for; the engine is synchronous, so a stage always gives its buffers back before the next one takes them.
@@ -96,7 +96,7 @@ export class BufferPool {
   /** how many takes were served from free buffers (for tests and benchmarks) */
   reused = 0;
   constructor(readonly minBytes = 4096, readonly keepBytes = 1 << 30) {}
-  take(bytes: number): { buf: ArrayBufferLike; fresh: boolean } {
+  take(bytes: number): ArrayBufferLike {
     let best = -1;
     if (bytes >= this.minBytes) {
       for (let i = 0; i < this.free.length; i++) {
@@ -104,12 +104,12 @@ export class BufferPool {
         if (len >= bytes && len <= 2 * bytes + 65536 && (best < 0 || len < this.free[best].byteLength)) best = i;
       }
     }
-    if (best < 0) return { buf: lasting.buffer(bytes), fresh: true };
+    if (best < 0) return lasting.buffer(bytes);
     const buf = this.free[best];
     this.free.splice(best, 1);
     this.freeBytes -= buf.byteLength;
     this.reused++;
-    return { buf, fresh: false };
+    return buf;
   }
   give(buf: ArrayBufferLike): void {
     if (buf.byteLength < this.minBytes || this.freeBytes + buf.byteLength > this.keepBytes || this.free.includes(buf)) return;

@@ -524,7 +524,7 @@ interface LabelArrays {
 function labelArrays(g: Graph, K: number, ws: SearchWorkspace): LabelArrays {
   const n = g.nodeCount, m = n * K;
   const pool = ws.implicit ? null : stageBuffersOf(g.adjStart);
-  const buf = pool === null ? new ArrayBuffer(16 * m + n) : pool.take(16 * m + n).buf;
+  const buf = pool === null ? new ArrayBuffer(16 * m + n) : pool.take(16 * m + n);
   const a: LabelArrays = {
     dist: new Float64Array(buf, 0, m), site: new Int32Array(buf, 8 * m, m), pred: new Int32Array(buf, 12 * m, m), count: new Uint8Array(buf, 16 * m, n),
     byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, buf, pool,

@@ -687,7 +687,7 @@ class Workspace {
 class Arena {
   readonly buf: ArrayBufferLike;
   off = 0;
-  constructor(pool: BufferPool, bytes: number) { this.buf = pool.take(bytes).buf; }
+  constructor(pool: BufferPool, bytes: number) { this.buf = pool.take(bytes); }
   f64(n: number) { const a = new Float64Array(this.buf, this.off, n); this.off += 8 * n; return a; }
   i32(n: number) { const a = new Int32Array(this.buf, this.off, n); this.off += 4 * n; return a; }
   u8(n: number) { const a = new Uint8Array(this.buf, this.off, n); this.off += n; return a; }

@@ -130,6 +130,17 @@ function randomNetwork(seed: number, w = 12, h = 10, nRoutes = 120) {
   return { g, routes, buildings, sites, dist };
 }
 
+/** The network's routes repeated to `count`, each from a building of its own (a copy of the route's building). */
+function repeatedRoutes(net: ReturnType<typeof randomNetwork>, count: number) {
+  const routes: SignRoute[] = [], buildings: SignBuilding[] = [];
+  for (let i = 0; i < count; i++) {
+    const rt = net.routes[i % net.routes.length];
+    routes.push({ ...rt, buildingIndex: i });
+    buildings.push({ ...net.buildings[rt.buildingIndex], id: i + 1 });
+  }
+  return { g: net.g, sites: net.sites, routes, buildings };
+}
+
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [], cell = '', q = false;
@@ -514,14 +525,7 @@ S---B---+-----S`);
   });
 
   it('is fast: 25,000 routes', () => {
-    const { g, routes, buildings, sites } = randomNetwork(1, 40, 40, 400);
-    const many: SignRoute[] = [];
-    const bl: SignBuilding[] = [];
-    for (let i = 0; i < 25_000; i++) {
-      const rt = routes[i % routes.length];
-      many.push({ ...rt, buildingIndex: i });
-      bl.push({ ...buildings[rt.buildingIndex], id: i + 1 });
-    }
+    const { g, sites, routes: many, buildings: bl } = repeatedRoutes(randomNetwork(1, 40, 40, 400), 25_000);
     computeSigns({ graph: g, routes: many, buildings: bl, sites });
     let ms = Infinity, cpu = Infinity, res = computeSigns({ graph: g, routes: many, buildings: bl, sites });
     for (let k = 0; k < 5; k++) {
@@ -537,14 +541,7 @@ S---B---+-----S`);
   });
 
   it('works in memory other stages used before: the same signs when its buffers come back filled with garbage', () => {
-    const { g, routes, buildings, sites } = randomNetwork(2, 30, 30, 300);
-    const many: SignRoute[] = [];
-    const bl: SignBuilding[] = [];
-    for (let i = 0; i < 6_000; i++) {
-      const rt = routes[i % routes.length];
-      many.push({ ...rt, buildingIndex: i });
-      bl.push({ ...buildings[rt.buildingIndex], id: i + 1 });
-    }
+    const { g, sites, routes: many, buildings: bl } = repeatedRoutes(randomNetwork(2, 30, 30, 300), 6_000);
     const ref = computeSigns({ graph: g, routes: many, buildings: bl, sites });
     const pool = stageBuffersOf(g.adjStart);
     pool.fillFree(0x7f);

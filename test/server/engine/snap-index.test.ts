@@ -130,15 +130,15 @@ function expectSameHit(a: NearestHit, b: NearestHit, okA: boolean, okB: boolean,
   expect(Object.is(a.fraction, b.fraction) && Object.is(a.x, b.x) && Object.is(a.y, b.y) && Object.is(a.dist, b.dist), `${what}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(true);
 }
 
-/**
- * Random network: two clusters of polyline paths 3 km apart (so most of the grid is empty), with short, long and
- * zero-length segments, a few edges sharing their geometry, and small polygon buildings.
- */
 /** A building given as a point at projected (x, y) of projection p. */
 function pointBuilding(p: Graph['proj'], x: number, y: number, id: number): EngineBuilding {
   return { id, osmId: null, name: null, population: 1, levels: 1, communityId: 1, ring: [], point: [p.lon0 + x / p.kx, p.lat0 + y / p.ky] };
 }
 
+/**
+ * Random network: two clusters of polyline paths 3 km apart (so most of the grid is empty), with short, long and
+ * zero-length segments, a few edges sharing their geometry, and small polygon buildings.
+ */
 function randomNetwork(seed: number): EngineInput {
   const rand = rng(seed);
   const ids: number[] = [], lon: number[] = [], lat: number[] = [];
