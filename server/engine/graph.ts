@@ -104,8 +104,8 @@ export interface Graph {
   geomY: Float64Array;
   /** Cumulative projected length from the edge's source at each geometry point (m). */
   geomCum: Float64Array;
-  /** External edge id → edge index. */
-  edgeIndexById: IdIndex;
+  /** External edge id → edge index (made on first use). */
+  readonly edgeIndexById: IdIndex;
 }
 
 /**
@@ -242,11 +242,11 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   const widths = { ...DEFAULT_WIDTH_BY_HIGHWAY, ...(opts.widthByHighway ?? {}) };
   const fallbackWidth = opts.defaultWidthM ?? FALLBACK_WIDTH_M;
 
-  // (the graph's own arrays are `lasting`, see alloc.ts; small working ones are not)
-  const edgeId = lasting.f64(m);
+  // (the graph's own arrays are `lasting`, see alloc.ts; small working ones are not. Ids and lengths are the input's
+  // columns when typed: the loop below only checks them.)
+  const edgeId = ownColumn(cols.id), edgeLength = ownColumn(cols.lengthM);
   const edgeSource = lasting.i32(m);
   const edgeTarget = lasting.i32(m);
-  const edgeLength = lasting.f64(m);
   const edgeWidth = lasting.f64(m);
   const degree = new Int32Array(n + 1);
   let geomPoints = 0;
@@ -262,10 +262,8 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     if (!(len >= 0) || !Number.isFinite(len)) {
       throw new Error(`graph: edge ${id} has an invalid length ${len}`);
     }
-    edgeId[e] = id;
     edgeSource[e] = s;
     edgeTarget[e] = t;
-    edgeLength[e] = len;
     const wm = cols.widthM[e];
     edgeWidth[e] = wm > 0 ? wm : classWidth[cols.highway[e]];
     degree[s]++;
@@ -274,12 +272,12 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
     geomPoints += k >= 2 ? k : 2;
   }
 
-  const edgeIndexById = IdIndex.from(edgeId);
-
   // CSR adjacency.
   const adjStart = lasting.i32(n + 1);
   for (let v = 0; v < n; v++) adjStart[v + 1] = adjStart[v] + degree[v];
-  const fill = adjStart.slice(0, n);
+  // (the degrees are counted: their array becomes each node's next free slot)
+  const fill = degree;
+  fill.set(adjStart.subarray(0, n));
   const adjNode = lasting.i32(2 * m);
   const adjEdge = lasting.i32(2 * m);
   const adjLen = lasting.f64(2 * m);
@@ -326,10 +324,13 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   }
   geomStart[m] = p;
 
+  let byId: IdIndex | null = null;
   return {
     nodeCount: n, edgeCount: m, proj, nodeIds, lon, lat, x, y,
     edgeId, edgeSource, edgeTarget, edgeLength, edgeWidth, closed: lasting.u8(m),
-    adjStart, adjNode, adjEdge, adjLen, geomStart, geomX, geomY, geomCum, edgeIndexById,
+    adjStart, adjNode, adjEdge, adjLen, geomStart, geomX, geomY, geomCum,
+    // made on first use: only closing roads by id needs it, not a plan
+    get edgeIndexById() { return (byId ??= IdIndex.from(edgeId)); },
   };
 }
 
@@ -346,7 +347,7 @@ export function hypot(dx: number, dy: number): number {
   return Math.sqrt(1 + q * q) * m;
 }
 
-/** An input column as the graph keeps it: a Float64Array as it is (no new memory: 25 MB in the city), else a `lasting` copy. */
+/** An input column as the graph keeps it: a Float64Array as it is (no new memory: 10 MB a column in the city), else a `lasting` copy. */
 function ownColumn(a: ArrayLike<number>): Float64Array {
   if (a instanceof Float64Array) return a;
   const out = lasting.f64(a.length);
