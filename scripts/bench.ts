@@ -438,34 +438,62 @@ async function city() {
  * take the median of several. Two readings: the whole plan with its graph stage (graph and segment index built
  * inside, as run 1), and without it — the server builds those when it loads a data version (engineState in
  * server/plans/service.ts), not in the plan request.
+ *
+ * Each reading twice, the processes alternating: with the memory setting `npm start` and `npm run plan` use
+ * (HUGE_PAGES: glibc backs big arrays with transparent huge pages, see README), and with plain 4 KB pages.
  */
 function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
   writeFileSync(file, v8.serialize(input));
   const script = path.join(ROOT, 'scripts/bench/cold-plan.ts');
-  const runs: { ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number }[] = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    const out = spawnSync(process.execPath, [...process.execArgv, script, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (out.status !== 0) throw new Error(`cold plan ${i + 1} failed (exit ${out.status}): ${out.stderr.slice(-2000)}`);
-    runs.push(JSON.parse(out.stdout.trim().split('\n').pop()!));
-  }
-  const totals = runs.map((r) => r.ms.total), noGraph = runs.map((r) => r.ms.total - r.ms.graph);
-  say(table([`cold plan, ${COLD_RUNS} fresh processes (ms)`, 'median', 'min', 'max'], [
-    ...STAGES.filter((k) => k !== 'total').map((k) => runs.map((r) => r.ms[k])),
-    runs.map((r) => r.msDetail.candidates), runs.map((r) => r.msDetail.assign),
-    totals, noGraph, runs.map((r) => r.pageFaults), runs.map((r) => r.cpuMs.system), runs.map((r) => r.pageFaultUs),
-  ].map((xs, i) => [
-    [...STAGES.filter((k) => k !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults', 'system CPU',
-      'µs per new page (probe)'][i],
-    r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
-  ])));
-  verdict(`city plan, cold, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
-  verdict(`city plan, cold, graph prepared at load as the server does (median of ${COLD_RUNS} fresh processes)`, median(noGraph), 3000, 'ms');
-  return {
-    runs: COLD_RUNS, totalsMs: totals.map(r1), withoutGraphMs: noGraph.map(r1), medianMs: r1(median(totals)), medianWithoutGraphMs: r1(median(noGraph)),
-    stagesMs: runs.map((r) => Object.fromEntries(Object.entries(r.ms).map(([k, v]) => [k, r1(v)]))), pageFaults: runs.map((r) => r.pageFaults),
-    pageFaultUs: runs.map((r) => r.pageFaultUs),
+  type Run = {
+    ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number; hugePagesMB: number;
   };
+  const settings = [
+    { name: 'huge pages, as npm start', env: withHugePages(process.env, true) },
+    { name: '4 KB pages', env: withHugePages(process.env, false) },
+  ];
+  const runs: Run[][] = settings.map(() => []);
+  for (let i = 0; i < COLD_RUNS; i++) {
+    settings.forEach((st, k) => {
+      const out = spawnSync(process.execPath, [...process.execArgv, script, file], { encoding: 'utf8', maxBuffer: 1 << 20, env: st.env });
+      if (out.status !== 0) throw new Error(`cold plan ${i + 1} (${st.name}) failed (exit ${out.status}): ${out.stderr.slice(-2000)}`);
+      runs[k].push(JSON.parse(out.stdout.trim().split('\n').pop()!));
+    });
+  }
+  return Object.fromEntries(settings.map((st, k) => {
+    const rs = runs[k];
+    const totals = rs.map((r) => r.ms.total), noGraph = rs.map((r) => r.ms.total - r.ms.graph);
+    say(table([`cold plan, ${st.name}, ${COLD_RUNS} fresh processes (ms)`, 'median', 'min', 'max'], [
+      ...STAGES.filter((x) => x !== 'total').map((x) => rs.map((r) => r.ms[x])),
+      rs.map((r) => r.msDetail.candidates), rs.map((r) => r.msDetail.assign),
+      totals, noGraph, rs.map((r) => r.pageFaults), rs.map((r) => r.cpuMs.system), rs.map((r) => r.pageFaultUs), rs.map((r) => r.hugePagesMB),
+    ].map((xs, i) => [
+      [...STAGES.filter((x) => x !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults', 'system CPU',
+        'µs per new page (probe)', 'MB in huge pages after'][i],
+      r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
+    ])));
+    verdict(`city plan, cold, ${st.name}, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
+    verdict(`city plan, cold, ${st.name}, graph prepared at load as the server does (median of ${COLD_RUNS} fresh processes)`, median(noGraph), 3000, 'ms');
+    return [k === 0 ? 'hugePages' : 'smallPages', {
+      runs: COLD_RUNS, totalsMs: totals.map(r1), withoutGraphMs: noGraph.map(r1), medianMs: r1(median(totals)), medianWithoutGraphMs: r1(median(noGraph)),
+      stagesMs: rs.map((r) => Object.fromEntries(Object.entries(r.ms).map(([x, v]) => [x, r1(v)]))), pageFaults: rs.map((r) => r.pageFaults),
+      pageFaultUs: rs.map((r) => r.pageFaultUs), hugePagesMB: rs.map((r) => r1(r.hugePagesMB)),
+    }];
+  }));
+}
+
+/** The glibc tunable that package.json's start, plan and bench scripts set (see README: huge pages). */
+const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
+
+/** The environment with glibc's huge-page tunable set or taken out (other tunables kept). */
+function withHugePages(env: NodeJS.ProcessEnv, on: boolean): NodeJS.ProcessEnv {
+  const tunables = (env.GLIBC_TUNABLES ?? '').split(':').filter((t) => t !== '' && !t.startsWith('glibc.malloc.hugetlb='));
+  if (on) tunables.push(HUGE_PAGES);
+  const out = { ...env };
+  if (tunables.length) out.GLIBC_TUNABLES = tunables.join(':');
+  else delete out.GLIBC_TUNABLES;
+  return out;
 }
 
 // ───────────────────────────── main ─────────────────────────────

@@ -5,8 +5,8 @@
  *   node --max-semi-space-size=32 --import tsx scripts/bench/cold-plan.ts INPUT.bin
  *
  * INPUT.bin is an EngineInput written with v8.serialize. Prints one JSON line: the plan's stage timings (the graph
- * stage builds the graph and segment index inside the plan, as run 1 of the city bench), page faults, CPU time, and
- * what a page fault cost in this process just after the plan (faultCostUs).
+ * stage builds the graph and segment index inside the plan, as run 1 of the city bench), page faults, CPU time, what
+ * a page fault cost in this process just after the plan (faultCostUs), and how much of its memory is in huge pages.
  */
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
@@ -29,7 +29,13 @@ const cpu = process.cpuUsage(cpu0), pageFaults = process.resourceUsage().minorPa
 // what new memory costs in this process (most of a cold plan's extra time over a warm one), measured after the plan
 // so that the probe's pages, given back, are not the plan's
 const pageFaultUs = faultCostUs();
+// memory the process holds in transparent huge pages (Linux; 0 where there is no such figure)
+let hugePagesMB = 0;
+try {
+  const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+  if (m) hugePagesMB = Number(m[1]) / 1024;
+} catch { /* not Linux */ }
 console.log(JSON.stringify({
   ms: plan.ms, msDetail: plan.msDetail, pageFaults,
-  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, pageFaultUs, personMetres: plan.totals.personMetres,
+  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, pageFaultUs, hugePagesMB, personMetres: plan.totals.personMetres,
 }));
