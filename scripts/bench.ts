@@ -502,7 +502,8 @@ async function main() {
   say(`bench — ${results.machine.cpu} ×${results.machine.cpus}, ${results.machine.memGB} GB, Node ${process.version}, load average ${results.machine.loadavg.join(' ')}`);
   results.hostBefore = hostSpeed();
   say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms, ` +
-    `first touch of new memory ${results.hostBefore.pageFaultUs} µs per 4 KB page (see hostSpeed in scripts/bench/util.ts)`);
+    `first touch of new memory ${results.hostBefore.pageFaultUs} µs per 4 KB${process.env.GLIBC_TUNABLES?.includes(HUGE_PAGES) ? ' (this process asks for huge pages)' : ' page'} ` +
+    `(see hostSpeed in scripts/bench/util.ts)`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');
