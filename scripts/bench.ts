@@ -483,7 +483,7 @@ function coldPlans(input: EngineInput, dir: string) {
   }));
 }
 
-/** The glibc tunable that package.json's plan and bench scripts set (see README: huge pages). */
+/** The glibc tunable that package.json's plan script sets (see README: huge pages). */
 const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
 
 /** The environment with glibc's huge-page tunable set or taken out (other tunables kept). */
