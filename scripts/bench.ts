@@ -439,8 +439,8 @@ async function city() {
  * inside, as run 1), and without it — the server builds those when it loads a data version (engineState in
  * server/plans/service.ts), not in the plan request.
  *
- * Each reading twice, the processes alternating: with the memory setting of `npm run plan` (HUGE_PAGES: glibc backs
- * big arrays with transparent huge pages, see README), and with the plain 4 KB pages of `npm start`.
+ * Each reading twice, the processes alternating: with the memory setting of the npm scripts (HUGE_PAGES: glibc backs
+ * big arrays with transparent huge pages, see README), and without it (4 KB pages).
  */
 function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
@@ -450,8 +450,8 @@ function coldPlans(input: EngineInput, dir: string) {
     ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number; hugePagesMB: number;
   };
   const settings = [
-    { name: 'huge pages as npm run plan', env: withHugePages(process.env, true), server: false },
-    { name: '4 KB pages as npm start', env: withHugePages(process.env, false), server: true },
+    { name: 'huge pages as npm start', env: withHugePages(process.env, true) },
+    { name: '4 KB pages', env: withHugePages(process.env, false) },
   ];
   const runs: Run[][] = settings.map(() => []);
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -474,7 +474,7 @@ function coldPlans(input: EngineInput, dir: string) {
       r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
     ])));
     verdict(`city plan, cold, ${st.name}, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
-    if (st.server) verdict(`city plan, cold, ${st.name}, graph prepared at load as the server does (median of ${COLD_RUNS} fresh processes)`, median(noGraph), 3000, 'ms');
+    verdict(`city plan, cold, ${st.name}, graph prepared at load as the server does (median of ${COLD_RUNS} fresh processes)`, median(noGraph), 3000, 'ms');
     return [k === 0 ? 'hugePages' : 'smallPages', {
       runs: COLD_RUNS, totalsMs: totals.map(r1), withoutGraphMs: noGraph.map(r1), medianMs: r1(median(totals)), medianWithoutGraphMs: r1(median(noGraph)),
       stagesMs: rs.map((r) => Object.fromEntries(Object.entries(r.ms).map(([x, v]) => [x, r1(v)]))), pageFaults: rs.map((r) => r.pageFaults),
@@ -483,7 +483,7 @@ function coldPlans(input: EngineInput, dir: string) {
   }));
 }
 
-/** The glibc tunable that package.json's plan script sets (see README: huge pages). */
+/** The glibc tunable that package.json's start, plan and bench scripts set (see README: huge pages). */
 const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
 
 /** The environment with glibc's huge-page tunable set or taken out (other tunables kept). */
