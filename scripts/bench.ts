@@ -13,7 +13,8 @@
  *  city       the generated city (scripts/gen-district.ts --size city) in tmp/bench-city (generated once, reused):
  *             parse, input, plan cold and warm, memory; what-if of one community; the cold plan again in --cold-runs
  *             fresh processes (scripts/bench/cold-plan.ts; the verdicts take their median), with and without its graph
- *             stage (the server builds the graph when it loads a data version).
+ *             stage (the server builds the graph when it loads a data version), with huge pages as the npm scripts
+ *             ask for them and with 4 KB pages.
  * Plans are timed once the loader's memory is gone (`settle`), as a server plans long after it loaded its input.
  * Targets (issue 3): Monaco plan ≤ 30 ms warm; ≥ 20× pgRouting; city plan ≤ 3 s; what-if ≤ 100 ms.
  */
@@ -434,7 +435,7 @@ async function city() {
 /**
  * The city's cold plan in fresh processes (scripts/bench/cold-plan.ts), one after another: the first plan of a server
  * that has just loaded the city, without this process's history (Monaco, pgRouting, the parse) in its code or memory.
- * One cold run says little on a shared machine (run 1 above has ranged 2.9–5.0 s for the same code), so the verdicts
+ * One cold run says little on a shared machine (run 1 above has ranged 2.9–7.6 s for the same code), so the verdicts
  * take the median of several. Two readings: the whole plan with its graph stage (graph and segment index built
  * inside, as run 1), and without it — the server builds those when it loads a data version (engineState in
  * server/plans/service.ts), not in the plan request.
