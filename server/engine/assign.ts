@@ -19,7 +19,7 @@
  *   for the one-site-per-building problem (tests: gap ≤ 5 %).
  */
 import FlatQueue from 'flatqueue';
-import { budgetedBuffer } from './alloc.ts';
+import { budgetedBuffer, type BufferPool } from './alloc.ts';
 
 export interface AssignProblem {
   nB: number;
@@ -60,6 +60,9 @@ export interface AssignOptions {
   /** local search re-examines every building each pass instead of passing over those whose last failed attempt
    *  read nothing that changed since (same result; for tests) */
   recheckAll?: boolean;
+  /** where the exact solver's scratch comes from and goes back to at the end of the call (a plan passes its graph's
+   *  stage buffers, alloc.ts: the signs then reuse that memory); without it the scratch is kept between calls */
+  buffers?: BufferPool;
 }
 
 /**
@@ -84,29 +87,49 @@ export class AssignScratch {
   private bufs = new Map<string, ArrayBufferLike>();
   /** bytes held */
   bytes = 0;
+  /** `pool`: the buffers come from it (contents as left) and go back with `release`; else they are new, and kept */
+  constructor(readonly pool: BufferPool | null = null) {}
   /** n elements (with `atLeast`: all the buffer holds, ≥ n) of the named buffer, filled with `fill` (left as they are
    *  when omitted: the caller writes before it reads) */
   take<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, n: number, fill?: number, atLeast = false): A {
     const need = n * Ctor.BYTES_PER_ELEMENT;
     let buf = this.bufs.get(name);
-    let fresh = false;
+    let zeroed = false;
     if (!buf || buf.byteLength < need) {
-      this.bytes += need - (buf?.byteLength ?? 0);
-      this.bufs.set(name, (buf = budgetedBuffer(need)));
-      fresh = true;
+      if (buf) this.pool?.give(buf);
+      const made = this.made(need);
+      this.bytes += made.buf.byteLength - (buf?.byteLength ?? 0);
+      this.bufs.set(name, (buf = made.buf));
+      zeroed = made.zeroed;
     }
     const a = new Ctor(buf, 0, atLeast ? buf.byteLength / Ctor.BYTES_PER_ELEMENT : n);
-    if (fill !== undefined && !(fresh && fill === 0)) a.fill(fill);
+    if (fill !== undefined && !(zeroed && fill === 0)) a.fill(fill);
     return a;
   }
   /** the named array grown to n elements, keeping `old`'s content (new elements are 0) */
   grow<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, old: A, n: number): A {
-    const buf = budgetedBuffer(n * Ctor.BYTES_PER_ELEMENT);
-    this.bytes += buf.byteLength - (this.bufs.get(name)?.byteLength ?? 0);
+    const { buf, zeroed } = this.made(n * Ctor.BYTES_PER_ELEMENT);
+    const prev = this.bufs.get(name);
+    this.bytes += buf.byteLength - (prev?.byteLength ?? 0);
     this.bufs.set(name, buf);
     const a = new Ctor(buf, 0, n);
     a.set(old);
+    if (!zeroed) a.fill(0, old.length);
+    if (prev) this.pool?.give(prev);
     return a;
+  }
+  /** Gives every buffer back to the pool (with one; the views handed out are dead from here). */
+  release(): void {
+    if (!this.pool) return;
+    for (const buf of this.bufs.values()) this.pool.give(buf);
+    this.bufs.clear();
+    this.bytes = 0;
+  }
+  private made(bytes: number): { buf: ArrayBufferLike; zeroed: boolean } {
+    if (!this.pool) return { buf: budgetedBuffer(bytes), zeroed: true };
+    const reused = this.pool.reused;
+    const buf = this.pool.take(bytes);
+    return { buf, zeroed: this.pool.reused === reused };
   }
 }
 
@@ -243,14 +266,15 @@ export function assign(pb: AssignProblem, opts: AssignOptions = {}): AssignResul
     if (compWork[c] <= budget) { budget -= compWork[c]; solveExact(list); }
     else for (const b of list) greedyList.push(b);
   }
-  if (scratch) {
+  if (scratch?.pool) scratch.release();
+  else if (scratch) {
     if (scratch.bytes <= KEEP_SCRATCH_BYTES) { keptScratch = scratch; weakScratch = undefined; }
     else { keptScratch = undefined; weakScratch = new WeakRef(scratch); }
   }
 
   function solveExact(list: Int32Array) {
     stats.exactComponents++;
-    scratch ??= keptScratch ?? weakScratch?.deref() ?? new AssignScratch();
+    scratch ??= opts.buffers ? new AssignScratch(opts.buffers) : keptScratch ?? weakScratch?.deref() ?? new AssignScratch();
     const sub = subProblem(pb, list, true, scratch);
     const lp = minCostFlowSites(sub.problem, undefined, scratch);
     // Round: buildings the LP sends whole to one site go there; the split ones (few: a basic optimal solution

@@ -21,7 +21,7 @@ import { assign, EXACT_WORK, minCostFlowSites, type AssignProblem, type AssignRe
 import { flowsAndClearance, routeCoords, type FlowResult, type RouteTable } from './routes.ts';
 import { computeCoverage, type CoverageResult } from './coverage.ts';
 import { buildingsByCommunity, siteIndexById as siteIndexOf } from './columns.ts';
-import { freshView, lasting, Spares, viewsOf, type Column, type TakeColumn, type TakeView } from './alloc.ts';
+import { freshView, lasting, Spares, stageBuffersOf, viewsOf, type Column, type TakeColumn, type TakeView } from './alloc.ts';
 import { toEdgeColumns } from './edges.ts';
 import type { EngineBuilding, EngineInput, Entrance, Hazard, SiteLevel, UnplacedReason } from './types.ts';
 import { HAZARDS } from './types.ts';
@@ -537,7 +537,7 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
   const capacity = capacityLeft(sites, eligible, options.siteBaseLoad, siteIndexById);
   const problem: AssignProblem = { nB, nS, population, capacity, candStart, candSite, candDist };
   const tCand = now();
-  const assignOptions = { maxPasses: options.localSearchPasses, exactWork: options.exactWork };
+  const assignOptions = { maxPasses: options.localSearchPasses, exactWork: options.exactWork, buffers: stageBuffersOf(g0.adjStart) };
   // a plan of some communities solves only their buildings (the same problem in the same order, so the same answer),
   // not loops and arrays over the whole city's
   const ar = planned.length < nB ? assignPlanned(problem, planned, assignOptions, col) : assign(problem, assignOptions);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assign, minCostFlowLowerBound, type AssignProblem } from '../../../server/engine/assign.ts';
+import { BufferPool } from '../../../server/engine/alloc.ts';
+import { AssignScratch, assign, minCostFlowLowerBound, type AssignProblem } from '../../../server/engine/assign.ts';
 import { rng } from './fixtures.ts';
 
 /** A random assignment problem: buildings and sites at random points, candidates = sites within `reach` (Euclidean × detour). */
@@ -148,5 +149,44 @@ describe('sites renumbered in the same order (a community plan solves over the s
       }
     }
     expect(solved).toBeGreaterThan(20); // most cases were overloaded, not the fast path
+  });
+});
+
+describe('the exact solver\'s scratch on stage buffers (as a plan runs it)', () => {
+  it('gives the same assignment from buffers holding garbage, and gives them back at the end', () => {
+    for (const seed of [3, 17, 29]) {
+      // tight capacity: overloaded components, solved exactly
+      const pb = randomProblem(seed, 400, 12, 0.9);
+      const kept = assign(pb);
+      const pool = new BufferPool(64);
+      // a first run leaves its buffers in the pool; garbage over them, and the second run must write before it reads
+      const first = assign(pb, { buffers: pool });
+      expect(kept.stats.exactComponents).toBeGreaterThan(0);
+      expect(pool.freeBytes).toBeGreaterThan(0);
+      pool.fillFree(0xc3);
+      const reused = pool.reused;
+      const again = assign(pb, { buffers: pool });
+      expect(pool.reused).toBeGreaterThan(reused);
+      for (const r of [first, again]) {
+        expect([...r.partCand]).toEqual([...kept.partCand]);
+        expect([...r.partPeople]).toEqual([...kept.partPeople]);
+        expect([...r.unplaced]).toEqual([...kept.unplaced]);
+        expect(r.cost).toBe(kept.cost);
+      }
+    }
+  });
+
+  it('grows a named array keeping its contents and zeroing the rest, also in a reused buffer', () => {
+    const pool = new BufferPool(64);
+    pool.give(new Int32Array(1000).fill(-5).buffer);
+    const sc = new AssignScratch(pool);
+    const a = sc.take('x', Int32Array, 10, 7);
+    const b = sc.grow('x', Int32Array, a, 600);
+    expect([...b.subarray(0, 10)].every((v) => v === 7)).toBe(true);
+    expect([...b.subarray(10)].every((v) => v === 0)).toBe(true);
+    expect(pool.reused).toBe(1);
+    // back in the pool: the 4000 bytes (the first 40 were too few to keep)
+    sc.release();
+    expect(pool.freeBytes).toBe(4000);
   });
 });
