@@ -79,46 +79,75 @@ export const lasting = {
   buffer: (bytes: number): ArrayBufferLike => new LastingBuffer(bytes),
 };
 
+/** A piece of a stage buffer: `bytes` bytes of `buffer` from `offset` (a multiple of 8). */
+export interface Block {
+  readonly buffer: ArrayBufferLike;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
 /**
  * Big working buffers that a stage holds only while it runs — a search's labels until the routes have read them, the
- * signs' passage and sign columns — handed on to the next stage that needs one, so that a plan's stages share memory
- * (its peak instead of the sum). Fresh memory is expensive: the first touch of every 4 KB page faults (~2 µs on our
- * servers), and a city's first plan touches ~1 GB. `take` gives the smallest free buffer that holds the bytes and is
- * at most about twice as large (contents unspecified), else a new (zeroed) `lasting` one; `give` hands one
- * back, and the owner must not use it after that. Buffers under `minBytes` are not kept, nor free buffers beyond
- * `keepBytes` in all. One per graph (`stageBuffersOf`, shared by a graph's what-if copies), so the memory goes with the
- * city it is sized for; the engine is synchronous, so a stage always gives its buffers back before the next one takes them.
+ * exact assignment's scratch, the signs' passage and sign columns — handed on to the next stage that needs memory, so
+ * that a plan's stages share it (its peak instead of the sum). Fresh memory is expensive: the first touch of every
+ * 4 KB page faults (2–20 µs on our virtual machines), and a city's first plan touches ~1 GB.
+ *
+ * `take` gives a block (contents unspecified) cut from the smallest free piece that holds the bytes (the whole piece
+ * when less than `minBytes` would be left), else a new (zeroed) `lasting` buffer; `give` hands a block back, and the
+ * owner must not use it after that. Free neighbours in one buffer join again, so that the next plan's labels find
+ * their buffer whole once every stage has given its blocks back. Buffers under `minBytes` are not kept, nor whole free
+ * buffers beyond `keepBytes` in all. One per graph (`stageBuffersOf`, shared by a graph's what-if copies), so the
+ * memory goes with the city it is sized for; the engine is synchronous, so a stage always gives its blocks back before
+ * the next one takes them.
  */
 export class BufferPool {
-  private free: ArrayBufferLike[] = [];
-  /** bytes of the free buffers kept */
+  private free: Block[] = [];
+  /** bytes of the free blocks kept */
   freeBytes = 0;
-  /** how many takes were served from free buffers (for tests and benchmarks) */
+  /** how many takes were served from free blocks (for tests and benchmarks) */
   reused = 0;
   constructor(readonly minBytes = 4096, readonly keepBytes = 1 << 30) {}
-  take(bytes: number): ArrayBufferLike {
+  take(bytes: number): Block {
+    const need = Math.ceil(bytes / 8) * 8;
     let best = -1;
-    if (bytes >= this.minBytes) {
+    if (need >= this.minBytes) {
       for (let i = 0; i < this.free.length; i++) {
-        const len = this.free[i].byteLength;
-        if (len >= bytes && len <= 2 * bytes + 65536 && (best < 0 || len < this.free[best].byteLength)) best = i;
+        const len = this.free[i].bytes;
+        if (len >= need && (best < 0 || len < this.free[best].bytes)) best = i;
       }
     }
-    if (best < 0) return lasting.buffer(bytes);
-    const buf = this.free[best];
-    this.free.splice(best, 1);
-    this.freeBytes -= buf.byteLength;
+    if (best < 0) return { buffer: lasting.buffer(need), offset: 0, bytes: need };
+    const b = this.free[best];
     this.reused++;
-    return buf;
+    if (b.bytes - need >= Math.max(this.minBytes, 8)) {
+      this.free[best] = { buffer: b.buffer, offset: b.offset + need, bytes: b.bytes - need };
+      this.freeBytes -= need;
+      return { buffer: b.buffer, offset: b.offset, bytes: need };
+    }
+    this.free.splice(best, 1);
+    this.freeBytes -= b.bytes;
+    return b;
   }
-  give(buf: ArrayBufferLike): void {
-    if (buf.byteLength < this.minBytes || this.freeBytes + buf.byteLength > this.keepBytes || this.free.includes(buf)) return;
-    this.free.push(buf);
-    this.freeBytes += buf.byteLength;
+  give(block: Block): void {
+    const { buffer } = block;
+    let { offset, bytes } = block;
+    if (offset === 0 && bytes === buffer.byteLength && (bytes < this.minBytes || this.freeBytes + bytes > this.keepBytes)) return;
+    // (a piece is always taken back: the pool kept its buffer, so its memory is counted already)
+    for (const f of this.free) if (f.buffer === buffer && f.offset < offset + bytes && offset < f.offset + f.bytes) return; // given twice
+    this.freeBytes += bytes;
+    for (let i = 0; i < this.free.length; i++) {
+      const f = this.free[i];
+      if (f.buffer !== buffer || (f.offset + f.bytes !== offset && offset + bytes !== f.offset)) continue;
+      if (f.offset < offset) offset = f.offset;
+      bytes += f.bytes;
+      this.free.splice(i, 1);
+      i = -1;
+    }
+    this.free.push({ buffer, offset, bytes });
   }
-  /** Writes `byte` all over the free buffers (for tests: no stage may depend on what its memory held before). */
+  /** Writes `byte` all over the free blocks (for tests: no stage may depend on what its memory held before). */
   fillFree(byte: number): void {
-    for (const buf of this.free) new Uint8Array(buf).fill(byte);
+    for (const f of this.free) new Uint8Array(f.buffer, f.offset, f.bytes).fill(byte);
   }
 }
 const poolsByKey = new WeakMap<object, BufferPool>();

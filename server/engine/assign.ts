@@ -19,7 +19,7 @@
  *   for the one-site-per-building problem (tests: gap ≤ 5 %).
  */
 import FlatQueue from 'flatqueue';
-import { budgetedBuffer, type BufferPool } from './alloc.ts';
+import { budgetedBuffer, type Block, type BufferPool } from './alloc.ts';
 
 export interface AssignProblem {
   nB: number;
@@ -84,7 +84,7 @@ type NumArrayCtor<A extends NumArray> = { new (buffer: ArrayBufferLike, byteOffs
  * scratch), so results built on it must be consumed before that.
  */
 export class AssignScratch {
-  private bufs = new Map<string, ArrayBufferLike>();
+  private bufs = new Map<string, Block>();
   /** bytes held */
   bytes = 0;
   /** `pool`: the buffers come from it (contents as left) and go back with `release`; else they are new, and kept */
@@ -93,26 +93,26 @@ export class AssignScratch {
    *  when omitted: the caller writes before it reads) */
   take<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, n: number, fill?: number, atLeast = false): A {
     const need = n * Ctor.BYTES_PER_ELEMENT;
-    let buf = this.bufs.get(name);
+    let blk = this.bufs.get(name);
     let zeroed = false;
-    if (!buf || buf.byteLength < need) {
-      if (buf) this.pool?.give(buf);
+    if (!blk || blk.bytes < need) {
+      if (blk) this.pool?.give(blk);
       const made = this.made(need);
-      this.bytes += made.buf.byteLength - (buf?.byteLength ?? 0);
-      this.bufs.set(name, (buf = made.buf));
+      this.bytes += made.blk.bytes - (blk?.bytes ?? 0);
+      this.bufs.set(name, (blk = made.blk));
       zeroed = made.zeroed;
     }
-    const a = new Ctor(buf, 0, atLeast ? buf.byteLength / Ctor.BYTES_PER_ELEMENT : n);
+    const a = new Ctor(blk.buffer, blk.offset, atLeast ? Math.floor(blk.bytes / Ctor.BYTES_PER_ELEMENT) : n);
     if (fill !== undefined && !(zeroed && fill === 0)) a.fill(fill);
     return a;
   }
   /** the named array grown to n elements, keeping `old`'s content (new elements are 0) */
   grow<A extends NumArray>(name: string, Ctor: NumArrayCtor<A>, old: A, n: number): A {
-    const { buf, zeroed } = this.made(n * Ctor.BYTES_PER_ELEMENT);
+    const { blk, zeroed } = this.made(n * Ctor.BYTES_PER_ELEMENT);
     const prev = this.bufs.get(name);
-    this.bytes += buf.byteLength - (prev?.byteLength ?? 0);
-    this.bufs.set(name, buf);
-    const a = new Ctor(buf, 0, n);
+    this.bytes += blk.bytes - (prev?.bytes ?? 0);
+    this.bufs.set(name, blk);
+    const a = new Ctor(blk.buffer, blk.offset, n);
     a.set(old);
     if (!zeroed) a.fill(0, old.length);
     if (prev) this.pool?.give(prev);
@@ -121,15 +121,15 @@ export class AssignScratch {
   /** Gives every buffer back to the pool (with one; the views handed out are dead from here). */
   release(): void {
     if (!this.pool) return;
-    for (const buf of this.bufs.values()) this.pool.give(buf);
+    for (const blk of this.bufs.values()) this.pool.give(blk);
     this.bufs.clear();
     this.bytes = 0;
   }
-  private made(bytes: number): { buf: ArrayBufferLike; zeroed: boolean } {
-    if (!this.pool) return { buf: budgetedBuffer(bytes), zeroed: true };
+  private made(bytes: number): { blk: Block; zeroed: boolean } {
+    if (!this.pool) return { blk: { buffer: budgetedBuffer(bytes), offset: 0, bytes }, zeroed: true };
     const reused = this.pool.reused;
-    const buf = this.pool.take(bytes);
-    return { buf, zeroed: this.pool.reused === reused };
+    const blk = this.pool.take(bytes);
+    return { blk, zeroed: this.pool.reused === reused };
   }
 }
 

@@ -35,7 +35,7 @@
 import FlatQueue from 'flatqueue';
 import type { Entrance } from './types.ts';
 import type { Graph } from './graph.ts';
-import { BufferPool, lasting, stageBuffersOf } from './alloc.ts';
+import { BufferPool, lasting, stageBuffersOf, type Block } from './alloc.ts';
 
 /** Predecessor code: ≥ 0 = edge index walked to reach the node; ≤ -2 = seeded by entrance (-2 - entranceIndex); -1 = none. */
 export const NO_PRED = -1;
@@ -498,7 +498,7 @@ export class SearchWorkspace {
   /** Declares every result returned so far through this workspace dead: their arrays may be reused. */
   recycle(): void {
     for (const a of this.handed) {
-      a.pool!.give(a.buf);
+      a.pool!.give(a.block);
       if (a.byEdge) this.freeByEdge.push(a.byEdge);
     }
     this.handed.length = 0;
@@ -509,9 +509,9 @@ interface LabelArrays {
   count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
   /** the result's entrance index (entByEdge: the whole array, the result has a prefix) */
   byEdge: EntranceEdgeIndex | null;
-  /** the buffer the four arrays are views of, and the pool it came from (a workspace's: its graph's stage buffers,
+  /** the block the four arrays are views of, and the pool it came from (a workspace's: its graph's stage buffers,
    *  given back by recycle()) */
-  buf: ArrayBufferLike;
+  block: Block;
   pool: BufferPool | null;
 }
 
@@ -524,10 +524,11 @@ interface LabelArrays {
 function labelArrays(g: Graph, K: number, ws: SearchWorkspace): LabelArrays {
   const n = g.nodeCount, m = n * K;
   const pool = ws.implicit ? null : stageBuffersOf(g.adjStart);
-  const buf = pool === null ? new ArrayBuffer(16 * m + n) : pool.take(16 * m + n);
+  const block = pool === null ? { buffer: new ArrayBuffer(16 * m + n), offset: 0, bytes: 16 * m + n } : pool.take(16 * m + n);
+  const { buffer: buf, offset: o } = block;
   const a: LabelArrays = {
-    dist: new Float64Array(buf, 0, m), site: new Int32Array(buf, 8 * m, m), pred: new Int32Array(buf, 12 * m, m), count: new Uint8Array(buf, 16 * m, n),
-    byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, buf, pool,
+    dist: new Float64Array(buf, o, m), site: new Int32Array(buf, o + 8 * m, m), pred: new Int32Array(buf, o + 12 * m, m),
+    count: new Uint8Array(buf, o + 16 * m, n), byEdge: ws.implicit ? null : ws.freeByEdge.pop() ?? null, block, pool,
   };
   if (!ws.implicit) ws.handed.push(a);
   return a;

@@ -28,7 +28,7 @@
  */
 import { pointAtFraction, type Graph } from './graph.ts';
 import { planAllocator, type PlanResult } from './plan.ts';
-import { BufferPool, freshView, lasting, stageBuffersOf, type TakeView } from './alloc.ts';
+import { BufferPool, freshView, lasting, stageBuffersOf, type Block, type TakeView } from './alloc.ts';
 import type { RouteTable } from './routes.ts';
 import type { Entrance } from './types.ts';
 
@@ -585,7 +585,7 @@ class Workspace {
   fitNodes(D: number): void {
     if (D <= this.nodes.length) return;
     const n = Math.ceil(D * 1.25) + 16;
-    const a = new Arena(this.pool, 4 * (3 * n + 1));
+    const a = new Arena(this.pool);
     this.nodes = a.i32(n); this.slotStart = a.i32(n + 1); this.slotFill = a.i32(n);
     this.hold('nodes', a);
   }
@@ -595,16 +595,16 @@ class Workspace {
    * held for one call only: in a plan, the searches have just given back about as much memory as they need, and the
    * stages after take it back from here. By role; a role's previous buffer is given back once its contents are copied.
    */
-  private held = new Map<string, ArrayBufferLike>();
+  private held = new Map<string, Block[]>();
   private hold(role: string, a: Arena): void {
     const old = this.held.get(role);
-    if (old) this.pool.give(old);
-    this.held.set(role, a.buf);
+    if (old) for (const b of old) this.pool.give(b);
+    this.held.set(role, a.blocks);
   }
   /** Ends a call: nodeSign back to −1 and the call's buffers given back (the piece summaries and nodeSign stay). */
   release(): void {
     this.releaseNodes();
-    for (const buf of this.held.values()) this.pool.give(buf);
+    for (const blocks of this.held.values()) for (const b of blocks) this.pool.give(b);
     this.held.clear();
     const i32 = new Int32Array(0), f64 = new Float64Array(0);
     this.nodes = this.slotStart = this.slotFill = i32;
@@ -631,7 +631,7 @@ class Workspace {
     const p = this.capP = Math.ceil(Math.max(P, this.capP) * 1.25) + 16;
     const r = this.capR = Math.ceil(Math.max(R, this.capR) * 1.25) + 16;
     const b = this.capB = Math.ceil(Math.max(B, this.capB) * 1.25) + 16;
-    const a = new Arena(this.pool, 8 * (8 * p + 3 * r) + 4 * (3 * p + (r + 1) + (2 * r + p) + b));
+    const a = new Arena(this.pool);
     this.pIn = a.f64(p); this.pOut = a.f64(p); this.pRem = a.f64(p); this.pCum = a.f64(p); this.q = a.f64(4 * p);
     this.routeGeomLen = a.f64(r); this.routeStartBearing = a.f64(r); this.routeEndBearing = a.f64(r);
     this.pNode = a.i32(p); this.pRoute = a.i32(p); this.qSite = a.i32(p);
@@ -641,7 +641,7 @@ class Workspace {
   /** make room for `signs` signs (keeping the first `keep`) */
   growSigns(signs: number, keep: number): void {
     const n = Math.max(signs, 1024, Math.ceil(this.sKind.length * 1.5));
-    const a = new Arena(this.pool, n * (8 * 4 + 4 * 8 + 1));
+    const a = new Arena(this.pool);
     this.sLon = grown(this.sLon, a.f64(n), keep);
     this.sLat = grown(this.sLat, a.f64(n), keep);
     this.sFacing = grown(this.sFacing, a.f64(n), keep);
@@ -661,20 +661,20 @@ class Workspace {
   growApproaches(lists: number, keepL: number, entries: number, keepE: number): void {
     if (lists > this.apHead.length) {
       const n = Math.max(lists, 1024, Math.ceil(this.apHead.length * 1.5));
-      const a = new Arena(this.pool, 8 * n);
+      const a = new Arena(this.pool);
       this.apHead = grown(this.apHead, a.i32(n), keepL); this.apTail = grown(this.apTail, a.i32(n), keepL);
       this.hold('approach lists', a);
     }
     if (entries > this.apVal.length) {
       const n = Math.max(entries, 1024, Math.ceil(this.apVal.length * 1.5));
-      const a = new Arena(this.pool, 12 * n);
+      const a = new Arena(this.pool);
       this.apVal = grown(this.apVal, a.f64(n), keepE); this.apNext = grown(this.apNext, a.i32(n), keepE);
       this.hold('approaches', a);
     }
   }
   growArrows(arrows: number, keep: number): void {
     const n = Math.max(arrows, 1024, Math.ceil(this.aNext.length * 1.5));
-    const a = new Arena(this.pool, n * (8 * 2 + 4 * 2));
+    const a = new Arena(this.pool);
     this.aBearing = grown(this.aBearing, a.f64(n), keep);
     this.aDist = grown(this.aDist, a.f64(n), keep);
     this.aNext = grown(this.aNext, a.i32(n), keep);
@@ -683,14 +683,21 @@ class Workspace {
   }
 }
 
-/** Typed views carved out of one buffer (8-byte views first, then 4-, then 1-byte ones): from the workspace's stage buffers. */
+/**
+ * Typed views for one role, each a block of the workspace's stage buffers (one block per view: the pool fits many
+ * column-sized blocks into the memory earlier stages gave back, where one role-sized block would not fit).
+ */
 class Arena {
-  readonly buf: ArrayBufferLike;
-  off = 0;
-  constructor(pool: BufferPool, bytes: number) { this.buf = pool.take(bytes); }
-  f64(n: number) { const a = new Float64Array(this.buf, this.off, n); this.off += 8 * n; return a; }
-  i32(n: number) { const a = new Int32Array(this.buf, this.off, n); this.off += 4 * n; return a; }
-  u8(n: number) { const a = new Uint8Array(this.buf, this.off, n); this.off += n; return a; }
+  readonly blocks: Block[] = [];
+  constructor(private readonly pool: BufferPool) {}
+  f64(n: number) { const b = this.block(8 * n); return new Float64Array(b.buffer, b.offset, n); }
+  i32(n: number) { const b = this.block(4 * n); return new Int32Array(b.buffer, b.offset, n); }
+  u8(n: number) { const b = this.block(n); return new Uint8Array(b.buffer, b.offset, n); }
+  private block(bytes: number): Block {
+    const b = this.pool.take(bytes);
+    this.blocks.push(b);
+    return b;
+  }
 }
 
 function grown<T extends Int32Array | Float64Array | Uint8Array>(old: T, into: T, keep: number): T {

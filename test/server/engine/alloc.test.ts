@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { BufferPool, bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed } from '../../../server/engine/alloc.ts';
+import { BufferPool, bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed, type Block } from '../../../server/engine/alloc.ts';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { gridFixture } from './fixtures.ts';
 
@@ -146,38 +146,64 @@ describe('Spares: lasting columns within a budget', () => {
 });
 
 describe('BufferPool', () => {
-  it('hands a given-back buffer to the next take it fits best (at most about twice the bytes), else a new zeroed one', () => {
-    const MB = 1 << 20;
+  const MB = 1 << 20;
+  const bytesOf = (b: Block) => new Uint8Array(b.buffer, b.offset, b.bytes);
+  const whole = (bytes: number): Block => ({ buffer: new ArrayBuffer(bytes), offset: 0, bytes });
+
+  it('hands out the smallest free block that holds a take, else a new zeroed buffer; contents as left', () => {
     const pool = new BufferPool(MB, 64 * MB);
     const a = pool.take(10 * MB), b = pool.take(3 * MB);
-    expect([pool.reused, a.byteLength, b.byteLength]).toEqual([0, 10 * MB, 3 * MB]);
-    expect(new Uint8Array(a).every((x) => x === 0)).toBe(true);
-    new Uint8Array(a).fill(7);
+    expect([pool.reused, a.bytes, b.bytes, a.offset, a.buffer.byteLength]).toEqual([0, 10 * MB, 3 * MB, 0, 10 * MB]);
+    expect(bytesOf(a).every((x) => x === 0)).toBe(true);
+    bytesOf(a).fill(7);
     pool.give(a); pool.give(b); pool.give(b);
     expect(pool.freeBytes).toBe(13 * MB);
-    // the smallest that fits: 3 MB for 2 MB; 10 MB for 4 MB would be too wasteful (more than 2·4 MB + 64 KB)
-    expect(pool.take(2 * MB)).toBe(b);
-    expect(pool.take(4 * MB)).not.toBe(a);
-    const d = pool.take(9 * MB);
-    expect(d).toBe(a);
-    expect(new Uint8Array(d)[0]).toBe(7); // contents as left
+    // 3 MB for 2.5 MB: whole, since less than minBytes would be left
+    const c = pool.take(2.5 * MB);
+    expect([c.buffer === b.buffer, c.offset, c.bytes]).toEqual([true, 0, 3 * MB]);
+    const d = pool.take(9.5 * MB);
+    expect([d.buffer === a.buffer, d.offset, d.bytes]).toEqual([true, 0, 10 * MB]);
+    expect(bytesOf(d)[0]).toBe(7);
     expect(pool.reused).toBe(2);
     expect(pool.freeBytes).toBe(0);
   });
 
-  it('keeps no small buffers and no more than keepBytes of free ones', () => {
-    const MB = 1 << 20;
+  it('cuts takes out of a larger free block and joins the pieces again when they come back', () => {
+    const pool = new BufferPool(MB, 64 * MB);
+    const big = pool.take(20 * MB);
+    pool.give(big);
+    // 4 MB + 1 byte: rounded up to 8 bytes, the head of the 20 MB buffer; the rest stays free
+    const p = pool.take(4 * MB + 1), q = pool.take(5 * MB);
+    expect([p.buffer, p.offset, p.bytes]).toEqual([big.buffer, 0, 4 * MB + 8]);
+    expect([q.buffer, q.offset, q.bytes]).toEqual([big.buffer, 4 * MB + 8, 5 * MB]);
+    expect(pool.freeBytes).toBe(11 * MB - 8);
+    // the pieces do not overlap
+    bytesOf(p).fill(1); bytesOf(q).fill(2);
+    expect(bytesOf(p).every((x) => x === 1) && bytesOf(q).every((x) => x === 2)).toBe(true);
+    // less than minBytes would be left: the rest goes whole
+    const r = pool.take(10.5 * MB);
+    expect([r.buffer, r.offset, r.bytes]).toEqual([big.buffer, 9 * MB + 8, 11 * MB - 8]);
+    expect(pool.freeBytes).toBe(0);
+    pool.give(q); pool.give(p); pool.give(r); pool.give(q);
+    expect(pool.freeBytes).toBe(20 * MB);
+    // whole again: a 20 MB take gets the same buffer, not a new one
+    const again = pool.take(20 * MB);
+    expect([again.buffer, again.offset, again.bytes]).toEqual([big.buffer, 0, 20 * MB]);
+    expect(pool.reused).toBe(4);
+  });
+
+  it('keeps no small buffers and no more than keepBytes of whole free ones', () => {
     const pool = new BufferPool(MB, 5 * MB);
-    pool.give(new ArrayBuffer(MB / 2));
+    pool.give(whole(MB / 2));
     expect(pool.freeBytes).toBe(0);
     pool.take(MB / 2);
     expect(pool.reused).toBe(0);
-    pool.give(new ArrayBuffer(4 * MB)); pool.give(new ArrayBuffer(2 * MB));
+    pool.give(whole(4 * MB)); pool.give(whole(2 * MB));
     expect(pool.freeBytes).toBe(4 * MB);
     pool.fillFree(9);
-    const t = pool.take(3 * MB);
-    expect([pool.reused, t.byteLength]).toEqual([1, 4 * MB]);
-    expect(new Uint8Array(t).every((x) => x === 9)).toBe(true);
+    const t = pool.take(3.5 * MB);
+    expect([pool.reused, t.bytes]).toEqual([1, 4 * MB]);
+    expect(bytesOf(t).every((x) => x === 9)).toBe(true);
   });
 });
 

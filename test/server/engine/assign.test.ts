@@ -178,7 +178,7 @@ describe('the exact solver\'s scratch on stage buffers (as a plan runs it)', () 
 
   it('grows a named array keeping its contents and zeroing the rest, also in a reused buffer', () => {
     const pool = new BufferPool(64);
-    pool.give(new Int32Array(1000).fill(-5).buffer);
+    pool.give({ buffer: new Int32Array(1000).fill(-5).buffer, offset: 0, bytes: 4000 });
     const sc = new AssignScratch(pool);
     const a = sc.take('x', Int32Array, 10, 7);
     const b = sc.grow('x', Int32Array, a, 600);
