@@ -497,11 +497,17 @@ export class SearchWorkspace {
 
   /** Declares every result returned so far through this workspace dead: their arrays may be reused. */
   recycle(): void {
-    for (const a of this.handed) {
-      a.pool!.give(a.block);
-      if (a.byEdge) this.freeByEdge.push(a.byEdge);
-    }
+    for (const a of this.handed) this.giveBack(a);
     this.handed.length = 0;
+  }
+  /** Declares one result (a NearestTree or KLabels from this workspace) dead before the others. */
+  release(result: { dist: Float64Array }): void {
+    const i = this.handed.findIndex((a) => a.dist === result.dist);
+    if (i >= 0) this.giveBack(this.handed.splice(i, 1)[0]);
+  }
+  private giveBack(a: LabelArrays): void {
+    a.pool!.give(a.block);
+    if (a.byEdge) this.freeByEdge.push(a.byEdge);
   }
 }
 

@@ -492,6 +492,8 @@ export function runPlan(input: EngineInput, optionsIn: PlanOptionsInput = {}, ho
       nearestForSnap(g, nearest, snaps.edge[b], snaps.fraction[b], hit);
       nearestSite[b] = hit[0]; nearestDistance[b] = hit[1];
     }
+    // (read: its memory goes to the assignment's scratch)
+    sw.release(nearest);
     nearMs = now() - t;
   }
   // building by building into the scratch (CSR order)

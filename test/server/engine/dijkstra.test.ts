@@ -3,7 +3,7 @@ import { buildGraph } from '../../../server/engine/graph.ts';
 import { allEntrances, buildSegmentIndex, snapBuildings } from '../../../server/engine/snap.ts';
 import { stageBuffersOf } from '../../../server/engine/alloc.ts';
 import {
-  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, SearchWorkspace, nearestForSnap, nearestSearch, pathFromLabels, PointSearcher,
+  candidatesForSnap, indexEntrancesByEdge, kNearestSearch, SearchWorkspace, nearestForSnap, nearestFromLabels, nearestSearch, pathFromLabels, PointSearcher,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineInput } from '../../../server/engine/types.ts';
 import { gridFixture, randomGridInput } from './fixtures.ts';
@@ -175,6 +175,27 @@ describe('indexEntrancesByEdge', () => {
 });
 
 describe('SearchWorkspace result memory', () => {
+  it('gives one released result\'s memory back before the others, and leaves the others as they were', () => {
+    const input = randomGridInput({ w: 110, h: 110, spacing: 40, buildings: 50, sites: 40, seed: 11, dropEdges: 0.1, lengthJitter: 0.4 });
+    const { g, ents, active } = setup(input);
+    const ws = new SearchWorkspace();
+    const labels = kNearestSearch(g, ents, active, 6, 900, ws);
+    const kept = labels.dist.slice();
+    const near = nearestFromLabels(g, labels, ws);
+    const nearCopy = { site: near.site.slice(), dist: near.dist.slice() };
+    ws.release(near);
+    const pool = stageBuffersOf(g.adjStart);
+    pool.fillFree(0x5a);
+    const reused = pool.reused;
+    const again = nearestFromLabels(g, labels, ws);
+    expect(pool.reused).toBe(reused + 1);
+    expect(again.dist.buffer).toBe(near.dist.buffer);
+    expect(Array.from(again.site)).toEqual(Array.from(nearCopy.site));
+    expect(Array.from(again.dist)).toEqual(Array.from(nearCopy.dist));
+    // the labels were not released: untouched
+    expect(Array.from(labels.dist)).toEqual(Array.from(kept));
+  });
+
   it('gives recycled labels\' memory back to the stage buffers, and searches again in whatever another stage left there', () => {
     // ~12 k nodes: labels of K = 6 take ~1.2 MB, enough for the stage buffers to keep
     const input = randomGridInput({ w: 110, h: 110, spacing: 40, buildings: 50, sites: 40, seed: 7, dropEdges: 0.1, lengthJitter: 0.4 });
