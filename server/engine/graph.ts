@@ -104,8 +104,8 @@ export interface Graph {
   geomY: Float64Array;
   /** Cumulative projected length from the edge's source at each geometry point (m). */
   geomCum: Float64Array;
-  /** External edge id → edge index (made on first use). */
-  readonly edgeIndexById: IdIndex;
+  /** External edge id → edge index (built on first use). */
+  edgeIndexById: IdIndex;
 }
 
 /**
@@ -129,6 +129,20 @@ export class IdIndex {
   /** Dense mode (ids are integers in a range ≤ 4 × count): a direct table, one memory access per lookup. */
   private dense: Int32Array | null = null;
   private base = 0;
+  /** ids of an index made on first use (`lazy`), until then */
+  private pending: ArrayLike<number> | null = null;
+  /** The index of `ids`, built when first used. */
+  static lazy(ids: ArrayLike<number>): IdIndex {
+    const ix = new IdIndex(0);
+    ix.pending = ids;
+    return ix;
+  }
+  private build(): void {
+    const built = IdIndex.from(this.pending!);
+    this.pending = null;
+    this.keys = built.keys; this.vals = built.vals; this.mask = built.mask; this.size = built.size;
+    this.dense = built.dense; this.base = built.base;
+  }
   static from(ids: ArrayLike<number>): IdIndex {
     const n = ids.length;
     let lo = Infinity, hi = -Infinity, ints = true;
@@ -165,6 +179,7 @@ export class IdIndex {
     return i;
   }
   set(id: number, index: number): void {
+    if (this.pending) this.build();
     if (this.dense) this.undense();
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const i = this.slot(id);
@@ -173,6 +188,7 @@ export class IdIndex {
     this.vals[i] = index;
   }
   get(id: number): number | undefined {
+    if (this.pending) this.build();
     if (this.dense) {
       const k = id - this.base;
       const v = k >= 0 && k < this.dense.length && Number.isInteger(k) ? this.dense[k] : -1;
@@ -324,13 +340,13 @@ export function buildGraph(input: Pick<EngineInput, 'nodes' | 'edges'>, opts: Gr
   }
   geomStart[m] = p;
 
-  let byId: IdIndex | null = null;
   return {
     nodeCount: n, edgeCount: m, proj, nodeIds, lon, lat, x, y,
     edgeId, edgeSource, edgeTarget, edgeLength, edgeWidth, closed: lasting.u8(m),
     adjStart, adjNode, adjEdge, adjLen, geomStart, geomX, geomY, geomCum,
-    // made on first use: only closing roads by id needs it, not a plan
-    get edgeIndexById() { return (byId ??= IdIndex.from(edgeId)); },
+    // built on first use: only closing roads by id needs it, not a plan (a plain field: a getter here would put the
+    // graph object in dictionary mode, and every property read in hot loops would become a hash lookup)
+    edgeIndexById: IdIndex.lazy(edgeId),
   };
 }
 

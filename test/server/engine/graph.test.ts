@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendEdgePart, buildGraph, closeEdges, components, hypot, pointAtFraction } from '../../../server/engine/graph.ts';
+import { appendEdgePart, buildGraph, closeEdges, components, hypot, IdIndex, pointAtFraction } from '../../../server/engine/graph.ts';
 import { gridFixture, SPACING } from './fixtures.ts';
 
 describe('buildGraph (CSR)', () => {
@@ -66,5 +66,35 @@ describe('hypot', () => {
     for (const [a, b] of [[0, 0], [-0, -0], [NaN, 1], [1, NaN], [Infinity, NaN], [NaN, -Infinity], [3, 4], [1e308, 1e308], [-7, 0]]) {
       expect(Object.is(hypot(a, b), Math.hypot(a, b))).toBe(true);
     }
+  });
+});
+
+describe('IdIndex', () => {
+  it('maps ids to indexes, dense or hashed, built up front or on first use, later duplicates winning', () => {
+    const dense = [10, 11, 13, 12, 11], sparse = [2 ** 40, -7, 3.5, 2 ** 40 + 1, -7];
+    for (const ids of [dense, sparse]) {
+      for (const ix of [IdIndex.from(ids), IdIndex.lazy(Float64Array.from(ids))]) {
+        expect(ids.map((id) => ix.get(id))).toEqual(ids.map((id) => ids.lastIndexOf(id)));
+        expect([ix.get(99), ix.has(ids[0]), ix.size]).toEqual([undefined, true, 4]);
+        ix.set(99, 5);
+        expect([ix.get(99), ix.get(ids[2]), ix.size]).toEqual([5, 2, 5]);
+      }
+    }
+    // a lazy index read first by set
+    const l = IdIndex.lazy([1, 2, 3]);
+    l.set(2, 7);
+    expect([l.get(1), l.get(2), l.get(3), l.size]).toEqual([0, 7, 2, 3]);
+  });
+
+  it('a graph keeps its edge-id index as a plain field (no accessor: that would slow every read of the graph)', () => {
+    const { input } = gridFixture(`
++--+
+|  |
++--+`);
+    const g = buildGraph(input);
+    const d = Object.getOwnPropertyDescriptor(g, 'edgeIndexById')!;
+    expect([d.get, d.value instanceof IdIndex]).toEqual([undefined, true]);
+    const edges = input.edges as { id: number }[];
+    expect(edges.map((e) => g.edgeIndexById.get(e.id))).toEqual(edges.map((_, i) => i));
   });
 });
