@@ -118,7 +118,12 @@ export class IdIndex {
   private keys: Float64Array;
   private vals: Int32Array;
   private mask: number;
-  size = 0;
+  private n = 0;
+  /** how many ids it holds */
+  get size(): number {
+    if (this.pending) this.build();
+    return this.n;
+  }
   constructor(capacity: number) {
     let n = 16;
     while (n < capacity * 2) n *= 2;
@@ -140,7 +145,7 @@ export class IdIndex {
   private build(): void {
     const built = IdIndex.from(this.pending!);
     this.pending = null;
-    this.keys = built.keys; this.vals = built.vals; this.mask = built.mask; this.size = built.size;
+    this.keys = built.keys; this.vals = built.vals; this.mask = built.mask; this.n = built.n;
     this.dense = built.dense; this.base = built.base;
   }
   static from(ids: ArrayLike<number>): IdIndex {
@@ -157,7 +162,7 @@ export class IdIndex {
       const table = lasting.i32(hi - lo + 1).fill(-1);
       let size = 0;
       for (let i = 0; i < n; i++) { const k = ids[i] - lo; if (table[k] === -1) size++; table[k] = i; }
-      ix.dense = table; ix.base = lo; ix.size = size;
+      ix.dense = table; ix.base = lo; ix.n = size;
       return ix;
     }
     const ix = new IdIndex(n);
@@ -181,9 +186,9 @@ export class IdIndex {
   set(id: number, index: number): void {
     if (this.pending) this.build();
     if (this.dense) this.undense();
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    if ((this.n + 1) * 2 > this.mask + 1) this.grow();
     const i = this.slot(id);
-    if (this.vals[i] === -1) this.size++;
+    if (this.vals[i] === -1) this.n++;
     this.keys[i] = id;
     this.vals[i] = index;
   }
@@ -204,8 +209,8 @@ export class IdIndex {
     const t = this.dense!, base = this.base;
     this.dense = null;
     let n = 16;
-    while (n < this.size * 2 + 2) n *= 2;
-    this.keys = lasting.f64(n); this.vals = lasting.i32(n).fill(-1); this.mask = n - 1; this.size = 0;
+    while (n < this.n * 2 + 2) n *= 2;
+    this.keys = lasting.f64(n); this.vals = lasting.i32(n).fill(-1); this.mask = n - 1; this.n = 0;
     for (let k = 0; k < t.length; k++) if (t[k] !== -1) this.set(base + k, t[k]);
   }
   private grow(): void {
@@ -214,7 +219,7 @@ export class IdIndex {
     this.keys = lasting.f64(n);
     this.vals = lasting.i32(n).fill(-1);
     this.mask = n - 1;
-    this.size = 0;
+    this.n = 0;
     for (let i = 0; i < keys.length; i++) if (vals[i] !== -1) this.set(keys[i], vals[i]);
   }
 }

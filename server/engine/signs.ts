@@ -593,7 +593,7 @@ class Workspace {
   /**
    * The per-call arrays (nodes, passages, signs, approaches, arrows) are views of the graph's stage buffers (alloc.ts),
    * held for one call only: in a plan, the searches have just given back about as much memory as they need, and the
-   * stages after take it back from here. By role; a role's previous buffer is given back once its contents are copied.
+   * stages after take it back from here. By role; a role's previous blocks are given back once their contents are copied.
    */
   private held = new Map<string, Block[]>();
   private hold(role: string, a: Arena): void {
@@ -620,8 +620,8 @@ class Workspace {
     this.aNext = this.aSite = i32;
   }
 
-  // The arrays sized by a call's passages (P), routes (R) and buildings (B) are views of one buffer, as are all sign
-  // columns and all arrow columns (one allocation per growth instead of a dozen).
+  // The arrays sized by a call's passages (P), routes (R) and buildings (B) are held together as one role, as are all
+  // sign columns and all arrow columns: a growth takes a block per column and gives the role's old blocks back.
   capP = -1;
   capR = -1;
   capB = -1;

@@ -80,7 +80,8 @@ describe('IdIndex', () => {
         expect([ix.get(99), ix.get(ids[2]), ix.size]).toEqual([5, 2, 5]);
       }
     }
-    // a lazy index read first by set
+    // a lazy index asked its size first, and one read first by set
+    expect(IdIndex.lazy([4, 5, 5]).size).toBe(2);
     const l = IdIndex.lazy([1, 2, 3]);
     l.set(2, 7);
     expect([l.get(1), l.get(2), l.get(3), l.size]).toEqual([0, 7, 2, 3]);
