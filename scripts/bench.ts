@@ -28,6 +28,7 @@ import v8 from 'node:v8';
 import { parseOsmFile, type OsmModel } from '../server/import/osm.ts';
 import { prepareContext, recyclePlan, runPlan, type PlanContext, type PlanResult } from '../server/engine/plan.ts';
 import { whatIf } from '../server/engine/whatif.ts';
+import { startPrefaulter } from '../server/plans/prefault.ts';
 import type { EngineInput } from '../server/engine/types.ts';
 import { edgeCount, edgeIdAt } from '../server/engine/edges.ts';
 import { modelToEngineInput } from './bench/model-input.ts';
@@ -440,8 +441,9 @@ async function city() {
  * inside, as run 1), and without it — the server builds those when it loads a data version (engineState in
  * server/plans/service.ts), not in the plan request.
  *
- * Each reading twice, the processes alternating: with the memory setting of the npm scripts (HUGE_PAGES: glibc backs
- * big arrays with transparent huge pages, see README), and without it (4 KB pages).
+ * Each reading three times, the processes alternating: as `npm start` runs (HUGE_PAGES: glibc backs big arrays with
+ * transparent huge pages, and a worker faults new memory in: server/plans/prefault.ts; see README), with huge pages
+ * but no worker, and with neither (4 KB pages). Page faults and system CPU are the whole process's, the worker's too.
  */
 function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
@@ -449,10 +451,13 @@ function coldPlans(input: EngineInput, dir: string) {
   const script = path.join(ROOT, 'scripts/bench/cold-plan.ts');
   type Run = {
     ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number; hugePagesMB: number;
+    prefaultedPages: number;
   };
+  const noWorker = (env: NodeJS.ProcessEnv) => ({ ...env, EVAC_PREFAULT: '0' });
   const settings = [
-    { name: 'huge pages as npm start', env: withHugePages(process.env, true) },
-    { name: '4 KB pages', env: withHugePages(process.env, false) },
+    { key: 'asNpmStart', name: 'as npm start (huge pages, prefault worker)', env: { ...withHugePages(process.env, true), EVAC_PREFAULT: '1' } },
+    { key: 'hugePages', name: 'huge pages, no prefault worker', env: noWorker(withHugePages(process.env, true)) },
+    { key: 'smallPages', name: '4 KB pages, no prefault worker', env: noWorker(withHugePages(process.env, false)) },
   ];
   const runs: Run[][] = settings.map(() => []);
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -469,14 +474,15 @@ function coldPlans(input: EngineInput, dir: string) {
       ...STAGES.filter((x) => x !== 'total').map((x) => rs.map((r) => r.ms[x])),
       rs.map((r) => r.msDetail.candidates), rs.map((r) => r.msDetail.assign),
       totals, noGraph, rs.map((r) => r.pageFaults), rs.map((r) => r.cpuMs.system), rs.map((r) => r.pageFaultUs), rs.map((r) => r.hugePagesMB),
+      rs.map((r) => r.prefaultedPages),
     ].map((xs, i) => [
-      [...STAGES.filter((x) => x !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults', 'system CPU',
-        'µs per new page (probe)', 'MB in huge pages after'][i],
+      [...STAGES.filter((x) => x !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults (both threads)',
+        'system CPU (both threads)', 'µs per new page (probe)', 'MB in huge pages after', 'pages the worker touched'][i],
       r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
     ])));
     verdict(`city plan, cold, ${st.name}, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
     verdict(`city plan, cold, ${st.name}, graph prepared at load as the server does (median of ${COLD_RUNS} fresh processes)`, median(noGraph), 3000, 'ms');
-    return [k === 0 ? 'hugePages' : 'smallPages', {
+    return [st.key, {
       runs: COLD_RUNS, totalsMs: totals.map(r1), withoutGraphMs: noGraph.map(r1), medianMs: r1(median(totals)), medianWithoutGraphMs: r1(median(noGraph)),
       stagesMs: rs.map((r) => Object.fromEntries(Object.entries(r.ms).map(([x, v]) => [x, r1(v)]))), pageFaults: rs.map((r) => r.pageFaults),
       pageFaultUs: rs.map((r) => r.pageFaultUs), hugePagesMB: rs.map((r) => r1(r.hugePagesMB)),
@@ -505,6 +511,9 @@ async function main() {
   say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms, ` +
     `first touch of new memory ${results.hostBefore.pageFaultUs} µs per 4 KB${process.env.GLIBC_TUNABLES?.includes(HUGE_PAGES) ? ' (this process asks for huge pages)' : ' page'} ` +
     `(see hostSpeed in scripts/bench/util.ts)`);
+  // as npm start: a worker faults the engine's new memory in (the probes above and below make theirs themselves)
+  const worker = startPrefaulter();
+  say(`prefault worker: ${worker ? 'on, as in npm start' : 'off (EVAC_PREFAULT=0)'}`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');

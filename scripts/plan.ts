@@ -11,6 +11,7 @@ import { openDb } from '../server/db/index.ts';
 import { HAZARDS } from '../server/engine/types.ts';
 import { computePlan, planSummary, savePlan } from '../server/plans/service.ts';
 import { planCsvFiles } from '../server/plans/export.ts';
+import { startPrefaulter } from '../server/plans/prefault.ts';
 
 const Args = z.object({
   hazard: z.enum(HAZARDS as unknown as [string, ...string[]]).default('earthquake'),
@@ -38,6 +39,8 @@ async function main() {
     process.exit(2);
   }
   const args = parsed.data;
+  // as npm start: a worker faults the engine's new memory in (EVAC_PREFAULT=0: off)
+  startPrefaulter();
   const db = await openDb();
   try {
     const [{ n }] = await db.query('SELECT count(*)::int AS n FROM buildings');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { openDb } from '../server/db/index.ts';
 import { REPO_ROOT, startServer } from '../server/main.ts';
 import { loadDemo } from '../server/demo/load.ts';
+import { startPrefaulter } from '../server/plans/prefault.ts';
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -32,6 +33,8 @@ async function ensureWebBuilt() {
 }
 
 async function main() {
+  // a worker faults the engine's new memory in while a plan runs (EVAC_PREFAULT=0: off; README)
+  startPrefaulter();
   await ensureWebBuilt();
   const db = await openDb();
   const [{ n }] = await db.query('SELECT count(*)::int AS n FROM buildings');

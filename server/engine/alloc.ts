@@ -72,11 +72,27 @@ export function scratchFor(cache: WeakMap<object, Scratch>, key: object): Scratc
  * collection something else starts (plan columns from `Spares` are lasting only within a budget: `sparesMemory`).
  */
 const LastingBuffer: new (bytes: number) => ArrayBufferLike = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer;
+
+/**
+ * Told of every new shared `lasting` buffer of at least `minBytes`, as it is made (null: nobody). A host with a spare
+ * core sets it to fault the buffer's pages in from another thread (server/plans/prefault.ts) while the engine goes on:
+ * the first touch of new memory is what a cold plan spends most of its extra time on, and the engine is one thread.
+ * An observer must not change a byte of the buffer: the engine writes it at the same time.
+ */
+export const newMemory: { minBytes: number; observe: ((buffer: SharedArrayBuffer) => void) | null } = {
+  minBytes: 1 << 20,
+  observe: null,
+};
+function lastingBuffer(bytes: number): ArrayBufferLike {
+  const buf = new LastingBuffer(bytes);
+  if (newMemory.observe !== null && bytes >= newMemory.minBytes && LastingBuffer !== ArrayBuffer) newMemory.observe(buf as SharedArrayBuffer);
+  return buf;
+}
 export const lasting = {
-  f64: (n: number): Float64Array => new Float64Array(new LastingBuffer(8 * n)),
-  i32: (n: number): Int32Array => new Int32Array(new LastingBuffer(4 * n)),
-  u8: (n: number): Uint8Array => new Uint8Array(new LastingBuffer(n)),
-  buffer: (bytes: number): ArrayBufferLike => new LastingBuffer(bytes),
+  f64: (n: number): Float64Array => new Float64Array(lastingBuffer(8 * n)),
+  i32: (n: number): Int32Array => new Int32Array(lastingBuffer(4 * n)),
+  u8: (n: number): Uint8Array => new Uint8Array(lastingBuffer(n)),
+  buffer: lastingBuffer,
 };
 
 /** A piece of a stage buffer: `bytes` bytes of `buffer` from `offset` (a multiple of 8). */

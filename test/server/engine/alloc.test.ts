@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { BufferPool, bucketLength, budgetedBuffer, lasting, Scratch, scratchFor, Spares, sparesMemory, unboxed, type Block } from '../../../server/engine/alloc.ts';
+import { BufferPool, bucketLength, budgetedBuffer, lasting, newMemory, Scratch, scratchFor, Spares, sparesMemory, unboxed, type Block } from '../../../server/engine/alloc.ts';
 import { buildGraph } from '../../../server/engine/graph.ts';
 import { gridFixture } from './fixtures.ts';
 
@@ -226,5 +226,24 @@ describe('lasting', () => {
   it('holds the graph\'s arrays', () => {
     const g = buildGraph(gridFixture('S--+--B').input);
     for (const a of [g.x, g.edgeSource, g.adjNode, g.geomCum, g.closed]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+});
+
+describe('newMemory', () => {
+  it('is told of each new shared buffer of at least minBytes, as it is made, and of no smaller one', () => {
+    const seen: SharedArrayBuffer[] = [];
+    const saved = { ...newMemory };
+    newMemory.observe = (b) => seen.push(b);
+    try {
+      newMemory.minBytes = 1000;
+      const small = lasting.u8(999), big = lasting.f64(125), viaBuffer = lasting.buffer(4096);
+      const spare = budgetedBuffer(2048);
+      expect(seen).toEqual([big.buffer, viaBuffer, ...(spare instanceof SharedArrayBuffer ? [spare] : [])]);
+      expect(seen).not.toContain(small.buffer);
+      // told before anyone wrote to it
+      expect(new Float64Array(seen[0]).every((x) => x === 0)).toBe(true);
+    } finally {
+      Object.assign(newMemory, saved);
+    }
   });
 });
