@@ -455,7 +455,7 @@ function coldPlans(input: EngineInput, dir: string) {
   };
   const noWorker = (env: NodeJS.ProcessEnv) => ({ ...env, EVAC_PREFAULT: '0' });
   const settings = [
-    { key: 'asNpmStart', name: 'as npm start (huge pages, prefault worker)', env: { ...withHugePages(process.env, true), EVAC_PREFAULT: '1' } },
+    { key: 'asNpmStart', name: 'as npm start (huge pages, prefault worker where they are in effect)', env: withHugePages(process.env, true) },
     { key: 'hugePages', name: 'huge pages, no prefault worker', env: noWorker(withHugePages(process.env, true)) },
     { key: 'smallPages', name: '4 KB pages, no prefault worker', env: noWorker(withHugePages(process.env, false)) },
   ];
