@@ -2,7 +2,7 @@
  * Faults the engine's new memory in from a second thread (Node).
  *
  * The first write to every new page of memory traps into the kernel (and, on a virtual machine, often into the host
- * as well), and a city's first plan writes ~1 GB of new arrays. On our VMs that costs 11–26 µs per 4 KB page, about
+ * as well), and a city's first plan writes ~1 GB of new arrays. On our VMs that has cost 3–26 µs per 4 KB page, up to
  * 2 s of a cold plan, all on the engine's one thread. `startPrefaulter` starts a worker thread and sets the engine's
  * `newMemory.observe` (alloc.ts): every new shared buffer of ≥ 1 MB is posted to the worker, which touches one byte per
  * page, from the end backwards (the engine mostly fills from the front), so that the two threads share the faults
@@ -14,8 +14,9 @@
  *
  * It changes nothing the engine computes, only who takes the faults, and it pays only where a fault is dear: with
  * transparent huge pages (glibc's `glibc.malloc.hugetlb` tunable, as the npm scripts set it) a first touch maps and
- * clears 2 MB, 36 µs per fault on the test machine, and a city's cold plan measured ~10 % faster with the worker. With
- * 4 KB pages a fault cost ~3 µs there, and the worker made the cold plan slower (the engine's own user time grew by
+ * clears 2 MB (7.5 µs per 4 KB on the test machine), and a city's cold plan measured 4–10 % faster with the worker
+ * (the engine thread's system time 1.5 → 0.7 s). With 4 KB pages a fault cost ~3 µs there, and the worker made the
+ * cold plan slower (the engine's own user time grew by
  * ~1 s: the pages the worker clears push the engine's data out of the shared caches). So by default it runs only when
  * huge pages are in effect; `EVAC_PREFAULT=1` starts it anyway, `EVAC_PREFAULT=0` never. The worker is unref'd: it
  * never keeps a process alive.
