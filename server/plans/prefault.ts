@@ -75,14 +75,27 @@ export function startPrefaulter(env: NodeJS.ProcessEnv = process.env): Prefaulte
   // (no execArgv: the script is plain JavaScript and needs none of the parent's loaders, e.g. tsx)
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
   worker.unref();
+  // answers to 'stats', in the order asked
+  const waiting: { resolve: (pages: number) => void; reject: (e: unknown) => void }[] = [];
+  worker.on('message', (m: { pages: number }) => waiting.shift()?.resolve(m.pages));
   // a failed worker only means no help: the engine takes its faults itself again
-  worker.on('error', () => { if (newMemory.observe === observe) newMemory.observe = null; });
+  worker.on('error', (e) => {
+    if (newMemory.observe === observe) newMemory.observe = null;
+    for (const w of waiting.splice(0)) w.reject(e);
+  });
+  let gone = false;
+  const stopped = () => new Error('the prefault worker has stopped');
+  worker.on('exit', () => {
+    gone = true;
+    if (newMemory.observe === observe) newMemory.observe = null;
+    for (const w of waiting.splice(0)) w.reject(stopped());
+  });
   const observe = (buffer: SharedArrayBuffer) => worker.postMessage(buffer);
   newMemory.observe = observe;
   const self: Prefaulter = {
     pagesTouched: () => new Promise((resolve, reject) => {
-      worker.once('message', (m: { pages: number }) => resolve(m.pages));
-      worker.once('error', reject);
+      if (gone) return reject(stopped());
+      waiting.push({ resolve, reject });
       worker.postMessage('stats');
     }),
     stop: async () => {

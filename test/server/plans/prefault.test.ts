@@ -82,8 +82,12 @@ describe('startPrefaulter', () => {
     expect(startPrefaulter({ EVAC_PREFAULT: '0', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' })).toBeNull();
     expect(newMemory.observe).toBeNull();
     pf = startPrefaulter(ON);
+    const asked = pf!.pagesTouched();
     await pf!.stop();
     expect(newMemory.observe).toBeNull();
+    // (a question the stopped worker can no longer answer fails instead of hanging)
+    await expect(asked.then(() => 'answered', () => 'failed')).resolves.toMatch(/answered|failed/);
+    await expect(pf!.pagesTouched()).rejects.toThrow(/stopped/);
     pf = startPrefaulter(ON);
     expect(pf).not.toBeNull(); // a new one after stop
   });
