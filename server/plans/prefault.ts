@@ -74,10 +74,12 @@ export function startPrefaulter(env: NodeJS.ProcessEnv = process.env): Prefaulte
   if (env.EVAC_PREFAULT !== '1' && !hugePagesInEffect(env)) return null;
   // (no execArgv: the script is plain JavaScript and needs none of the parent's loaders, e.g. tsx)
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-  worker.unref();
   // answers to 'stats', in the order asked
   const waiting: { resolve: (pages: number) => void; reject: (e: unknown) => void }[] = [];
-  worker.on('message', (m: { pages: number }) => waiting.shift()?.resolve(m.pages));
+  worker.on('message', (m: { pages: number }) => {
+    waiting.shift()?.resolve(m.pages);
+    if (waiting.length === 0) worker.unref();
+  });
   // a failed worker only means no help: the engine takes its faults itself again
   worker.on('error', (e) => {
     if (newMemory.observe === observe) newMemory.observe = null;
@@ -92,10 +94,14 @@ export function startPrefaulter(env: NodeJS.ProcessEnv = process.env): Prefaulte
   });
   const observe = (buffer: SharedArrayBuffer) => worker.postMessage(buffer);
   newMemory.observe = observe;
+  // (after the listeners: adding a 'message' listener refs the worker's port again; a pending pagesTouched refs it)
+  worker.unref();
   const self: Prefaulter = {
     pagesTouched: () => new Promise((resolve, reject) => {
       if (gone) return reject(stopped());
       waiting.push({ resolve, reject });
+      // (the process waits for the answer)
+      worker.ref();
       worker.postMessage('stats');
     }),
     stop: async () => {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { lasting, newMemory } from '../../../server/engine/alloc.ts';
 import { runPlan, type PlanResult } from '../../../server/engine/plan.ts';
 import { hugePagesInEffect, startPrefaulter, type Prefaulter } from '../../../server/plans/prefault.ts';
@@ -90,5 +92,31 @@ describe('startPrefaulter', () => {
     await expect(pf!.pagesTouched()).rejects.toThrow(/stopped/);
     pf = startPrefaulter(ON);
     expect(pf).not.toBeNull(); // a new one after stop
+  });
+});
+
+/** Runs `code` (an ES module importing from the repository by absolute path) in a fresh Node with tsx. */
+export function runScript(code: string): { status: number | null; stdout: string; stderr: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    encoding: 'utf8', timeout: 30_000, cwd: path.resolve(__dirname, '../../..'),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+describe('startPrefaulter in a process of its own', () => {
+  const mod = (p: string) => JSON.stringify(path.resolve(__dirname, '../../..', p));
+  it('never keeps the process alive, and keeps it while an answer is awaited', () => {
+    const r = runScript(`
+      import { startPrefaulter } from ${mod('server/plans/prefault.ts')};
+      import { lasting } from ${mod('server/engine/alloc.ts')};
+      const pf = startPrefaulter({ EVAC_PREFAULT: '1' });
+      lasting.f64(1 << 20)[0] = 1;
+      console.log('pages', await pf.pagesTouched());
+    `);
+    // (a worker that kept the process would run into the 30 s timeout: status null)
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('pages 2048');
   });
 });
