@@ -29,6 +29,7 @@ import { parseOsmFile, type OsmModel } from '../server/import/osm.ts';
 import { prepareContext, recyclePlan, runPlan, type PlanContext, type PlanResult } from '../server/engine/plan.ts';
 import { whatIf } from '../server/engine/whatif.ts';
 import { startPrefaulter } from '../server/plans/prefault.ts';
+import { startSearchHelper } from '../server/plans/search-helper.ts';
 import type { EngineInput } from '../server/engine/types.ts';
 import { edgeCount, edgeIdAt } from '../server/engine/edges.ts';
 import { modelToEngineInput } from './bench/model-input.ts';
@@ -442,8 +443,9 @@ async function city() {
  * server/plans/service.ts), not in the plan request.
  *
  * Each reading three times, the processes alternating: as `npm start` runs (HUGE_PAGES: glibc backs big arrays with
- * transparent huge pages, and a worker faults new memory in: server/plans/prefault.ts; see README), with huge pages
- * but no worker, and with neither (4 KB pages). Page faults and system CPU are the whole process's, the worker's too.
+ * transparent huge pages; a worker faults new memory in, server/plans/prefault.ts; another takes part of the searches,
+ * server/plans/search-helper.ts; see README), with huge pages on the engine's thread alone, and with 4 KB pages alone.
+ * Page faults and system CPU are the whole process's, the workers' too.
  */
 function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
@@ -451,13 +453,13 @@ function coldPlans(input: EngineInput, dir: string) {
   const script = path.join(ROOT, 'scripts/bench/cold-plan.ts');
   type Run = {
     ms: PlanResult['ms']; msDetail: PlanResult['msDetail']; pageFaults: number; cpuMs: { user: number; system: number }; pageFaultUs: number; hugePagesMB: number;
-    prefaultedPages: number;
+    prefaultedPages: number; searchTasks: number;
   };
-  const noWorker = (env: NodeJS.ProcessEnv) => ({ ...env, EVAC_PREFAULT: '0' });
+  const noWorkers = (env: NodeJS.ProcessEnv) => ({ ...env, EVAC_PREFAULT: '0', EVAC_SEARCH_HELPER: '0' });
   const settings = [
-    { key: 'asNpmStart', name: 'as npm start (huge pages, prefault worker where they are in effect)', env: withHugePages(process.env, true) },
-    { key: 'hugePages', name: 'huge pages, no prefault worker', env: noWorker(withHugePages(process.env, true)) },
-    { key: 'smallPages', name: '4 KB pages, no prefault worker', env: noWorker(withHugePages(process.env, false)) },
+    { key: 'asNpmStart', name: 'as npm start (huge pages, search helper, prefault worker)', env: withHugePages(process.env, true) },
+    { key: 'hugePages', name: 'huge pages, one thread', env: noWorkers(withHugePages(process.env, true)) },
+    { key: 'smallPages', name: '4 KB pages, one thread', env: noWorkers(withHugePages(process.env, false)) },
   ];
   const runs: Run[][] = settings.map(() => []);
   for (let i = 0; i < COLD_RUNS; i++) {
@@ -474,10 +476,10 @@ function coldPlans(input: EngineInput, dir: string) {
       ...STAGES.filter((x) => x !== 'total').map((x) => rs.map((r) => r.ms[x])),
       rs.map((r) => r.msDetail.candidates), rs.map((r) => r.msDetail.assign),
       totals, noGraph, rs.map((r) => r.pageFaults), rs.map((r) => r.cpuMs.system), rs.map((r) => r.pageFaultUs), rs.map((r) => r.hugePagesMB),
-      rs.map((r) => r.prefaultedPages),
+      rs.map((r) => r.prefaultedPages), rs.map((r) => r.searchTasks),
     ].map((xs, i) => [
       [...STAGES.filter((x) => x !== 'total'), '  assign.candidates', '  assign.assign', 'total', 'total without graph', 'page faults (both threads)',
-        'system CPU (both threads)', 'µs per new page (probe)', 'MB in huge pages after', 'pages the worker touched'][i],
+        'system CPU (both threads)', 'µs per new page (probe)', 'MB in huge pages after', 'pages the prefault worker touched', 'searches shared with the helper'][i],
       r1(median(xs)), r1(Math.min(...xs)), r1(Math.max(...xs)),
     ])));
     verdict(`city plan, cold, ${st.name}, graph built inside (median of ${COLD_RUNS} fresh processes)`, median(totals), 3000, 'ms');
@@ -513,7 +515,9 @@ async function main() {
     `(see hostSpeed in scripts/bench/util.ts)`);
   // as npm start: a worker faults the engine's new memory in (the probes above and below make theirs themselves)
   const worker = startPrefaulter();
-  say(`prefault worker: ${worker ? 'on, as in npm start' : 'off (EVAC_PREFAULT=0)'}`);
+  const helper = startSearchHelper();
+  await helper?.ready;
+  say(`prefault worker: ${worker ? 'on, as in npm start' : 'off (EVAC_PREFAULT=0, or no huge pages)'}; search helper: ${helper ? 'on, as in npm start' : 'off (EVAC_SEARCH_HELPER=0)'}`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');

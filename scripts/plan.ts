@@ -12,6 +12,7 @@ import { HAZARDS } from '../server/engine/types.ts';
 import { computePlan, planSummary, savePlan } from '../server/plans/service.ts';
 import { planCsvFiles } from '../server/plans/export.ts';
 import { startPrefaulter } from '../server/plans/prefault.ts';
+import { startSearchHelper } from '../server/plans/search-helper.ts';
 
 const Args = z.object({
   hazard: z.enum(HAZARDS as unknown as [string, ...string[]]).default('earthquake'),
@@ -39,8 +40,9 @@ async function main() {
     process.exit(2);
   }
   const args = parsed.data;
-  // as npm start: a worker faults the engine's new memory in (EVAC_PREFAULT=0: off)
+  // as npm start: worker threads fault the engine's new memory in and take part of its searches
   startPrefaulter();
+  startSearchHelper();
   const db = await openDb();
   try {
     const [{ n }] = await db.query('SELECT count(*)::int AS n FROM buildings');

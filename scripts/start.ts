@@ -8,6 +8,7 @@ import { openDb } from '../server/db/index.ts';
 import { REPO_ROOT, startServer } from '../server/main.ts';
 import { loadDemo } from '../server/demo/load.ts';
 import { startPrefaulter } from '../server/plans/prefault.ts';
+import { startSearchHelper } from '../server/plans/search-helper.ts';
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -33,8 +34,9 @@ async function ensureWebBuilt() {
 }
 
 async function main() {
-  // a worker faults the engine's new memory in while a plan runs (EVAC_PREFAULT=0: off; README)
+  // worker threads: one faults the engine's new memory in, one takes part of its searches (README)
   startPrefaulter();
+  startSearchHelper();
   await ensureWebBuilt();
   const db = await openDb();
   const [{ n }] = await db.query('SELECT count(*)::int AS n FROM buildings');

@@ -13,6 +13,7 @@ import v8 from 'node:v8';
 import { runPlan } from '../../server/engine/plan.ts';
 import type { EngineInput } from '../../server/engine/types.ts';
 import { startPrefaulter } from '../../server/plans/prefault.ts';
+import { startSearchHelper } from '../../server/plans/search-helper.ts';
 import { benchHooks, faultCostUs, settle } from './util.ts';
 
 const file = process.argv[2];
@@ -21,8 +22,11 @@ if (!file) {
   process.exit(2);
 }
 const input = v8.deserialize(readFileSync(file)) as EngineInput;
-// as npm start and npm run plan: a worker faults new memory in (unless EVAC_PREFAULT=0)
+// as npm start and npm run plan: worker threads fault new memory in (unless EVAC_PREFAULT=0) and take part of the
+// searches (unless EVAC_SEARCH_HELPER=0), loaded before the plan as in a server that started earlier
 const prefaulter = startPrefaulter();
+const searchHelper = startSearchHelper();
+await searchHelper?.ready;
 await settle();
 const hooks = benchHooks();
 const faults0 = process.resourceUsage().minorPageFault;
@@ -30,7 +34,9 @@ const cpu0 = process.cpuUsage();
 const plan = runPlan(input, { hazard: 'earthquake' }, hooks);
 const cpu = process.cpuUsage(cpu0), pageFaults = process.resourceUsage().minorPageFault - faults0;
 const prefaultedPages = prefaulter ? await prefaulter.pagesTouched() : 0;
+const searchTasks = searchHelper ? searchHelper.tasks() : 0;
 await prefaulter?.stop();
+await searchHelper?.stop();
 // what new memory costs in this process (most of a cold plan's extra time over a warm one), measured after the plan
 // so that the probe's pages, given back, are not the plan's
 const pageFaultUs = faultCostUs();
@@ -42,5 +48,5 @@ try {
 } catch { /* not Linux */ }
 console.log(JSON.stringify({
   ms: plan.ms, msDetail: plan.msDetail, pageFaults,
-  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, pageFaultUs, hugePagesMB, prefaultedPages, personMetres: plan.totals.personMetres,
+  cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 }, pageFaultUs, hugePagesMB, prefaultedPages, searchTasks, personMetres: plan.totals.personMetres,
 }));

@@ -789,7 +789,7 @@ export function kNearestSearch(
   // site (K = 1, no bound) within nearestLocalM and on from there (kExtend); else, or when pruning turns out weak, all
   // sites at once.
   const local = kg.words * 8 < K_SEARCH.minBytes ? 0 : bound < Infinity ? bound : K === 1 ? K_SEARCH.nearestLocalM : 0;
-  if (local > 0 && kBySite(g, entrances, active, kg, K, local)) {
+  if (local > 0 && kBySiteShared(g, entrances, active, kg, K, local, w)) {
     if (local < bound) kExtend(g, entrances, active, kg, local, w);
   } else {
     if (local > 0) for (let i = 0; i < kg.recs.length; i++) kg.r32[2 * kg.recs[i]] = 0;
@@ -982,6 +982,141 @@ function kRun(K: number, KL: number, P: number, bound: number, recs: Int32Array,
  * `slack`. Mutable for tests, which force each way.
  */
 export const K_SEARCH = { minBytes: 16e6, perLabel: 2, perJunction: 2, slack: 1024, nearestLocalM: 500 };
+
+/**
+ * A second thread for the site-by-site search (set by a Node host: server/plans/search-helper.ts; null: none). kBySite's
+ * result does not depend on the order of the sites (a site's label at a junction is kept or pruned by the sites that
+ * rank before it there, whichever were searched first), so the sites can be split in two: the engine searches the
+ * first part into the search graph's records while the helper searches the rest into a copy of them, and the two
+ * sorted lists per junction are merged — the same labels and predecessors bit for bit (measured on the generated
+ * city: 1.56 M labels, no difference). Used when the search graph has at least `minJunctions` junctions.
+ */
+export interface SiteSearchHelper {
+  /** Starts `siteSearchPart(task)` on the other thread; the returned function waits for it: its result, or null when
+   *  the helper failed (the caller then searches those sites itself). */
+  start(task: SiteSearchTask): () => boolean | null;
+}
+export const siteSearch: { helper: SiteSearchHelper | null; minJunctions: number } = { helper: null, minJunctions: 20_000 };
+
+/** What the helper thread needs for its part: shared arrays (SharedArrayBuffer where the host shares memory). */
+export interface SiteSearchTask {
+  closed: Uint8Array; edgeLength: Float64Array; edgeSource: Int32Array; edgeTarget: Int32Array;
+  /** its entrances: index (predecessors name entrances by it), edge, fraction along it, site */
+  enIndex: Int32Array; enEdge: Int32Array; enFraction: Float64Array; enSite: Int32Array;
+  K: number; bound: number;
+  /** the search graph: a copy of its records (labels are reset there), junction offsets and indexes, label room */
+  r64: Float64Array; recs: Int32Array; jix: Int32Array; KL: number;
+  /** when the copy is new: the records to copy first (their labels may be being written meanwhile: only the links,
+   *  which do not change, are read from the copy before its labels are reset and rewritten) */
+  copyFrom: Float64Array | null;
+  /** per-junction search state of the helper's own */
+  sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array;
+}
+
+/** The helper's part (runs on the helper thread): kBySite over the task's entrances into the task's records. */
+export function siteSearchPart(t: SiteSearchTask): boolean {
+  const { recs, r64 } = t;
+  if (t.copyFrom !== null) r64.set(t.copyFrom);
+  const r32 = new Int32Array(r64.buffer, r64.byteOffset, 2 * r64.length);
+  for (let i = 0; i < recs.length; i++) r32[2 * recs[i]] = 0;
+  t.sStamp.fill(0);
+  // (at their own indexes: a label seeded by an entrance names it)
+  const entrances: Entrance[] = [];
+  const active: number[] = [];
+  for (let i = 0; i < t.enIndex.length; i++) {
+    const x = t.enIndex[i];
+    while (entrances.length < x) entrances.push(null as unknown as Entrance);
+    entrances[x] = { edgeIndex: t.enEdge[i], fraction: t.enFraction[i], siteIndex: t.enSite[i] } as Entrance;
+    active.push(x);
+  }
+  const g = { closed: t.closed, edgeLength: t.edgeLength, edgeSource: t.edgeSource, edgeTarget: t.edgeTarget } as Graph;
+  const kg = { recs, jix: t.jix, KL: t.KL, r64, r32, sDist: t.sDist, sPred: t.sPred, sStamp: t.sStamp, sId: 0 } as KGraph;
+  return kBySite(g, entrances, active, kg, t.K, t.bound);
+}
+
+/** The helper's copy of a search graph's records and its search state (kept by the workspace while the graph is). */
+interface HelperRecords { of: KGraph; r64: Float64Array; sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array }
+const helperRecords = new WeakMap<SearchWorkspace, HelperRecords>();
+
+/**
+ * kBySite, the sites split with the helper thread when there is one and the graph is large enough: the engine takes
+ * the sites before the one at which half the entrances are reached, the helper the rest; then the helper's labels are
+ * merged into the records. Same result and same give-up rule (each part has the whole budget) as kBySite alone.
+ */
+function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace): boolean {
+  const helper = siteSearch.helper;
+  if (helper === null || kg.recs.length < siteSearch.minJunctions || active.length < 2) return kBySite(g, entrances, active, kg, K, bound);
+  // split at a site boundary near the middle of the active entrances in site order
+  let maxSite = 0;
+  for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
+  const perSite = new Int32Array(maxSite + 2);
+  for (let i = 0; i < active.length; i++) perSite[entrances[active[i]].siteIndex]++;
+  let split = 0;
+  for (let s = 0, acc = 0; s <= maxSite; s++) { acc += perSite[s]; if (2 * acc >= active.length) { split = s + 1; break; } }
+  const mine: number[] = [];
+  let theirs = 0;
+  for (let i = 0; i < active.length; i++) if (entrances[active[i]].siteIndex < split) mine.push(active[i]); else theirs++;
+  if (theirs === 0 || mine.length === 0) return kBySite(g, entrances, active, kg, K, bound);
+  const enIndex = lasting.i32(theirs), enEdge = lasting.i32(theirs), enFraction = lasting.f64(theirs), enSite = lasting.i32(theirs);
+  for (let i = 0, j = 0; i < active.length; i++) {
+    const en = entrances[active[i]];
+    if (en.siteIndex < split) continue;
+    enIndex[j] = active[i]; enEdge[j] = en.edgeIndex; enFraction[j] = en.fraction; enSite[j] = en.siteIndex; j++;
+  }
+  // (a new copy is filled by the helper, in its own time)
+  let hr = helperRecords.get(w), copyFrom: Float64Array | null = null;
+  if (!hr || hr.of !== kg) {
+    const nj = kg.recs.length;
+    hr = { of: kg, r64: lasting.f64(kg.r64.length), sDist: lasting.f64(nj), sPred: lasting.i32(nj), sStamp: lasting.i32(nj) };
+    helperRecords.set(w, hr);
+    copyFrom = kg.r64;
+  }
+  const wait = helper.start({
+    closed: g.closed, edgeLength: g.edgeLength, edgeSource: g.edgeSource, edgeTarget: g.edgeTarget,
+    enIndex, enEdge, enFraction, enSite, K, bound, r64: hr.r64, recs: kg.recs, jix: kg.jix, KL: kg.KL,
+    sDist: hr.sDist, sPred: hr.sPred, sStamp: hr.sStamp, copyFrom,
+  });
+  const ok = kBySite(g, entrances, mine, kg, K, bound);
+  const theirsOk = wait();
+  if (theirsOk === null) {
+    // (the helper failed: its sites on this thread, into the same records — the order of the sites does not matter —
+    // and its copy, perhaps half made, is not used again)
+    helperRecords.delete(w);
+    const rest: number[] = [];
+    for (let i = 0; i < active.length; i++) if (entrances[active[i]].siteIndex >= split) rest.push(active[i]);
+    return ok && kBySite(g, entrances, rest, kg, K, bound);
+  }
+  if (!ok || !theirsOk) return false;
+  mergeLabels(kg, hr.r64, K);
+  return true;
+}
+
+// mergeLabels scratch: one junction's own labels
+let mgS = new Int32Array(8), mgD = new Float64Array(8), mgP = new Int32Array(8);
+
+/** Merges the sorted label lists of `other` (a copy of kg's records) into kg's, per junction the K first by (distance, site). */
+function mergeLabels(kg: KGraph, other64: Float64Array, K: number): void {
+  const { recs, r64, r32, KL } = kg;
+  const o32 = new Int32Array(other64.buffer, other64.byteOffset, 2 * other64.length);
+  if (mgS.length < K) { mgS = new Int32Array(K); mgD = new Float64Array(K); mgP = new Int32Array(K); }
+  for (let i = 0; i < recs.length; i++) {
+    const o = recs[i];
+    const cb = o32[2 * o] & 255;
+    if (cb === 0) continue;
+    const ca = r32[2 * o] & 255, bd = o + 1, bs = 2 * (o + 1 + KL);
+    for (let j = 0; j < ca; j++) { mgS[j] = r32[bs + j]; mgD[j] = r64[bd + j]; mgP[j] = r32[bs + KL + j]; }
+    let x = 0, y = 0, k = 0;
+    for (; k < K && (x < ca || y < cb); k++) {
+      const dy = other64[bd + y], sy = o32[bs + y];
+      if (y >= cb || (x < ca && (mgD[x] < dy || (mgD[x] === dy && mgS[x] < sy)))) {
+        r32[bs + k] = mgS[x]; r64[bd + k] = mgD[x]; r32[bs + KL + k] = mgP[x]; x++;
+      } else {
+        r32[bs + k] = sy; r64[bd + k] = dy; r32[bs + KL + k] = o32[bs + KL + y]; y++;
+      }
+    }
+    r32[2 * o] = k * 257;
+  }
+}
 
 // kBySite scratch: active entrances grouped by site, and the binary heap of one site's search (distance, junction)
 let ksOrder = new Int32Array(64), ksStart = new Int32Array(64);

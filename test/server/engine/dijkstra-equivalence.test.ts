@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
   candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_SEARCH, kNearestSearch, nearestFromLabels, nearestSearch,
-  NO_PRED, pathFromLabels, SearchWorkspace, type KLabels,
+  NO_PRED, pathFromLabels, SearchWorkspace, siteSearch, siteSearchPart, type KLabels, type SiteSearchHelper,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
 
@@ -553,4 +553,48 @@ describe('the nearest site beyond nearestLocalM (kExtend)', () => {
     }
     expect(want!.site[N - 1]).toBe(3);
   });
+});
+
+/**
+ * The site-by-site search split with a helper thread (siteSearch.helper): here helpers in this thread — one that does
+ * its part at once (the split and the merge), one that fails (the engine then searches those sites itself), one whose
+ * part gives up (the search of all sites at once follows). Every one must give the labels of the search without a helper.
+ */
+describe.each(Object.keys(BUDGETS).filter((b) => b !== 'default'))('the site-by-site search split with a helper equals the search alone; budget: %s', (budget) => {
+  const helpers: Record<string, SiteSearchHelper> = {
+    'does its part': { start: (task) => { const r = siteSearchPart(task); return () => r; } },
+    fails: { start: () => () => null },
+    'gives up': { start: (task) => { siteSearchPart(task); return () => false; } },
+  };
+  const same = (a: KLabels, b: KLabels) => {
+    expect(Array.from(a.count)).toEqual(Array.from(b.count));
+    expect(Array.from(a.site)).toEqual(Array.from(b.site));
+    expect(Array.from(a.dist)).toEqual(Array.from(b.dist));
+    expect(Array.from(a.pred)).toEqual(Array.from(b.pred));
+  };
+  for (const [name, helper] of Object.entries(helpers)) {
+    it(`helper that ${name}: 60 random graphs, exact and real, K and K = 1 (nearest)`, () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
+      const keep = { ...siteSearch };
+      for (let seed = 700; seed < 760; seed++) {
+        const c = randomCase(seed, seed % 2 === 0);
+        siteSearch.helper = null;
+        const alone = kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound);
+        const alone1 = nearestSearch(c.g, c.entrances, c.active, c.bound);
+        const aloneCopy = { ...alone, count: alone.count.slice(), site: alone.site.slice(), dist: alone.dist.slice(), pred: alone.pred.slice() };
+        const alone1Copy = { site: alone1.site.slice(), dist: alone1.dist.slice(), pred: alone1.pred.slice() };
+        try {
+          Object.assign(siteSearch, { helper, minJunctions: 0 });
+          const ws = new SearchWorkspace();
+          for (let round = 0; round < 2; round++) {
+            same(kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound, ws), aloneCopy);
+            const t = nearestSearch(c.g, c.entrances, c.active, c.bound, ws);
+            expect([Array.from(t.site), Array.from(t.dist), Array.from(t.pred)]).toEqual([Array.from(alone1Copy.site), Array.from(alone1Copy.dist), Array.from(alone1Copy.pred)]);
+            ws.recycle();
+          }
+        } finally {
+          Object.assign(siteSearch, keep);
+        }
+      }
+    }));
+  }
 });

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { lasting, newMemory } from '../../../server/engine/alloc.ts';
 import { runPlan, type PlanResult } from '../../../server/engine/plan.ts';
 import { hugePagesInEffect, startPrefaulter, type Prefaulter } from '../../../server/plans/prefault.ts';
 import { randomGridInput } from '../engine/fixtures.ts';
+import { repoModule as mod, runScript } from '../../helpers/script.ts';
 
 const PAGE = 4096;
 const ON = { EVAC_PREFAULT: '1' };
@@ -95,17 +94,7 @@ describe('startPrefaulter', () => {
   });
 });
 
-/** Runs `code` (an ES module importing from the repository by absolute path) in a fresh Node with tsx. */
-export function runScript(code: string): { status: number | null; stdout: string; stderr: string; ms: number } {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    encoding: 'utf8', timeout: 30_000, cwd: path.resolve(__dirname, '../../..'),
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-}
-
 describe('startPrefaulter in a process of its own', () => {
-  const mod = (p: string) => JSON.stringify(path.resolve(__dirname, '../../..', p));
   it('never keeps the process alive, and keeps it while an answer is awaited', () => {
     const r = runScript(`
       import { startPrefaulter } from ${mod('server/plans/prefault.ts')};

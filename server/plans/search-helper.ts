@@ -1,0 +1,127 @@
+/**
+ * The engine's site-by-site search on two threads (Node): `startSearchHelper` starts a worker thread with the engine's
+ * search code and sets `siteSearch.helper` (dijkstra.ts). A k-nearest search on a large graph then hands about half of
+ * its sites to the worker and searches the rest itself; the engine merges the two (the same labels bit for bit, see
+ * dijkstra.ts). The engine is synchronous, so it waits for the worker with `Atomics.wait` on a shared flag; the worker
+ * gets its task as a message (its own event loop runs while the engine's thread waits).
+ *
+ * Everything the worker reads or writes is on SharedArrayBuffers: the engine's `lasting` arrays are; an edge-length
+ * column from the input that is not is copied once (kept by the column). If the worker fails, is not ready yet, or does
+ * not answer within `timeoutMs`, the engine searches those sites itself, and a worker that timed out is stopped.
+ * `EVAC_SEARCH_HELPER=0` turns it off. Once loaded the worker is unref'd: it never keeps a process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { siteSearch, type SiteSearchHelper, type SiteSearchTask } from '../engine/dijkstra.ts';
+
+const ENGINE = new URL('../engine/dijkstra.ts', import.meta.url).href;
+
+// (CommonJS: an eval'd worker script is not a module; the engine is TypeScript, loaded through tsx's loader)
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const flag = new Int32Array(workerData.flag);
+import('tsx/esm/api')
+  .then(({ register }) => { register(); return import(workerData.engine); })
+  .then((engine) => {
+    parentPort.on('message', (task) => {
+      let state = 3;
+      try { state = engine.siteSearchPart(task) ? 1 : 2; } catch (e) { parentPort.postMessage({ error: String(e && e.stack || e) }); }
+      Atomics.store(flag, 0, state);
+      Atomics.notify(flag, 0);
+    });
+    Atomics.store(flag, 1, 1);
+    parentPort.postMessage({ ready: true });
+  })
+  .catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
+`;
+
+/** flag[0]: 0 = working, 1 = done, 2 = gave up (over budget), 3 = failed; flag[1]: 1 once the engine is loaded */
+const WORKING = 0, DONE = 1, GAVE_UP = 2;
+
+export interface SearchHelper {
+  /** Resolves once the worker has loaded the engine (searches before that run on the engine's thread alone). */
+  ready: Promise<void>;
+  /** Tasks the worker has done. */
+  tasks(): number;
+  /** The last error the worker reported, if any. */
+  lastError(): string | null;
+  stop(): Promise<void>;
+}
+
+let current: SearchHelper | null = null;
+const sharedCopies = new WeakMap<object, ArrayBufferView>();
+
+/** The array itself when it is on a SharedArrayBuffer, else a shared copy (made once per array). */
+function shared<A extends Float64Array | Int32Array | Uint8Array>(a: A): A {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  let c = sharedCopies.get(a) as A | undefined;
+  if (!c) {
+    c = new (a.constructor as new (b: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
+    c.set(a as never);
+    sharedCopies.set(a, c);
+  }
+  return c;
+}
+
+/**
+ * Starts the worker (once per process; later calls return the same one) unless `EVAC_SEARCH_HELPER=0` or the runtime
+ * has no SharedArrayBuffer (then null). `timeoutMs`: how long the engine waits for the worker's part.
+ */
+export function startSearchHelper(env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): SearchHelper | null {
+  if (current) return current;
+  if (env.EVAC_SEARCH_HELPER === '0' || typeof SharedArrayBuffer !== 'function') return null;
+  const flag = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { flag: flag.buffer, engine: ENGINE } });
+  let done = 0, error: string | null = null, alive = true;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  worker.on('message', (m: { ready?: boolean; error?: string }) => {
+    if (m.ready) { markReady(); worker.unref(); }
+    if (m.error) { error = m.error; markReady(); worker.unref(); }
+  });
+  const gone = () => {
+    alive = false;
+    markReady();
+    if (siteSearch.helper === helper) siteSearch.helper = null;
+  };
+  worker.on('error', (e) => { error = String(e); gone(); });
+  worker.on('exit', gone);
+  // (ref'd until the engine is loaded or loading failed, so that awaiting `ready` keeps the process; unref'd then: it
+  // never keeps a process alive)
+  const helper: SiteSearchHelper = {
+    start(task: SiteSearchTask) {
+      // not loaded yet, or gone: the engine does it all
+      if (!alive || Atomics.load(flag, 1) !== 1) return () => null;
+      Atomics.store(flag, 0, WORKING);
+      worker.postMessage({
+        ...task, closed: shared(task.closed), edgeLength: shared(task.edgeLength), edgeSource: shared(task.edgeSource),
+        edgeTarget: shared(task.edgeTarget),
+      });
+      return () => {
+        const r = Atomics.wait(flag, 0, WORKING, timeoutMs);
+        if (r === 'timed-out') {
+          // it may still write into its records: never hand it another task
+          error = `no answer within ${timeoutMs} ms`;
+          gone();
+          void worker.terminate();
+          return null;
+        }
+        const state = Atomics.load(flag, 0);
+        if (state === DONE || state === GAVE_UP) { done++; return state === DONE; }
+        return null;
+      };
+    },
+  };
+  siteSearch.helper = helper;
+  const self: SearchHelper = {
+    ready,
+    tasks: () => done,
+    lastError: () => error,
+    stop: async () => {
+      gone();
+      if (current === self) current = null;
+      await worker.terminate();
+    },
+  };
+  current = self;
+  return self;
+}
