@@ -17,7 +17,7 @@
  * clears 2 MB (7.5 µs per 4 KB on the test machine), and a city's cold plan measured 4–10 % faster with the worker
  * (the engine thread's system time 1.5 → 0.7 s). With 4 KB pages a fault cost ~3 µs there, and the worker made the
  * cold plan slower (the engine's own user time grew by
- * ~1 s: the pages the worker clears push the engine's data out of the shared caches). So by default it runs only when
+ * 0.5–1 s: the pages the worker clears push the engine's data out of the shared caches). So by default it runs only when
  * huge pages are in effect; `EVAC_PREFAULT=1` starts it anyway, `EVAC_PREFAULT=0` never. The worker is unref'd: it
  * never keeps a process alive.
  */

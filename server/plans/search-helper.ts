@@ -5,8 +5,9 @@
  * dijkstra.ts). The engine is synchronous, so it waits for the worker with `Atomics.wait` on a shared flag; the worker
  * gets its task as a message (its own event loop runs while the engine's thread waits).
  *
- * Everything the worker reads or writes is on SharedArrayBuffers: the engine's `lasting` arrays are; an edge-length
- * column from the input that is not is copied once (kept by the column). If the worker fails, is not ready yet, or does
+ * What the worker writes is on SharedArrayBuffers (the engine's `lasting` arrays); so is what it reads, but for an
+ * edge-length column taken from the input, which is copied to one once (kept by the column; a graph's lengths never
+ * change) so that it is not cloned into every message. If the worker fails, is not ready yet, or does
  * not answer within `timeoutMs`, the engine searches those sites itself, and a worker that timed out is stopped.
  * `EVAC_SEARCH_HELPER=0` turns it off. Once loaded the worker is unref'd: it never keeps a process alive.
  */
@@ -48,15 +49,16 @@ export interface SearchHelper {
 }
 
 let current: SearchHelper | null = null;
-const sharedCopies = new WeakMap<object, ArrayBufferView>();
+const sharedCopies = new WeakMap<Float64Array, Float64Array>();
 
-/** The array itself when it is on a SharedArrayBuffer, else a shared copy (made once per array). */
-function shared<A extends Float64Array | Int32Array | Uint8Array>(a: A): A {
+/** The column itself when it is on a SharedArrayBuffer, else a shared copy (made once per column: only for columns
+ *  that never change). */
+function sharedOnce(a: Float64Array): Float64Array {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  let c = sharedCopies.get(a) as A | undefined;
+  let c = sharedCopies.get(a);
   if (!c) {
-    c = new (a.constructor as new (b: SharedArrayBuffer) => A)(new SharedArrayBuffer(a.byteLength));
-    c.set(a as never);
+    c = new Float64Array(new SharedArrayBuffer(a.byteLength));
+    c.set(a);
     sharedCopies.set(a, c);
   }
   return c;
@@ -92,10 +94,7 @@ export function startSearchHelper(env: NodeJS.ProcessEnv = process.env, timeoutM
       // not loaded yet, or gone: the engine does it all
       if (!alive || Atomics.load(flag, 1) !== 1) return () => null;
       Atomics.store(flag, 0, WORKING);
-      worker.postMessage({
-        ...task, closed: shared(task.closed), edgeLength: shared(task.edgeLength), edgeSource: shared(task.edgeSource),
-        edgeTarget: shared(task.edgeTarget),
-      });
+      worker.postMessage({ ...task, edgeLength: sharedOnce(task.edgeLength) });
       return () => {
         const r = Atomics.wait(flag, 0, WORKING, timeoutMs);
         if (r === 'timed-out') {
