@@ -34,7 +34,7 @@ const cpu0 = process.cpuUsage();
 const plan = runPlan(input, { hazard: 'earthquake' }, hooks);
 const cpu = process.cpuUsage(cpu0), pageFaults = process.resourceUsage().minorPageFault - faults0;
 const prefaultedPages = prefaulter ? await prefaulter.pagesTouched() : 0;
-const searchTasks = searchHelper ? searchHelper.tasks() : 0;
+const searchTasks = searchHelper ? searchHelper.tasks() : { copies: 0, sites: 0, chains: 0 };
 await prefaulter?.stop();
 await searchHelper?.stop();
 // what new memory costs in this process (most of a cold plan's extra time over a warm one), measured after the plan

@@ -151,7 +151,7 @@ export function hostSpeed(): { memLatencyNs: number; cpuLoopMs: number; pageFaul
  * rest — mark-compacts of the whole heap, most of whose pause Node 20 reports as the finalisation of incremental
  * marking (kind INCREMENTAL), so both kinds count (seen against --trace-gc: the same ~200 ms pauses).
  */
-export async function gcTime<T>(fn: () => T): Promise<{ value: T; minorMs: number; majorMs: number }> {
+export async function gcTime<T>(fn: () => T | Promise<T>): Promise<{ value: T; minorMs: number; majorMs: number }> {
   const { PerformanceObserver, constants } = await import('node:perf_hooks');
   const out = { minorMs: 0, majorMs: 0 };
   const obs = new PerformanceObserver((list) => {
@@ -161,7 +161,7 @@ export async function gcTime<T>(fn: () => T): Promise<{ value: T; minorMs: numbe
     }
   });
   obs.observe({ entryTypes: ['gc'] });
-  const value = fn();
+  const value = await fn();
   await new Promise((r) => setTimeout(r, 20)); // the entries arrive asynchronously
   obs.disconnect();
   return { value, minorMs: r1(out.minorMs), majorMs: r1(out.majorMs) };

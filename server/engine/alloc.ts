@@ -83,15 +83,16 @@ export const newMemory: { minBytes: number; observe: ((buffer: SharedArrayBuffer
   minBytes: 1 << 20,
   observe: null,
 };
-function lastingBuffer(bytes: number): ArrayBufferLike {
+/** `observe` false: not told to `newMemory.observe` (memory another thread fills later, in its own time). */
+function lastingBuffer(bytes: number, observe = true): ArrayBufferLike {
   const buf = new LastingBuffer(bytes);
-  if (newMemory.observe !== null && bytes >= newMemory.minBytes && LastingBuffer !== ArrayBuffer) newMemory.observe(buf as SharedArrayBuffer);
+  if (observe && newMemory.observe !== null && bytes >= newMemory.minBytes && LastingBuffer !== ArrayBuffer) newMemory.observe(buf as SharedArrayBuffer);
   return buf;
 }
 export const lasting = {
-  f64: (n: number): Float64Array => new Float64Array(lastingBuffer(8 * n)),
-  i32: (n: number): Int32Array => new Int32Array(lastingBuffer(4 * n)),
-  u8: (n: number): Uint8Array => new Uint8Array(lastingBuffer(n)),
+  f64: (n: number, observe = true): Float64Array => new Float64Array(lastingBuffer(8 * n, observe)),
+  i32: (n: number, observe = true): Int32Array => new Int32Array(lastingBuffer(4 * n, observe)),
+  u8: (n: number, observe = true): Uint8Array => new Uint8Array(lastingBuffer(n, observe)),
   buffer: lastingBuffer,
 };
 

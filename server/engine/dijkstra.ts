@@ -795,10 +795,8 @@ export function kNearestSearch(
     if (local > 0) for (let i = 0; i < kg.recs.length; i++) kg.r32[2 * kg.recs[i]] = 0;
     kAllSites(g, entrances, active, kg, K, bound, w);
   }
+  kInnerLabels(kg, K, bound, la);
   const { count, site: lsite, dist: ldist, pred: lpred } = la;
-  kJunctionLabels(kg, K, count, lsite, ldist, lpred);
-  kChainLabels(kg, K, bound, count, lsite, ldist, lpred);
-  for (let i = 0; i < kg.orphans.length; i++) emptyRow(kg.orphans[i], 0, K, count, lsite, ldist, lpred);
   kLeafLabels(g, kg.leafEdge, K, bound, count, lsite, ldist, lpred);
   return { K, count, site: lsite, dist: ldist, pred: lpred, byEdge, entrances, bound };
 }
@@ -984,40 +982,69 @@ function kRun(K: number, KL: number, P: number, bound: number, recs: Int32Array,
 export const K_SEARCH = { minBytes: 16e6, perLabel: 2, perJunction: 2, slack: 1024, nearestLocalM: 500 };
 
 /**
- * A second thread for the site-by-site search (set by a Node host: server/plans/search-helper.ts; null: none). kBySite's
- * result does not depend on the order of the sites (a site's label at a junction is kept or pruned by the sites that
- * rank before it there, whichever were searched first), so the sites can be split in two: the engine searches the
- * first part into the search graph's records while the helper searches the rest into a copy of them, and the two
- * sorted lists per junction are merged — the same labels and predecessors bit for bit (measured on the generated
- * city: 1.56 M labels, no difference). Used when the search graph has at least `minJunctions` junctions.
+ * A second thread for parts of kNearestSearch (set by a Node host: server/plans/search-helper.ts; null: none), used
+ * when the search graph has at least `minJunctions` junctions:
+ * - The site-by-site search. kBySite's result does not depend on the order of the sites (a site's label at a junction
+ *   is kept or pruned by the sites that rank before it there, whichever were searched first), so the sites can be split
+ *   in two: the engine searches the first part into the search graph's records while the helper searches the rest
+ *   into a copy of them, and the two sorted lists per junction are merged — the same labels and predecessors bit for
+ *   bit (measured on the generated city: 1.56 M labels, no difference). The copy is made by the helper in its own time
+ *   after the first search on a new search graph, which the engine does alone: waiting for a copy to be made (cold
+ *   memory, ~63 MB in the city) made a cold plan's search slower than the engine's alone.
+ * - The chains' labels (kChainLabels): each chain writes only its own nodes' rows, from its ends' records, so the
+ *   helper labels the chains past the middle while the engine labels the junctions and the other chains.
  */
-export interface SiteSearchHelper {
-  /** Starts `siteSearchPart(task)` on the other thread; the returned function waits for it: its result, or null when
-   *  the helper failed (the caller then searches those sites itself). */
-  start(task: SiteSearchTask): () => boolean | null;
+export interface HelperThread {
+  /** Starts `helperPart(task)` on the other thread; the returned function waits for it: its result, or null when the
+   *  helper failed (the caller then does that part itself). A `copy` task is not waited for. */
+  start(task: HelperTask): () => boolean | null;
 }
-export const siteSearch: { helper: SiteSearchHelper | null; minJunctions: number } = { helper: null, minJunctions: 20_000 };
+export const searchThread: { helper: HelperThread | null; minJunctions: number } = { helper: null, minJunctions: 20_000 };
 
-/** What the helper thread needs for its part: shared arrays (SharedArrayBuffer where the host shares memory). */
+/** What the helper thread needs for a part: shared arrays (SharedArrayBuffer where the host shares memory). */
+export type HelperTask = SiteSearchTask | RecordsCopyTask | ChainLabelsTask;
+
+/** kBySite over the task's entrances into the helper's copy of the records (made by a RecordsCopyTask). */
 export interface SiteSearchTask {
+  kind: 'sites';
   closed: Uint8Array; edgeLength: Float64Array; edgeSource: Int32Array; edgeTarget: Int32Array;
   /** its entrances: index (predecessors name entrances by it), edge, fraction along it, site */
   enIndex: Int32Array; enEdge: Int32Array; enFraction: Float64Array; enSite: Int32Array;
   K: number; bound: number;
-  /** the search graph: a copy of its records (labels are reset there), junction offsets and indexes, label room */
+  /** the copy of the search graph's records (labels are reset there first), junction offsets and indexes, label room */
   r64: Float64Array; recs: Int32Array; jix: Int32Array; KL: number;
-  /** when the copy is new: the records to copy first (their labels may be being written meanwhile: only the links,
-   *  which do not change, are read from the copy before its labels are reset and rewritten) */
-  copyFrom: Float64Array | null;
   /** per-junction search state of the helper's own */
   sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array;
 }
 
-/** The helper's part (runs on the helper thread): kBySite over the task's entrances into the task's records. */
-export function siteSearchPart(t: SiteSearchTask): boolean {
-  const { recs, r64 } = t;
-  if (t.copyFrom !== null) r64.set(t.copyFrom);
+/** Copies the records into the helper's copy, then sets `copied[0]` to 1 (the engine's labels may be being written
+ *  meanwhile: only the links, which do not change, are read from the copy; its labels are reset before each search). */
+export interface RecordsCopyTask { kind: 'copy'; from: Float64Array; to: Float64Array; copied: Int32Array }
+
+/** kChainLabels for chains [from, to) into the result arrays, from the records. */
+export interface ChainLabelsTask {
+  kind: 'chains';
+  from: number; to: number; K: number; bound: number;
+  r64: Float64Array; KL: number; rec: Int32Array;
+  cA: Int32Array; cB: Int32Array; cStart: Int32Array; cNode: Int32Array; cEdge: Int32Array; cLen: Float64Array;
+  count: Uint8Array; site: Int32Array; dist: Float64Array; pred: Int32Array;
+}
+
+/** The helper's part (runs on the helper thread): false when a site search gave up (over budget). */
+export function helperPart(t: HelperTask): boolean {
+  if (t.kind === 'copy') {
+    t.to.set(t.from);
+    Atomics.store(t.copied, 0, 1);
+    return true;
+  }
+  const r64 = t.r64;
   const r32 = new Int32Array(r64.buffer, r64.byteOffset, 2 * r64.length);
+  if (t.kind === 'chains') {
+    const kg = { r64, r32, KL: t.KL, rec: t.rec, cA: t.cA, cB: t.cB, cStart: t.cStart, cNode: t.cNode, cEdge: t.cEdge, cLen: t.cLen } as KGraph;
+    kChainLabels(kg, t.from, t.to, t.K, t.bound, t.count, t.site, t.dist, t.pred);
+    return true;
+  }
+  const recs = t.recs;
   for (let i = 0; i < recs.length; i++) r32[2 * recs[i]] = 0;
   t.sStamp.fill(0);
   // (at their own indexes: a label seeded by an entrance names it)
@@ -1034,18 +1061,37 @@ export function siteSearchPart(t: SiteSearchTask): boolean {
   return kBySite(g, entrances, active, kg, t.K, t.bound);
 }
 
-/** The helper's copy of a search graph's records and its search state (kept by the workspace while the graph is). */
-interface HelperRecords { of: KGraph; r64: Float64Array; sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array }
+/** The helper's copy of a search graph's records and its search state (kept by the workspace while the graph is);
+ *  `copied[0]` is 1 once the copy is made. */
+interface HelperRecords { of: KGraph; r64: Float64Array; sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array; copied: Int32Array }
 const helperRecords = new WeakMap<SearchWorkspace, HelperRecords>();
 
+/** The helper when it is set and the search graph is large enough for it. */
+function helperFor(kg: KGraph): HelperThread | null {
+  return searchThread.helper !== null && kg.recs.length >= searchThread.minJunctions ? searchThread.helper : null;
+}
+
 /**
- * kBySite, the sites split with the helper thread when there is one and the graph is large enough: the engine takes
- * the sites before the one at which half the entrances are reached, the helper the rest; then the helper's labels are
- * merged into the records. Same result and same give-up rule (each part has the whole budget) as kBySite alone.
+ * kBySite, the sites split with the helper thread when there is one, the graph is large enough and the helper's copy of
+ * the records is made (else it is asked for, and the engine searches alone): the engine takes the sites before the
+ * one at which half the entrances are reached, the helper the rest; then the helper's labels are merged into the
+ * records. Same result and same give-up rule (each part has the whole budget) as kBySite alone.
  */
 function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number>, kg: KGraph, K: number, bound: number, w: SearchWorkspace): boolean {
-  const helper = siteSearch.helper;
-  if (helper === null || kg.recs.length < siteSearch.minJunctions || active.length < 2) return kBySite(g, entrances, active, kg, K, bound);
+  const helper = helperFor(kg);
+  if (helper === null || active.length < 2) return kBySite(g, entrances, active, kg, K, bound);
+  let hr = helperRecords.get(w);
+  if (!hr || hr.of !== kg) {
+    const nj = kg.recs.length;
+    // (not faulted in by a prefault worker during the plan: the helper fills them after it)
+    hr = {
+      of: kg, r64: lasting.f64(kg.r64.length, false), sDist: lasting.f64(nj, false), sPred: lasting.i32(nj, false), sStamp: lasting.i32(nj, false),
+      copied: lasting.i32(1),
+    };
+    helperRecords.set(w, hr);
+    helper.start({ kind: 'copy', from: kg.r64, to: hr.r64, copied: hr.copied });
+  }
+  if (Atomics.load(hr.copied, 0) !== 1) return kBySite(g, entrances, active, kg, K, bound);
   // split at a site boundary near the middle of the active entrances in site order
   let maxSite = 0;
   for (let i = 0; i < active.length; i++) maxSite = Math.max(maxSite, entrances[active[i]].siteIndex);
@@ -1063,24 +1109,16 @@ function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number
     if (en.siteIndex < split) continue;
     enIndex[j] = active[i]; enEdge[j] = en.edgeIndex; enFraction[j] = en.fraction; enSite[j] = en.siteIndex; j++;
   }
-  // (a new copy is filled by the helper, in its own time)
-  let hr = helperRecords.get(w), copyFrom: Float64Array | null = null;
-  if (!hr || hr.of !== kg) {
-    const nj = kg.recs.length;
-    hr = { of: kg, r64: lasting.f64(kg.r64.length), sDist: lasting.f64(nj), sPred: lasting.i32(nj), sStamp: lasting.i32(nj) };
-    helperRecords.set(w, hr);
-    copyFrom = kg.r64;
-  }
   const wait = helper.start({
-    closed: g.closed, edgeLength: g.edgeLength, edgeSource: g.edgeSource, edgeTarget: g.edgeTarget,
+    kind: 'sites', closed: g.closed, edgeLength: g.edgeLength, edgeSource: g.edgeSource, edgeTarget: g.edgeTarget,
     enIndex, enEdge, enFraction, enSite, K, bound, r64: hr.r64, recs: kg.recs, jix: kg.jix, KL: kg.KL,
-    sDist: hr.sDist, sPred: hr.sPred, sStamp: hr.sStamp, copyFrom,
+    sDist: hr.sDist, sPred: hr.sPred, sStamp: hr.sStamp,
   });
   const ok = kBySite(g, entrances, mine, kg, K, bound);
   const theirsOk = wait();
   if (theirsOk === null) {
     // (the helper failed: its sites on this thread, into the same records — the order of the sites does not matter —
-    // and its copy, perhaps half made, is not used again)
+    // and its copy is not used again)
     helperRecords.delete(w);
     const rest: number[] = [];
     for (let i = 0; i < active.length; i++) if (entrances[active[i]].siteIndex >= split) rest.push(active[i]);
@@ -1089,6 +1127,30 @@ function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number
   if (!ok || !theirsOk) return false;
   mergeLabels(kg, hr.r64, K);
   return true;
+}
+
+/**
+ * The labels of junctions, chain nodes (the chains past the middle by the helper thread, when there is one, the graph
+ * is large enough and the result arrays are shared memory) and orphans.
+ */
+function kInnerLabels(kg: KGraph, K: number, bound: number, la: LabelArrays): void {
+  const { count, site, dist, pred } = la;
+  const helper = helperFor(kg);
+  const shared = [kg.r64, count, site, dist, pred].every((a) => typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer);
+  let mid = kg.nChains, wait: (() => boolean | null) | null = null;
+  if (helper !== null && shared && kg.nChains > 1) {
+    // (half the chain nodes each; the engine labels the junctions too)
+    const half = kg.cStart[kg.nChains] >> 1;
+    mid = 0;
+    while (mid < kg.nChains && kg.cStart[mid] < half) mid++;
+    const { r64, KL, rec, cA, cB, cStart, cNode, cEdge, cLen } = kg;
+    wait = helper.start({ kind: 'chains', from: mid, to: kg.nChains, K, bound, r64, KL, rec, cA, cB, cStart, cNode, cEdge, cLen, count, site, dist, pred });
+  }
+  kJunctionLabels(kg, K, count, site, dist, pred);
+  kChainLabels(kg, 0, mid, K, bound, count, site, dist, pred);
+  for (let i = 0; i < kg.orphans.length; i++) emptyRow(kg.orphans[i], 0, K, count, site, dist, pred);
+  // (the helper failed: its chains here)
+  if (wait !== null && wait() === null) kChainLabels(kg, mid, kg.nChains, K, bound, count, site, dist, pred);
 }
 
 // mergeLabels scratch: one junction's own labels
@@ -1290,15 +1352,17 @@ let chS = new Int32Array(16), chD = new Float64Array(16), chP = new Int32Array(1
  * edge-by-edge search gives. A label an end received through the chain is kept on every chain node (so in real
  * arithmetic anyway; guaranteed here so that paths can always be walked back).
  */
-function kChainLabels(kg: KGraph, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array): void {
-  const { nChains, cA, cB, cStart, cNode, cEdge, cLen, rec, r64, r32, KL } = kg;
+function kChainLabels(
+  kg: KGraph, from: number, to: number, K: number, bound: number, count: Uint8Array, lsite: Int32Array, ldist: Float64Array, lpred: Int32Array,
+): void {
+  const { cA, cB, cStart, cNode, cEdge, cLen, rec, r64, r32, KL } = kg;
   if (chFS.length < K) {
     chFS = new Int32Array(K); chFD = new Float64Array(K); chFF = new Uint8Array(K);
     chGS = new Int32Array(K); chGD = new Float64Array(K); chGF = new Uint8Array(K);
   }
   if (chS.length < 2 * K) { chS = new Int32Array(2 * K); chD = new Float64Array(2 * K); chP = new Int32Array(2 * K); chF = new Uint8Array(2 * K); }
   const fs = chFS, fd = chFD, ff = chFF, gs = chGS, gd = chGD, gf = chGF;
-  for (let c = 0; c < nChains; c++) {
+  for (let c = from; c < to; c++) {
     const s0 = cStart[c], m = cStart[c + 1] - s0, e0 = s0 + c;
     // the ends' labels, from their records (sites at int32 sA / sB, predecessors KL further, distances at dA / dB)
     const oA = rec[cA[c]], oB = rec[cB[c]];

@@ -1,9 +1,10 @@
 /**
- * The engine's site-by-site search on two threads (Node): `startSearchHelper` starts a worker thread with the engine's
- * search code and sets `siteSearch.helper` (dijkstra.ts). A k-nearest search on a large graph then hands about half of
- * its sites to the worker and searches the rest itself; the engine merges the two (the same labels bit for bit, see
- * dijkstra.ts). The engine is synchronous, so it waits for the worker with `Atomics.wait` on a shared flag; the worker
- * gets its task as a message (its own event loop runs while the engine's thread waits).
+ * The engine's k-nearest search on two threads (Node): `startSearchHelper` starts a worker thread with the engine's
+ * search code and sets `searchThread.helper` (dijkstra.ts). A k-nearest search on a large graph then hands about half
+ * of its sites, and half of its chains' labels, to the worker and does the rest itself (the same labels bit for bit,
+ * see dijkstra.ts). The engine is synchronous, so it waits for the worker with `Atomics.wait` on a shared flag; the
+ * worker gets its task as a message (its own event loop runs while the engine's thread waits). A `copy` task (the
+ * worker's copy of the search graph's records) is not waited for: the engine looks at the copy's own flag.
  *
  * What the worker writes is on SharedArrayBuffers (the engine's `lasting` arrays); so is what it reads, but for an
  * edge-length column taken from the input, which is copied to one once (kept by the column; a graph's lengths never
@@ -12,7 +13,7 @@
  * `EVAC_SEARCH_HELPER=0` turns it off. Once loaded the worker is unref'd: it never keeps a process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { siteSearch, type SiteSearchHelper, type SiteSearchTask } from '../engine/dijkstra.ts';
+import { searchThread, type HelperTask, type HelperThread } from '../engine/dijkstra.ts';
 
 const ENGINE = new URL('../engine/dijkstra.ts', import.meta.url).href;
 
@@ -25,7 +26,8 @@ import('tsx/esm/api')
   .then((engine) => {
     parentPort.on('message', (task) => {
       let state = 3;
-      try { state = engine.siteSearchPart(task) ? 1 : 2; } catch (e) { parentPort.postMessage({ error: String(e && e.stack || e) }); }
+      try { state = engine.helperPart(task) ? 1 : 2; } catch (e) { parentPort.postMessage({ error: String(e && e.stack || e) }); }
+      if (task.kind === 'copy') { if (state === 1) parentPort.postMessage({ copied: true }); return; }
       Atomics.store(flag, 0, state);
       Atomics.notify(flag, 0);
     });
@@ -35,14 +37,15 @@ import('tsx/esm/api')
   .catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
-/** flag[0]: 0 = working, 1 = done, 2 = gave up (over budget), 3 = failed; flag[1]: 1 once the engine is loaded */
+/** flag[0]: 0 = working, 1 = done, 2 = gave up (over budget), 3 = failed (not for `copy` tasks); flag[1]: 1 once the
+ *  engine is loaded */
 const WORKING = 0, DONE = 1, GAVE_UP = 2;
 
 export interface SearchHelper {
   /** Resolves once the worker has loaded the engine (searches before that run on the engine's thread alone). */
   ready: Promise<void>;
-  /** Tasks the worker has done. */
-  tasks(): number;
+  /** What the worker has done: copies of search records made, site searches and chain labellings. */
+  tasks(): { copies: number; sites: number; chains: number };
   /** The last error the worker reported, if any. */
   lastError(): string | null;
   stop(): Promise<void>;
@@ -73,47 +76,56 @@ export function startSearchHelper(env: NodeJS.ProcessEnv = process.env, timeoutM
   if (env.EVAC_SEARCH_HELPER === '0' || typeof SharedArrayBuffer !== 'function') return null;
   const flag = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { flag: flag.buffer, engine: ENGINE } });
-  let done = 0, error: string | null = null, alive = true;
+  const done = { copies: 0, sites: 0, chains: 0 };
+  let error: string | null = null, alive = true;
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
-  worker.on('message', (m: { ready?: boolean; error?: string }) => {
+  worker.on('message', (m: { ready?: boolean; error?: string; copied?: boolean }) => {
+    if (m.copied) done.copies++;
     if (m.ready) { markReady(); worker.unref(); }
     if (m.error) { error = m.error; markReady(); worker.unref(); }
   });
   const gone = () => {
     alive = false;
     markReady();
-    if (siteSearch.helper === helper) siteSearch.helper = null;
+    if (searchThread.helper === helper) searchThread.helper = null;
   };
   worker.on('error', (e) => { error = String(e); gone(); });
   worker.on('exit', gone);
   // (ref'd until the engine is loaded or loading failed, so that awaiting `ready` keeps the process; unref'd then: it
   // never keeps a process alive)
-  const helper: SiteSearchHelper = {
-    start(task: SiteSearchTask) {
+  const helper: HelperThread = {
+    start(task: HelperTask) {
       // not loaded yet, or gone: the engine does it all
       if (!alive || Atomics.load(flag, 1) !== 1) return () => null;
+      if (task.kind === 'copy') {
+        // (once the engine's synchronous work — the plan — is over: made during a cold plan, the copy's new memory
+        // slowed the engine's own first touches more than its later searches gain)
+        setImmediate(() => { if (alive) worker.postMessage(task); });
+        return () => null;
+      }
       Atomics.store(flag, 0, WORKING);
-      worker.postMessage({ ...task, edgeLength: sharedOnce(task.edgeLength) });
+      worker.postMessage(task.kind === 'sites' ? { ...task, edgeLength: sharedOnce(task.edgeLength) } : task);
       return () => {
         const r = Atomics.wait(flag, 0, WORKING, timeoutMs);
         if (r === 'timed-out') {
-          // it may still write into its records: never hand it another task
+          // it may still write into its records (or, for chains, the same values into the labels): never hand it
+          // another task
           error = `no answer within ${timeoutMs} ms`;
           gone();
           void worker.terminate();
           return null;
         }
         const state = Atomics.load(flag, 0);
-        if (state === DONE || state === GAVE_UP) { done++; return state === DONE; }
+        if (state === DONE || state === GAVE_UP) { done[task.kind]++; return state === DONE; }
         return null;
       };
     },
   };
-  siteSearch.helper = helper;
+  searchThread.helper = helper;
   const self: SearchHelper = {
     ready,
-    tasks: () => done,
+    tasks: () => ({ ...done }),
     lastError: () => error,
     stop: async () => {
       gone();

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type Graph } from '../../../server/engine/graph.ts';
 import {
   candidatesForSnap, deadEnds, entrancePred, indexEntrancesByEdge, K_SEARCH, kNearestSearch, nearestFromLabels, nearestSearch,
-  NO_PRED, pathFromLabels, SearchWorkspace, siteSearch, siteSearchPart, type KLabels, type SiteSearchHelper,
+  NO_PRED, pathFromLabels, SearchWorkspace, searchThread, helperPart, type KLabels, type HelperThread,
 } from '../../../server/engine/dijkstra.ts';
 import type { EngineEdge, Entrance } from '../../../server/engine/types.ts';
 
@@ -556,15 +556,18 @@ describe('the nearest site beyond nearestLocalM (kExtend)', () => {
 });
 
 /**
- * The site-by-site search split with a helper thread (siteSearch.helper): here helpers in this thread — one that does
- * its part at once (the split and the merge), one that fails (the engine then searches those sites itself), one whose
- * part gives up (the search of all sites at once follows). Every one must give the labels of the search without a helper.
+ * The site-by-site search and the chains' labels split with a helper thread (searchThread.helper): here helpers in this
+ * thread — one that does its part at once (the split and the merge), one that makes its copy of the records but fails
+ * every part (the engine then does it itself), one that never makes the copy (the engine searches alone), one whose
+ * site search gives up (the search of all sites at once follows). Every one must give the labels of the search without
+ * a helper.
  */
 describe.each(Object.keys(BUDGETS).filter((b) => b !== 'default'))('the site-by-site search split with a helper equals the search alone; budget: %s', (budget) => {
-  const helpers: Record<string, SiteSearchHelper> = {
-    'does its part': { start: (task) => { const r = siteSearchPart(task); return () => r; } },
-    fails: { start: () => () => null },
-    'gives up': { start: (task) => { siteSearchPart(task); return () => false; } },
+  const helpers: Record<string, HelperThread> = {
+    'does its part': { start: (task) => { const r = helperPart(task); return () => r; } },
+    fails: { start: (task) => { if (task.kind === 'copy') helperPart(task); return () => null; } },
+    'never copies': { start: (task) => { const r = task.kind === 'copy' ? null : helperPart(task); return () => r; } },
+    'gives up': { start: (task) => { helperPart(task); return () => task.kind !== 'sites'; } },
   };
   const same = (a: KLabels, b: KLabels) => {
     expect(Array.from(a.count)).toEqual(Array.from(b.count));
@@ -574,16 +577,16 @@ describe.each(Object.keys(BUDGETS).filter((b) => b !== 'default'))('the site-by-
   };
   for (const [name, helper] of Object.entries(helpers)) {
     it(`helper that ${name}: 60 random graphs, exact and real, K and K = 1 (nearest)`, () => withBudget(BUDGETS[budget as keyof typeof BUDGETS], () => {
-      const keep = { ...siteSearch };
+      const keep = { ...searchThread };
       for (let seed = 700; seed < 760; seed++) {
         const c = randomCase(seed, seed % 2 === 0);
-        siteSearch.helper = null;
+        searchThread.helper = null;
         const alone = kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound);
         const alone1 = nearestSearch(c.g, c.entrances, c.active, c.bound);
         const aloneCopy = { ...alone, count: alone.count.slice(), site: alone.site.slice(), dist: alone.dist.slice(), pred: alone.pred.slice() };
         const alone1Copy = { site: alone1.site.slice(), dist: alone1.dist.slice(), pred: alone1.pred.slice() };
         try {
-          Object.assign(siteSearch, { helper, minJunctions: 0 });
+          Object.assign(searchThread, { helper, minJunctions: 0 });
           const ws = new SearchWorkspace();
           for (let round = 0; round < 2; round++) {
             same(kNearestSearch(c.g, c.entrances, c.active, c.K, c.bound, ws), aloneCopy);
@@ -592,7 +595,7 @@ describe.each(Object.keys(BUDGETS).filter((b) => b !== 'default'))('the site-by-
             ws.recycle();
           }
         } finally {
-          Object.assign(siteSearch, keep);
+          Object.assign(searchThread, keep);
         }
       }
     }));

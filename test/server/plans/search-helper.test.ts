@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { K_SEARCH, siteSearch } from '../../../server/engine/dijkstra.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { K_SEARCH, searchThread } from '../../../server/engine/dijkstra.ts';
 import { runPlan, type PlanResult } from '../../../server/engine/plan.ts';
 import { startSearchHelper, type SearchHelper } from '../../../server/plans/search-helper.ts';
 import { randomGridInput } from '../engine/fixtures.ts';
@@ -9,38 +9,47 @@ const strip = (p: PlanResult) => JSON.stringify({ ...p, ms: null, msDetail: null
 
 describe('startSearchHelper', () => {
   let sh: SearchHelper | null = null;
-  const keepSearch = { ...siteSearch }, keepK = { ...K_SEARCH };
+  const keepSearch = { ...searchThread }, keepK = { ...K_SEARCH };
   afterEach(async () => {
     await sh?.stop();
     sh = null;
-    Object.assign(siteSearch, keepSearch);
+    Object.assign(searchThread, keepSearch);
     Object.assign(K_SEARCH, keepK);
   });
 
-  it('plans exactly as without it, its worker searching part of the sites', async () => {
+  it('plans exactly as without it, its worker labelling chains, and searching part of the sites once its copy is made', async () => {
     // (small graphs search all sites at once, and alone: here site by site, and split)
     Object.assign(K_SEARCH, { minBytes: 0 });
     const input = () => randomGridInput({ w: 30, h: 30, buildings: 300, sites: 12, seed: 5, dropEdges: 0.1 });
-    const alone = strip(runPlan(input()));
+    const in0 = input();
+    const first = runPlan(in0);
+    const alone = [strip(first), strip(runPlan(in0, {}, {}, first.context))];
     sh = startSearchHelper({});
     expect(sh).not.toBeNull();
     expect(startSearchHelper({})).toBe(sh);
     await sh!.ready;
     expect(sh!.lastError()).toBeNull();
-    siteSearch.minJunctions = 0;
-    const split = strip(runPlan(input()));
-    expect(sh!.tasks()).toBeGreaterThan(0);
-    expect(split).toBe(alone);
+    searchThread.minJunctions = 0;
+    // the first plan's search graph is new: the engine searches its sites alone, and the worker copies the records
+    // after the plan; the second plan, on the same context, splits them
+    const in1 = input();
+    const p1 = runPlan(in1);
+    expect(sh!.tasks()).toEqual({ copies: 0, sites: 0, chains: 1 });
+    await vi.waitFor(() => expect(sh!.tasks().copies).toBe(1));
+    const p2 = runPlan(in1, {}, {}, p1.context);
+    expect(sh!.tasks()).toEqual({ copies: 1, sites: 1, chains: 2 });
+    expect([strip(p1), strip(p2)]).toEqual(alone);
+    expect(sh!.lastError()).toBeNull();
   });
 
   it('is off with EVAC_SEARCH_HELPER=0; after stop() the engine searches alone', async () => {
     expect(startSearchHelper({ EVAC_SEARCH_HELPER: '0' })).toBeNull();
-    expect(siteSearch.helper).toBeNull();
+    expect(searchThread.helper).toBeNull();
     sh = startSearchHelper({});
     await sh!.ready;
-    expect(siteSearch.helper).not.toBeNull();
+    expect(searchThread.helper).not.toBeNull();
     await sh!.stop();
-    expect(siteSearch.helper).toBeNull();
+    expect(searchThread.helper).toBeNull();
   });
 
   it('never keeps a process alive, and keeps it while `ready` is awaited', () => {
