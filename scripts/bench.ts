@@ -448,10 +448,10 @@ async function city() {
  * inside, as run 1), and without it — the server builds those when it loads a data version (engineState in
  * server/plans/service.ts), not in the plan request.
  *
- * Each reading three times, the processes alternating: as `npm start` runs (HUGE_PAGES: glibc backs big arrays with
- * transparent huge pages; a worker faults new memory in, server/plans/prefault.ts; another takes part of the searches,
- * server/plans/search-helper.ts; see README), with huge pages on the engine's thread alone, and with 4 KB pages alone.
- * Page faults and system CPU are the whole process's, the workers' too.
+ * Each reading three times, the processes alternating: as `npm start` runs (4 KB pages; a worker takes part of the
+ * searches, server/plans/search-helper.ts), with huge pages opted in (HUGE_PAGES: glibc backs big arrays with
+ * transparent huge pages, and a second worker faults new memory in, server/plans/prefault.ts; see README), and with
+ * 4 KB pages on the engine's thread alone. Page faults and system CPU are the whole process's, the workers' too.
  */
 function coldPlans(input: EngineInput, dir: string) {
   const file = path.join(dir, 'engine-input.bin');
@@ -463,8 +463,8 @@ function coldPlans(input: EngineInput, dir: string) {
   };
   const noWorkers = (env: NodeJS.ProcessEnv) => ({ ...env, EVAC_PREFAULT: '0', EVAC_SEARCH_HELPER: '0' });
   const settings = [
-    { key: 'asNpmStart', name: 'as npm start (huge pages, search helper, prefault worker)', env: withHugePages(process.env, true) },
-    { key: 'hugePages', name: 'huge pages, one thread', env: noWorkers(withHugePages(process.env, true)) },
+    { key: 'asNpmStart', name: 'as npm start (4 KB pages, search helper)', env: withHugePages(process.env, false) },
+    { key: 'hugePages', name: 'huge pages (opt-in), search helper, prefault worker', env: withHugePages(process.env, true) },
     { key: 'smallPages', name: '4 KB pages, one thread', env: noWorkers(withHugePages(process.env, false)) },
   ];
   const runs: Run[][] = settings.map(() => []);
@@ -499,7 +499,7 @@ function coldPlans(input: EngineInput, dir: string) {
   }));
 }
 
-/** The glibc tunable that package.json's start, plan and bench scripts set (see README: huge pages). */
+/** The glibc tunable that opts in to huge pages (see README: huge pages). */
 const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
 
 /** The environment with glibc's huge-page tunable set or taken out (other tunables kept). */
@@ -525,7 +525,7 @@ async function main() {
   const worker = startPrefaulter();
   const helper = startSearchHelper();
   await helper?.ready;
-  say(`prefault worker: ${worker ? 'on, as in npm start' : 'off (EVAC_PREFAULT=0, or no huge pages)'}; search helper: ${helper ? 'on, as in npm start' : 'off (EVAC_SEARCH_HELPER=0)'}`);
+  say(`prefault worker: ${worker ? 'on (huge pages in effect, or EVAC_PREFAULT=1)' : 'off, as in npm start (no huge pages, or EVAC_PREFAULT=0)'}; search helper: ${helper ? 'on, as in npm start' : 'off (EVAC_SEARCH_HELPER=0)'}`);
   if (want('monaco') || want('pgrouting')) await monaco();
   if (want('city')) await city();
   else if (!args.only) say('\n[skip] city (--skip-city)');

@@ -40,7 +40,8 @@ async function main() {
     process.exit(2);
   }
   const args = parsed.data;
-  // as npm start: worker threads fault the engine's new memory in and take part of its searches
+  // as npm start: a worker thread takes part of the searches, and another faults new memory in where huge pages are
+  // in effect (opt-in, README)
   startPrefaulter();
   startSearchHelper();
   const db = await openDb();

@@ -34,7 +34,8 @@ async function ensureWebBuilt() {
 }
 
 async function main() {
-  // worker threads: one faults the engine's new memory in, one takes part of its searches (README)
+  // worker threads: one takes part of the engine's searches, one faults its new memory in where huge pages are in
+  // effect (opt-in; README)
   startPrefaulter();
   startSearchHelper();
   await ensureWebBuilt();

@@ -22,8 +22,8 @@ if (!file) {
   process.exit(2);
 }
 const input = v8.deserialize(readFileSync(file)) as EngineInput;
-// as npm start and npm run plan: worker threads fault new memory in (unless EVAC_PREFAULT=0) and take part of the
-// searches (unless EVAC_SEARCH_HELPER=0), loaded before the plan as in a server that started earlier
+// as npm start and npm run plan: worker threads take part of the searches (unless EVAC_SEARCH_HELPER=0) and fault new
+// memory in where huge pages are in effect, loaded before the plan as in a server that started earlier
 const prefaulter = startPrefaulter();
 const searchHelper = startSearchHelper();
 await searchHelper?.ready;

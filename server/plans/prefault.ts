@@ -13,13 +13,12 @@
  * a page of its own (a read would map the shared zero page and fault again at the engine's first write).
  *
  * It changes nothing the engine computes, only who takes the faults, and it pays only where a fault is dear: with
- * transparent huge pages (glibc's `glibc.malloc.hugetlb` tunable, as the npm scripts set it) a first touch maps and
- * clears 2 MB (7.5 µs per 4 KB on the test machine), and a city's cold plan measured 4–10 % faster with the worker
+ * transparent huge pages (glibc's `glibc.malloc.hugetlb` tunable, opt-in: README) a first touch maps and clears 2 MB
+ * (7.5 µs per 4 KB on the second test machine), and a city's cold plan measured 4–10 % faster with the worker there
  * (the engine thread's system time 1.5 → 0.7 s). With 4 KB pages a fault cost ~3 µs there, and the worker made the
- * cold plan slower (the engine's own user time grew by
- * 0.5–1 s: the pages the worker clears push the engine's data out of the shared caches). So by default it runs only when
- * huge pages are in effect; `EVAC_PREFAULT=1` starts it anyway, `EVAC_PREFAULT=0` never. The worker is unref'd: it
- * never keeps a process alive.
+ * cold plan slower (the engine's own user time grew by 0.5–1 s: the pages the worker clears push the engine's data out
+ * of the shared caches). So by default it runs only when huge pages are in effect; `EVAC_PREFAULT=1` starts it anyway,
+ * `EVAC_PREFAULT=0` never. The worker is unref'd: it never keeps a process alive.
  */
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
