@@ -35,7 +35,7 @@ describe('startSearchHelper', () => {
     const in1 = input();
     const p1 = runPlan(in1);
     expect(sh!.tasks()).toEqual({ copies: 0, sites: 0, chains: 1 });
-    await vi.waitFor(() => expect(sh!.tasks().copies).toBe(1));
+    await vi.waitFor(() => expect(sh!.tasks().copies).toBe(1), { timeout: 10_000 });
     const p2 = runPlan(in1, {}, {}, p1.context);
     expect(sh!.tasks()).toEqual({ copies: 1, sites: 1, chains: 2 });
     expect([strip(p1), strip(p2)]).toEqual(alone);
