@@ -13,8 +13,8 @@
  *  city       the generated city (scripts/gen-district.ts --size city) in tmp/bench-city (generated once, reused):
  *             parse, input, plan cold and warm, memory; what-if of one community; the cold plan again in --cold-runs
  *             fresh processes (scripts/bench/cold-plan.ts; the verdicts take their median), with and without its graph
- *             stage (the server builds the graph when it loads a data version): as npm start runs it (huge pages,
- *             worker threads), with huge pages on one thread, and with 4 KB pages on one thread.
+ *             stage (the server builds the graph when it loads a data version): as npm start runs it (4 KB pages,
+ *             search helper), with huge pages opted in (and both workers), and with 4 KB pages on one thread.
  * Plans are timed once the loader's memory is gone (`settle`), as a server plans long after it loaded its input.
  * Targets (issue 3): Monaco plan ≤ 30 ms warm; ≥ 20× pgRouting; city plan ≤ 3 s; what-if ≤ 100 ms.
  */
@@ -520,8 +520,8 @@ async function main() {
   say(`host speed: random memory access ${results.hostBefore.memLatencyNs} ns per load, CPU loop ${results.hostBefore.cpuLoopMs} ms, ` +
     `first touch of new memory ${results.hostBefore.pageFaultUs} µs per 4 KB${process.env.GLIBC_TUNABLES?.includes(HUGE_PAGES) ? ' (this process asks for huge pages)' : ' page'} ` +
     `(see hostSpeed in scripts/bench/util.ts)`);
-  // as npm start: worker threads fault the engine's new memory in (not the probes': theirs is not the engine's) and
-  // take part of its searches
+  // as npm start: a worker thread takes part of the engine's searches, and another faults its new memory in where huge
+  // pages are in effect (started after the probes: their memory is not the engine's)
   const worker = startPrefaulter();
   const helper = startSearchHelper();
   await helper?.ready;

@@ -1062,8 +1062,11 @@ export function helperPart(t: HelperTask): boolean {
 }
 
 /** The helper's copy of a search graph's records and its search state (kept by the workspace while the graph is);
- *  `copied[0]` is 1 once the copy is made. */
-interface HelperRecords { of: KGraph; r64: Float64Array; sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array; copied: Int32Array }
+ *  `copied[0]` is 1 once the copy is made; room for the entrances of its part (grown as needed). */
+interface HelperRecords {
+  of: KGraph; r64: Float64Array; sDist: Float64Array; sPred: Int32Array; sStamp: Int32Array; copied: Int32Array;
+  enIndex: Int32Array; enEdge: Int32Array; enFraction: Float64Array; enSite: Int32Array;
+}
 const helperRecords = new WeakMap<SearchWorkspace, HelperRecords>();
 
 /** The helper when it is set and the search graph is large enough for it. */
@@ -1086,7 +1089,7 @@ function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number
     // (not faulted in by a prefault worker during the plan: the helper fills them after it)
     hr = {
       of: kg, r64: lasting.f64(kg.r64.length, false), sDist: lasting.f64(nj, false), sPred: lasting.i32(nj, false), sStamp: lasting.i32(nj, false),
-      copied: lasting.i32(1),
+      copied: lasting.i32(1), enIndex: lasting.i32(0), enEdge: lasting.i32(0), enFraction: lasting.f64(0), enSite: lasting.i32(0),
     };
     helperRecords.set(w, hr);
     helper.start({ kind: 'copy', from: kg.r64, to: hr.r64, copied: hr.copied });
@@ -1103,7 +1106,11 @@ function kBySiteShared(g: Graph, entrances: Entrance[], active: ArrayLike<number
   let theirs = 0;
   for (let i = 0; i < active.length; i++) if (entrances[active[i]].siteIndex < split) mine.push(active[i]); else theirs++;
   if (theirs === 0 || mine.length === 0) return kBySite(g, entrances, active, kg, K, bound);
-  const enIndex = lasting.i32(theirs), enEdge = lasting.i32(theirs), enFraction = lasting.f64(theirs), enSite = lasting.i32(theirs);
+  if (hr.enIndex.length < theirs) {
+    hr.enIndex = lasting.i32(theirs); hr.enEdge = lasting.i32(theirs); hr.enFraction = lasting.f64(theirs); hr.enSite = lasting.i32(theirs);
+  }
+  const enIndex = hr.enIndex.subarray(0, theirs), enEdge = hr.enEdge.subarray(0, theirs);
+  const enFraction = hr.enFraction.subarray(0, theirs), enSite = hr.enSite.subarray(0, theirs);
   for (let i = 0, j = 0; i < active.length; i++) {
     const en = entrances[active[i]];
     if (en.siteIndex < split) continue;

@@ -96,14 +96,15 @@ export function startSearchHelper(env: NodeJS.ProcessEnv = process.env, timeoutM
   // never keeps a process alive)
   const helper: HelperThread = {
     start(task: HelperTask) {
-      // not loaded yet, or gone: the engine does it all
-      if (!alive || Atomics.load(flag, 1) !== 1) return () => null;
       if (task.kind === 'copy') {
         // (once the engine's synchronous work — the plan — is over: made during a cold plan, the copy's new memory
-        // slowed the engine's own first touches more than its later searches gain)
+        // slowed the engine's own first touches more than its later searches gain; a worker still loading the engine
+        // gets it once it listens)
         setImmediate(() => { if (alive) worker.postMessage(task); });
         return () => null;
       }
+      // not loaded yet, or gone: the engine does it all (it would wait for the load)
+      if (!alive || Atomics.load(flag, 1) !== 1) return () => null;
       Atomics.store(flag, 0, WORKING);
       worker.postMessage(task.kind === 'sites' ? { ...task, edgeLength: sharedOnce(task.edgeLength) } : task);
       return () => {

@@ -240,6 +240,9 @@ describe('newMemory', () => {
       const spare = budgetedBuffer(2048);
       expect(seen).toEqual([big.buffer, viaBuffer, ...(spare instanceof SharedArrayBuffer ? [spare] : [])]);
       expect(seen).not.toContain(small.buffer);
+      // memory another thread fills in its own time is not handed on
+      lasting.f64(1000, false);
+      expect(seen).toHaveLength(spare instanceof SharedArrayBuffer ? 3 : 2);
       // told before anyone wrote to it
       expect(new Float64Array(seen[0]).every((x) => x === 0)).toBe(true);
     } finally {

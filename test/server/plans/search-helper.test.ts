@@ -42,6 +42,21 @@ describe('startSearchHelper', () => {
     expect(sh!.lastError()).toBeNull();
   });
 
+  it('makes the copy asked for while it was still loading the engine', async () => {
+    Object.assign(K_SEARCH, { minBytes: 0 });
+    const in0 = randomGridInput({ w: 30, h: 30, buildings: 300, sites: 12, seed: 6 });
+    const alone = strip(runPlan(in0, {}, {}, runPlan(in0).context));
+    sh = startSearchHelper({});
+    searchThread.minJunctions = 0;
+    // (planned at once: the worker is still loading the engine, so the engine labels everything itself)
+    const p1 = runPlan(in0);
+    await sh!.ready;
+    await vi.waitFor(() => expect(sh!.tasks().copies).toBe(1), { timeout: 10_000 });
+    const p2 = runPlan(in0, {}, {}, p1.context);
+    expect(sh!.tasks().sites).toBeGreaterThanOrEqual(1);
+    expect(strip(p2)).toBe(alone);
+  });
+
   it('is off with EVAC_SEARCH_HELPER=0; after stop() the engine searches alone', async () => {
     expect(startSearchHelper({ EVAC_SEARCH_HELPER: '0' })).toBeNull();
     expect(searchThread.helper).toBeNull();
